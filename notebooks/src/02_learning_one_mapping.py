@@ -1,0 +1,275 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 · Learn one mapping with gradient descent
+#
+# **What you'll do.** Fit a straight line by gradient descent and watch every step on the loss
+# surface; turn a learning-rate knob until training crawls, converges and blows up; then run the
+# very same loop on a sentiment task made of words; finally write one gradient step yourself.
+#
+# **What you'll learn.**
+# - formula 1 of the article, $\theta' = \theta - \alpha \nabla_\theta L_t(\theta)$, as code you can read;
+# - why a learning rate that is too large makes training diverge, and how to compute the limit;
+# - that the training loop does not care what the mapping is: numbers → number or words → label.
+#
+# **What you'll need.** Notebook 01 (tasks as mappings) helps but is not required. Derivatives
+# of a square, and the idea of an eigenvalue, for section 2.
+#
+# **Time.** About 30 minutes. Running all cells takes well under a minute.
+
+# %% tags=["parameters"]
+FAST = False   # True: fewer steps and a smaller text task (for tests and a quick look)
+SEED = 0       # every random number in this notebook follows from this seed
+ALPHA = 0.2    # the learning rate of section 1
+
+# %%
+import matplotlib.pyplot as plt
+import torch
+
+import metamap_edu as mm
+from metamap_edu import exercises, viz, widgets
+from metamap_edu.closed_form import add_bias_column, least_squares
+from metamap_edu.metrics import score
+from metamap_edu.models import BagOfWordsClassifier, LinearMap, flat_params
+from metamap_edu.tasks import MappingTask, sentiment_family
+from metamap_edu.train import fit
+
+mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
+mm.set_threads(1)
+if not isinstance(FAST, bool):
+    raise TypeError(f"FAST must be True or False; got {FAST!r}")
+if isinstance(ALPHA, bool) or not isinstance(ALPHA, (int, float)) or not ALPHA > 0:
+    raise ValueError(f"ALPHA must be a learning rate > 0; got {ALPHA!r}")
+
+# %% [markdown]
+# ## 1. Formula 1 on a straight line
+#
+# The smallest mapping worth learning: one number in, one number out,
+# $\hat y = w x + b$. The model is `LinearMap(1, 1)`; its parameters are $\theta = (w, b)$.
+# We draw 32 points from the line $y = 1.5x - 0.5$ plus a little noise.
+
+# %%
+gen = torch.Generator().manual_seed(SEED)
+x = torch.rand(32, generator=gen) * 4 - 2                  # inputs in [-2, 2]
+y = 1.5 * x - 0.5 + 0.1 * torch.randn(32, generator=gen)   # the mapping we want to recover
+line = MappingTask(name="line", kind="regression",
+                   examples=[((float(a),), (float(b),)) for a, b in zip(x, y)])
+print(f"task {line.name!r}: {len(line)} examples of kind {line.kind!r}")
+for example in line.examples[:3]:
+    print(f"x = {example[0][0]:+.3f}  ->  y = {example[1][0]:+.3f}")
+
+# %% [markdown]
+# The loss is the mean squared error over the $n$ examples,
+#
+# $$ L(w, b) = \frac{1}{n}\sum_{i=1}^{n} \left(w x_i + b - y_i\right)^2 ,
+# \qquad
+# \nabla L = \frac{2}{n}\sum_{i=1}^{n} \left(w x_i + b - y_i\right) \begin{pmatrix} x_i \\ 1 \end{pmatrix}, $$
+#
+# and gradient descent repeats formula 1, $\theta \leftarrow \theta - \alpha \nabla L(\theta)$.
+# `fit` runs exactly this loop (with `batch_size` at least the number of examples, every step
+# sees all of them, so this is plain gradient descent rather than *stochastic* gradient descent).
+# A line has an exact answer, the least-squares solution, so we can check where training ends.
+
+# %%
+model = LinearMap(1, 1)                      # starts at w = b = 0
+steps = 30 if FAST else 60
+history = fit(model, line, optimizer="sgd", lr=ALPHA, steps=steps, batch_size=len(line), progress=False)
+
+X, Y = line.tensors()
+X1 = add_bias_column(X)                      # columns [x, 1], so theta = [w, b]
+exact = least_squares(X1, Y.double().reshape(-1))
+w, b = flat_params(model).tolist()
+print(f"after {steps} steps of gradient descent: w = {w:.3f}, b = {b:.3f}, loss = {history.final_loss:.4f}")
+print(f"least-squares solution:             w = {exact[0]:.3f}, b = {exact[1]:.3f}")
+
+# %% [markdown]
+# Every step moves $\theta$ downhill, perpendicular to the contour lines of $L$. The picture
+# starts from $(w, b) = (-2, 3)$ so that the path is long enough to see; the star is the exact
+# minimum.
+
+# %%
+view = widgets.alpha_view(ALPHA, line, steps=steps, start=(-2.0, 3.0))
+print(view.text)
+plt.show()
+
+# %% [markdown]
+# ## 2. How large a step? The learning rate α
+#
+# Near the minimum $\theta^*$ the loss is exactly quadratic, with Hessian
+# $H = \frac{2}{n} X^\top X$ (here $X$ has the columns $x$ and $1$). Write the error as
+# $e = \theta - \theta^*$; one step gives
+#
+# $$ e \leftarrow (I - \alpha H)\, e . $$
+#
+# Along an eigenvector of $H$ with eigenvalue $h$ the error is multiplied by $(1 - \alpha h)$ at
+# every step. It shrinks only when $|1 - \alpha h| < 1$, that is when $0 < \alpha < 2/h$. The
+# stiffest direction, the largest eigenvalue $h_{\max}$, sets the limit
+# $\alpha < 2 / h_{\max}$:
+#
+# - $\alpha$ much smaller than the limit: every step is safe but tiny, so training **crawls**;
+# - $\alpha$ a good fraction of the limit: **converges** in a few dozen steps;
+# - $\alpha$ above the limit: the error grows geometrically and training **diverges**. The
+#   library then stops with a `DivergenceError` that says so, rather than returning NaN weights.
+
+# %%
+for alpha in (0.01, 0.3, 3.0):
+    view = widgets.alpha_view(alpha, line, steps=40, start=(-2.0, 3.0))
+    print(view.text, end="\n\n")
+    plt.show()
+
+# %% [markdown]
+# **Try it.** Run the cell below to enable the slider (it needs a live kernel; the printout under
+# it is the static result for `ALPHA`). Find the value where the path starts to zig-zag across
+# the valley, and the value where it flies off. Between the limit and the point where numbers
+# overflow, the loss grows but stays finite: the text then says *diverging*.
+
+# %%
+slider = widgets.alpha_slider(line, steps=40, start=(-2.0, 3.0), alpha=ALPHA)
+display(slider)
+print(widgets.alpha_view(ALPHA, line, steps=40, start=(-2.0, 3.0)).text)
+plt.close("all")
+
+# %% [markdown]
+# **Exercise 1.** Compute the largest learning rate for which gradient descent on this line
+# converges. `X1` holds the columns $x$ and $1$. (Hint: `torch.linalg.eigvalsh`.)
+
+# %% tags=["solution"]
+n = X1.shape[0]
+h_max = torch.linalg.eigvalsh(2 * X1.T @ X1 / n).max()   # largest eigenvalue of the Hessian
+max_stable_alpha = float(2 / h_max)
+
+# %%
+exercises.check_max_stable_lr(max_stable_alpha, X1)
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# The Hessian of $\frac1n\lVert X\theta - y\rVert^2$ is $\frac{2}{n}X^\top X$ (no ½ in front
+# of the loss, so differentiating twice brings down a 2). The limit is $2/h_{\max}$:
+#
+# ```python
+# h_max = torch.linalg.eigvalsh(2 * X1.T @ X1 / n).max()
+# max_stable_alpha = float(2 / h_max)
+# ```
+# </details>
+
+# %% [markdown]
+# ## 3. The same loop on words: a sentiment task
+#
+# Nothing in `fit` is about lines. A sentiment task maps a sentence to `"positive"` or
+# `"negative"`. The model `BagOfWordsClassifier` turns a sentence into word frequencies
+# $\phi(x)$ and scores each label linearly (logistic regression):
+#
+# $$ p(y = c \mid x) = \operatorname{softmax}_c\big(W\phi(x) + b\big), \qquad
+# L(\theta) = -\frac{1}{n}\sum_i \log p(y_i \mid x_i). $$
+#
+# The update is still formula 1. Each step now uses a *minibatch* of 32 sentences, so
+# $\nabla L$ is a noisy estimate, and the loss curve wiggles.
+
+# %%
+n_text = 400 if FAST else 1200
+movies = sentiment_family(domains=["movies"], n_per_task=n_text, seed=SEED)[0]
+train, test = movies.train_test_split(test_fraction=0.25, seed=SEED)
+print(f"{movies.name}: {len(train)} training and {len(test)} test sentences")
+for sentence, label in train.examples[:4]:
+    print(f"  {label:>8}: {sentence}")
+
+# %%
+text_steps = 150 if FAST else 600
+curves = {}
+for lr in (0.05, 0.5, 2.0):
+    mm.set_seed(SEED)
+    clf = BagOfWordsClassifier.for_tasks([train], mode="sum")
+    h = fit(clf, train, optimizer="sgd", lr=lr, steps=text_steps, batch_size=32, eval_task=test,
+            eval_every=text_steps // 3, progress=False)
+    curves[f"α = {lr:g}"] = h.loss
+    print(f"lr = {lr:<4g}  training loss {sum(h.loss[-50:]) / 50:.3f} (mean of the last 50 steps)   "
+          f"test accuracy {h.final_metric:.3f}   training accuracy {score(clf, train):.3f}")
+fig = viz.plot_loss_curves(curves, ylabel="minibatch loss", title="SGD on a bag of words", logy=False)
+plt.show()
+
+# %% [markdown]
+# Read the numbers before the picture: the training loss falls and the training accuracy rises,
+# but on sentences the model has never seen it is barely better than a coin (0.5). The model is
+# memorising its training sentences instead of learning sentiment -- *overfitting*. The largest
+# weights $W_{\text{positive}} - W_{\text{negative}}$ of the last model show it: names and places,
+# which carry no sentiment at all, sit next to real opinion words.
+
+# %%
+weights = (clf.bag.weight[:, clf.labels.index("positive")] - clf.bag.weight[:, clf.labels.index("negative")]).detach()
+order = weights.argsort()
+print("most negative:", ", ".join(clf.vocab.itos[i] for i in order[:8].tolist()))
+print("most positive:", ", ".join(clf.vocab.itos[i] for i in order[-8:].flip(0).tolist()))
+
+# %% [markdown]
+# There is a second, deeper limit. With word counts $\phi(x)$, adding the word *not* to a sentence
+# adds the same number, $W_{\text{pos}}[\textit{not}] - W_{\text{neg}}[\textit{not}]$, to the
+# score, whatever the sentence says. So "not dull" and "not superb" are pushed the same way, but
+# negation should push them in opposite directions. The differences below are identical for every
+# adjective: no setting of a bag-of-words model can learn negation.
+
+# %%
+def positive_score(sentence):
+    """log p(positive | x) - log p(negative | x): the difference of the two linear scores."""
+    p = clf.predict_proba([sentence])[0]             # (C,) probabilities, in clf.labels order
+    return float(torch.log(p[clf.labels.index("positive")] / p[clf.labels.index("negative")]))
+
+
+for adjective in ("dull", "superb", "bad"):
+    plain, negated = f"the plot was {adjective}", f"the plot was not {adjective}"
+    print(f"{negated!r:32} minus {plain!r:28}: {positive_score(negated) - positive_score(plain):+.3f}")
+
+# %% [markdown]
+# ## 4. Exercise 2: one gradient step by hand
+#
+# Write formula 1 for one parameter tensor: given `theta`, its gradient `grad` and the learning
+# rate `lr`, return the new parameters. The check computes a real gradient, lets
+# `torch.optim.SGD` take the same step, and compares.
+
+# %% tags=["solution"]
+def my_sgd_step(theta, grad, lr):
+    return theta - lr * grad
+
+
+# %%
+exercises.check_sgd_step(my_sgd_step)
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# def my_sgd_step(theta, grad, lr):
+#     return theta - lr * grad
+# ```
+# `torch.optim.SGD` without momentum does exactly this, in place: `theta.add_(grad, alpha=-lr)`.
+# The library's `metamap_edu.train.sgd_step` is the same line, applied to every parameter.
+# </details>
+
+# %% [markdown]
+# ## Summary
+#
+# - Formula 1, $\theta' = \theta - \alpha\nabla_\theta L_t(\theta)$, is the whole training loop:
+#   compute the loss, differentiate, step downhill, repeat.
+# - On a quadratic loss the learning rate has a hard limit, $\alpha < 2/h_{\max}$, set by the
+#   stiffest direction. Below it training converges (slowly if α is tiny); above it, it diverges,
+#   and the library stops with a message instead of returning NaN weights.
+# - The same loop trains a bag-of-words sentiment classifier. On this language it overfits and
+#   cannot represent negation at all: the limit there is the model, not the optimiser.
+#
+# **Questions.**
+# 1. Double every $x_i$ (the inputs). What happens to $h_{\max}$ and to the largest safe α?
+# 2. Why does the path zig-zag when α is close to the limit, but not when it is small?
+# 3. The text task's loss curve is noisy, the line's is smooth. Which setting of `fit` is responsible?
+#
+# **Next.** Notebook 03 trains one model on a *stream* of tasks, one after another, and measures
+# what it forgets.

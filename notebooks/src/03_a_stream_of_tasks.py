@@ -1,0 +1,223 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 03 · Train on a stream of tasks and measure what it forgets
+#
+# **What you'll do.** Train one sentiment classifier on one product domain after another —
+# movies, restaurants, hotels, … — score it on every domain after each, and read the result as
+# an accuracy matrix. Compute the three numbers the continual-learning literature uses to
+# summarise such a matrix, and change the order of the tasks and the training time per task.
+#
+# **What you'll learn.**
+# - the article's step 2, "train on each task in turn", as `SequentialTrainer`;
+# - catastrophic forgetting: why training on task $t$ can undo tasks $1..t-1$;
+# - the accuracy matrix $R$ and the metrics ACC, BWT and FWT (Lopez-Paz & Ranzato, 2017).
+#
+# **What you'll need.** Notebook 02 (formula 1, the bag-of-words model). Averages and indices.
+#
+# **Time.** About 40 minutes. Running all cells takes well under a minute.
+
+# %% tags=["parameters"]
+FAST = False          # True: fewer sentences and steps (for tests and a quick look)
+SEED = 0              # every random number in this notebook follows from this seed
+STEPS_PER_TASK = 100  # optimizer steps on each task before moving to the next
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+import metamap_edu as mm
+from metamap_edu import exercises, viz, widgets
+from metamap_edu.language import DOMAIN_DEPENDENT, polarity
+from metamap_edu.metrics import continual_metrics
+from metamap_edu.tasks import sentiment_family
+from metamap_edu.train import STREAM_DEFAULTS, STREAM_DOMAINS, run_sentiment_stream
+
+mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
+mm.set_threads(1)
+if not isinstance(FAST, bool):
+    raise TypeError(f"FAST must be True or False; got {FAST!r}")
+if isinstance(STEPS_PER_TASK, bool) or not isinstance(STEPS_PER_TASK, int) or STEPS_PER_TASK < 1:
+    raise ValueError(f"STEPS_PER_TASK must be a whole number >= 1; got {STEPS_PER_TASK!r}")
+if FAST:
+    STEPS_PER_TASK = min(STEPS_PER_TASK, 40)
+
+# %% [markdown]
+# ## 1. A stream of sentiment tasks
+#
+# Each domain is one task: map a review sentence to `"positive"` or `"negative"`. The domains share
+# some words (*great*, *awful*, *loved*) but not all, and some adjectives change sign from one domain
+# to the next: a *long* battery life is good, a *long* flight is not. A single set of weights cannot
+# be right about such a word in every domain, so learning one domain can damage another.
+
+# %%
+# the package's stream: four domains that disagree about words like "long", "quiet" and "cold"
+family = sentiment_family(domains=list(STREAM_DOMAINS), n_per_task=200 if FAST else STREAM_DEFAULTS["n_per_task"],
+                          relatedness=STREAM_DEFAULTS["relatedness"], seed=SEED)
+names = [name.split("/")[-1] for name in family.names]
+print(f"{len(family)} tasks: {', '.join(names)}")
+for task in family:
+    sentence, label = task.examples[0]
+    print(f"  {task.name:>24}  {label:>8}: {sentence}")
+
+print("\nwords whose sentiment depends on the domain (+ positive, - negative):")
+print(" " * 12 + "".join(f"{n[:11]:>12}" for n in names))
+for word in ("long", "short", "quiet", "fast", "light", "cold"):
+    signs = "".join(f"{'+' if polarity(word, n) > 0 else '-':>12}" for n in names)
+    print(f"{word:>12}{signs}")
+
+# %% [markdown]
+# ## 2. Train on the tasks in turn
+#
+# `run_sentiment_stream` builds one `BagOfWordsClassifier` for all domains and hands it to a
+# `SequentialTrainer`: for each task in order, `STEPS_PER_TASK` Adam steps on that task's training
+# sentences, then a score on **every** task's held-out sentences. The scores fill the accuracy
+# matrix
+#
+# $$ R_{i,j} = \text{accuracy on task } j \text{ after training on tasks } 1..i, \qquad i = 0..T,\; j = 1..T, $$
+#
+# where row $i = 0$ is the untrained model (about 0.5 on a balanced binary task).
+
+# %%
+result = run_sentiment_stream(family=family, steps_per_task=STEPS_PER_TASK, seed=SEED)
+R = result.R
+print(f"{STREAM_DEFAULTS['optimizer']}, learning rate {STREAM_DEFAULTS['lr']:g}, "
+      f"{STEPS_PER_TASK} steps of {STREAM_DEFAULTS['batch_size']} sentences per task")
+print(np.round(R, 2))
+fig = viz.plot_accuracy_matrix(R, names)
+plt.show()
+
+# %% [markdown]
+# How to read it: the diagonal $R_{i,i}$ is each task right after it was learned. Going **down**
+# a column below the diagonal follows one task as later tasks are trained: where the numbers fall,
+# the model is forgetting. Above the diagonal, $R_{i-1,i}$ is a task *before* it was trained on:
+# anything above 0.5 there is knowledge carried over from earlier domains. Each task's score right
+# after it was learned, and at the end of the stream:
+
+# %%
+T = R.shape[1]
+for j in range(T - 1):
+    print(f"{names[j]:>12}: {R[j + 1, j]:.2f} right after learning it, {R[T, j]:.2f} at the end "
+          f"({R[T, j] - R[j + 1, j]:+.2f})")
+
+# %% [markdown]
+# The training loss tells the same story from the inside: it drops within each task and jumps
+# when a new task begins.
+
+# %%
+losses = np.concatenate([np.asarray(l) for l in result.losses])
+fig = viz.plot_loss_curves({"training loss": losses}, logy=False, xlabel="step (all tasks, in order)",
+                           title="each new task starts with a jump")
+for t in range(1, len(result.losses)):
+    fig.axes[0].axvline(t * STEPS_PER_TASK, color="gray", linewidth=0.6, linestyle=":")
+plt.show()
+
+# %% [markdown]
+# ## 3. Three numbers from the matrix
+#
+# With $T$ tasks and $b_j = R_{0,j}$ the untrained score (Lopez-Paz & Ranzato, 2017, *Gradient
+# Episodic Memory*):
+#
+# $$ \text{ACC} = \frac1T \sum_{j=1}^{T} R_{T,j} \qquad \text{(how good the final model is on everything)} $$
+#
+# $$ \text{BWT} = \frac{1}{T-1} \sum_{j=1}^{T-1} \big(R_{T,j} - R_{j,j}\big) \qquad \text{(backward transfer: negative = forgetting)} $$
+#
+# $$ \text{FWT} = \frac{1}{T-1} \sum_{j=2}^{T} \big(R_{j-1,j} - b_j\big) \qquad \text{(forward transfer: earlier tasks helping a later one)} $$
+#
+# BWT and FWT divide by $T-1$, not $T$: the last task cannot have been forgotten yet, and the first
+# cannot have been helped by anything earlier. (Some papers divide by $T$; the GEM paper, and this
+# course, by $T-1$.)
+#
+# **Exercise 1.** Compute ACC, BWT and FWT from `R` with NumPy. `R[0]` is the row before training,
+# `R[i, j]` uses 0-based task indices `j` and `R[i]` is the row after `i` tasks.
+
+# %% tags=["solution"]
+T = R.shape[1]
+acc = R[T].mean()
+bwt = np.mean([R[T, j] - R[j + 1, j] for j in range(T - 1)])
+fwt = np.mean([R[j, j] - R[0, j] for j in range(1, T)])
+
+# %%
+ok = [exercises.check_acc(acc, R), exercises.check_bwt(bwt, R), exercises.check_fwt(fwt, R)]
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# T = R.shape[1]
+# acc = R[T].mean()                                              # last row
+# bwt = np.mean([R[T, j] - R[j + 1, j] for j in range(T - 1)])   # row j + 1 = right after task j
+# fwt = np.mean([R[j, j] - R[0, j] for j in range(1, T)])        # row j = just before task j
+# ```
+# With the before-training row at index 0, "after task $j$" (1-based) is row $j$, which is row
+# `j + 1` for a 0-based task index `j`. That off-by-one is the usual trap.
+# </details>
+#
+# The package computes the same numbers (`metamap_edu.metrics.continual_metrics`), plus
+# *forgetting* (Chaudhry et al., 2018): the mean drop from each task's best score to its final one.
+
+# %%
+metrics = continual_metrics(R)
+print("  ".join(f"{k} = {v:+.3f}" for k, v in metrics.items()))
+
+# %% [markdown]
+# ## 4. Order and time per task
+#
+# Two knobs change the matrix: the order of the domains (which domain is learned last, and so is
+# freshest) and the number of steps per task (longer training learns each task better, and
+# overwrites more of the previous ones). A few settings side by side:
+
+# %%
+step_grid = [10, 40] if FAST else [10, 50, 300]
+print(" steps/task    ACC     BWT     FWT    last")
+for steps in step_grid:
+    m = run_sentiment_stream(family=family, steps_per_task=steps, seed=SEED).metrics()
+    print(f"{steps:11d}  {m['acc']:.3f}  {m['bwt']:+.3f}  {m['fwt']:+.3f}  {m['last']:.3f}")
+
+# %% [markdown]
+# Read the table column by column. More steps per task raise the accuracy on the task just
+# learned (the `last` column: plasticity). BWT stays negative in every row: however long each task
+# is trained, the next domains pull the shared and domain-dependent words their own way, and some
+# of each earlier domain is lost. BWT alone does not rank the settings; it is always read next to
+# ACC and the last-task accuracy.
+#
+# **Try it.** Run the cell below to enable the explorer, pick an order and a number of steps;
+# it retrains the stream (a second or two) and redraws the matrix. The printout and picture under
+# it are the static result for the reversed order with `STEPS_PER_TASK` steps. Which domain ends
+# up best remembered, and does that depend on the order?
+
+# %%
+display(widgets.stream_explorer(family, steps_per_task=STEPS_PER_TASK))
+reverse = tuple(range(len(family)))[::-1]
+view = widgets.stream_view(reverse, STEPS_PER_TASK, family)
+print(view.text)
+plt.show()
+
+# %% [markdown]
+# ## Summary
+#
+# - Training one model on tasks in turn is formula 1 applied task after task; nothing in it
+#   protects what earlier tasks taught.
+# - The accuracy matrix $R$ shows each task's score after every stage; forgetting is a column
+#   that falls below its diagonal entry.
+# - ACC summarises the final model, BWT the forgetting (negative is bad), FWT the help earlier
+#   tasks give later ones; BWT and FWT average over $T-1$ tasks.
+#
+# **Questions.**
+# 1. Which entries of $R$ does BWT use, and which does FWT use? Draw them on the heatmap.
+# 2. Why does more training per task not always raise ACC?
+# 3. A word like *long* is positive in one domain and negative in another. What must happen to
+#   its weight when the stream moves between those domains?
+#
+# **Next.** Notebook 04 adds the article's formula 2, a spring that keeps $\theta_t$ near
+# $\theta_{t-1}$, and measures what it buys.

@@ -1,0 +1,120 @@
+"""Figures of notebooks 02-04 (metamap_edu.viz): each returns a Figure, validates its input."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from metamap_edu import viz  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _regression(w=2.0, b=-1.0, n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    X = np.c_[x, np.ones(n)]
+    return X, w * x + b + 0.1 * rng.normal(size=n)
+
+
+def _gd_path(X, y, lr, steps, start=(-2.0, 2.0)):
+    theta = np.array(start)
+    path = [theta.copy()]
+    for _ in range(steps):
+        theta = theta - lr * 2 * X.T @ (X @ theta - y) / len(y)
+        path.append(theta.copy())
+    return np.array(path)
+
+
+def test_loss_surface_draws_path_and_minimum():
+    X, y = _regression()
+    fig = viz.plot_loss_surface(X, y, _gd_path(X, y, 0.1, 20), title="gd")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_title() == "gd"
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "gradient-descent path" in labels and "minimum $\\theta^*$" in labels
+
+
+def test_loss_surface_survives_a_divergent_path():
+    X, y = _regression()
+    with np.errstate(over="ignore", invalid="ignore"):
+        path = _gd_path(X, y, 5.0, 400)  # explodes to inf / nan
+    fig = viz.plot_loss_surface(X, y, path)
+    lo, hi = fig.axes[0].get_xlim()
+    assert np.isfinite(lo) and np.isfinite(hi) and hi - lo < 100
+
+
+def test_loss_surface_rejects_bad_shapes():
+    with pytest.raises(ValueError, match="X must have 2 columns"):
+        viz.plot_loss_surface(np.ones((5, 3)), np.ones(5))
+    with pytest.raises(ValueError, match="y must have one value per row"):
+        viz.plot_loss_surface(np.ones((5, 2)), np.ones(4))
+
+
+def test_loss_curves_drop_non_finite_values():
+    fig = viz.plot_loss_curves({"ok": [1.0, 0.5, 0.25], "diverged": [1.0, 10.0, float("inf")]})
+    lines = fig.axes[0].get_lines()
+    assert len(lines[1].get_xdata()) == 2
+
+
+def test_accuracy_matrix_with_and_without_initial_row():
+    R = np.array([[0.5, 0.5, 0.5], [0.9, 0.6, 0.4], [0.7, 0.95, 0.5], [0.6, 0.7, 0.9]])
+    fig = viz.plot_accuracy_matrix(R, ["movies", "food", "hotels"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "before training"
+    assert len(ax.texts) == 12
+    fig = viz.plot_accuracy_matrix(R[1:])
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()][0] == "after task 1"
+    with pytest.raises(ValueError, match="task_names must name all 3 tasks"):
+        viz.plot_accuracy_matrix(R, ["a"])
+    with pytest.raises(ValueError, match="R must have shape"):
+        viz.plot_accuracy_matrix(np.ones((5, 3)))
+
+
+def test_task_trajectories_one_or_several_runs():
+    X, _ = _regression()
+    tasks = [(X, X @ np.array(t)) for t in ([2.0, -1.0], [-1.0, 1.0])]
+    fig = viz.plot_task_trajectories([[0, 0], [2, -1], [-1, 1]], tasks)
+    assert isinstance(fig, Figure)
+    fig = viz.plot_task_trajectories({"none": [[0, 0], [2, -1], [-1, 1]], "L2": [[0, 0], [1, -0.5], [0, 0]]}, tasks,
+                                     task_names=["a", "b"])
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert "none" in labels and "L2" in labels and "optimum of b" in labels
+    with pytest.raises(ValueError, match="at least one"):
+        viz.plot_task_trajectories([[0, 0]], [])
+
+
+def test_ridge_path_runs_from_optimum_to_previous():
+    X, y = _regression()
+    lams = np.r_[0.0, np.geomspace(1e-3, 1e4, 30)]
+    fig = viz.plot_ridge_path(X, y, [0.0, 0.0], lams, lam=1.0, theta_lam=[1.0, -0.5])
+    path = fig.axes[0].get_lines()[0].get_xydata()
+    opt = np.linalg.lstsq(X, y, rcond=None)[0]
+    assert np.allclose(path[0], opt, atol=1e-8)
+    assert np.allclose(path[-1], [0.0, 0.0], atol=1e-3)
+
+
+def test_stability_plasticity_accepts_zero_lambda():
+    fig = viz.plot_stability_plasticity([0, 0.1, 1, 10], [0.6, 0.7, 0.65, 0.5], [-0.3, -0.1, 0, 0], [0.9, 0.9, 0.7, 0.5])
+    assert fig.axes[0].get_xscale() == "symlog"
+    with pytest.raises(ValueError, match="one value per"):
+        viz.plot_stability_plasticity([0, 1], [0.5], [0, 0], [1, 1])
+
+
+def test_coupled_vs_decoupled_panels():
+    h = [100, 1, 0.01]
+    res = {"SGD": {"coupled": [1, 0.5, 0], "decoupled": [1, 0.5, 0]}, "Adam": {"coupled": [1, 0.5, 0], "decoupled": [0.3] * 3}}
+    fig = viz.plot_coupled_vs_decoupled(h, res)
+    assert [ax.get_title() for ax in fig.axes] == ["SGD", "Adam"]
+    fig = viz.plot_coupled_vs_decoupled(h, {"coupled": [1, 0.5, 0]})
+    assert len(fig.axes) == 1
+    with pytest.raises(ValueError, match="one value per curvature"):
+        viz.plot_coupled_vs_decoupled(h, {"coupled": [1, 0.5]})

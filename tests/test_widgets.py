@@ -1,0 +1,127 @@
+"""Widget callbacks of notebooks 02-04 (metamap_edu.widgets): plain functions, tested without a front end."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from metamap_edu import widgets  # noqa: E402
+from metamap_edu.closed_form import ridge_toward  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _line_task(w=1.5, b=-0.5, n=32, seed=0):
+    from metamap_edu.tasks import MappingTask
+
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2, 2, size=n)
+    y = w * x + b + 0.1 * rng.normal(size=n)
+    return MappingTask(name="line", kind="regression", examples=[((float(a),), (float(c),)) for a, c in zip(x, y)])
+
+
+def _h_max(task):
+    X, _ = task.tensors()
+    X = torch.cat([X.double(), torch.ones(len(task), 1, dtype=torch.float64)], dim=1)
+    return float(torch.linalg.eigvalsh(2 * X.T @ X / len(task)).max())
+
+
+# ---- alpha slider (notebook 02) ---------------------------------------------------------------
+def test_alpha_view_classifies_small_good_and_divergent_rates():
+    task = _line_task()
+    limit = 2 / _h_max(task)
+    small = widgets.alpha_view(0.002, task, steps=20)
+    assert small.text.splitlines()[1].startswith("TOO SMALL")
+    good = widgets.alpha_view(0.5 * limit, task, steps=40)
+    assert good.text.splitlines()[1].startswith("GOOD")
+    growing = widgets.alpha_view(1.2 * limit, task, steps=20)
+    assert growing.text.splitlines()[1].startswith("DIVERGING")
+    assert f"{limit:.3f}" in good.text
+
+
+def test_alpha_view_shows_the_library_divergence_message_instead_of_crashing():
+    task = _line_task()
+    view = widgets.alpha_view(8 * 2 / _h_max(task), task, steps=200)
+    assert "DIVERGED" in view.text
+    assert "learning rate" in view.text  # the library's own advice is passed on
+    assert view.figure is not None
+
+
+def test_alpha_view_rejects_bad_alpha():
+    with pytest.raises(ValueError, match="alpha"):
+        widgets.alpha_view(0.0, _line_task())
+
+
+def test_alpha_slider_builds():
+    box = widgets.alpha_slider(_line_task(), steps=5)
+    assert box.children[0].description == "α"
+    box.children[0].value = 0.01  # the callback runs on change without raising
+
+
+# ---- lambda slider (notebook 04) --------------------------------------------------------------
+def _two_d():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2)) @ np.array([[2.0, 0.0], [1.5, 0.5]])
+    return X, X @ np.array([1.0, -1.0]), np.array([-1.5, 1.0])
+
+
+def test_lambda_view_uses_the_closed_form():
+    X, y, prev = _two_d()
+    view = widgets.lambda_view(0.5, X, y, prev)
+    theta = ridge_toward(X, y, prev, 0.5)
+    assert f"({theta[0]:.3f}, {theta[1]:.3f})" in view.text
+    marker = [line for line in view.figure.axes[0].get_lines() if line.get_label().startswith("$\\theta_t$")][0]
+    assert np.allclose(marker.get_xydata()[0], theta.numpy())
+
+
+def test_lambda_view_limits():
+    X, y, prev = _two_d()
+    assert "0% of the distance" in widgets.lambda_view(1e9, X, y, prev).text
+    assert "100% of the distance" in widgets.lambda_view(0.0, X, y, prev).text
+    with pytest.raises(ValueError, match="lam"):
+        widgets.lambda_view(-1.0, X, y, prev)
+    with pytest.raises(ValueError, match="X must be an"):
+        widgets.lambda_view(1.0, np.ones((4, 3)), np.ones(4), [0, 0, 0])
+
+
+def test_lambda_slider_builds():
+    X, y, prev = _two_d()
+    box = widgets.lambda_slider(X, y, prev)
+    box.children[0].value = 10.0
+
+
+def test_interactive_view_prints_errors_instead_of_raising():
+    import ipywidgets as w
+
+    def view(x):
+        raise ValueError("boom")
+
+    box = widgets.interactive_view(view, {"x": w.IntSlider(value=1)})
+    box.children[0].value = 2  # no exception escapes
+
+
+# ---- task order / steps per task (notebook 03) ------------------------------------------------
+def test_task_orders_rotations_and_reverse():
+    orders = widgets.task_orders(["a", "b", "c"])
+    assert list(orders.values())[:3] == [(0, 1, 2), (1, 2, 0), (2, 0, 1)]
+    assert (2, 1, 0) in orders.values() and len(orders) == 6
+    assert list(orders)[0] == "a → b → c"
+
+
+def test_stream_view_trains_in_the_given_order():
+    from metamap_edu.tasks import sentiment_family
+
+    family = sentiment_family(n_per_task=60, seed=0)[:3]
+    view = widgets.stream_view((2, 0, 1), 5, family)
+    names = [t.name.split("/")[-1] for t in family]
+    assert view.text.startswith(f"order: {names[2]} -> {names[0]} -> {names[1]}; 5 steps per task")
+    assert "BWT = " in view.text and "FWT = " in view.text
+    with pytest.raises(ValueError, match="distinct"):
+        widgets.stream_view((0, 0), 5, family)
