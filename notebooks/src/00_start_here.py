@@ -1,0 +1,224 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 00 · Start here: check your set-up and see the map of the course
+#
+# **What you'll do.** Check that this machine has everything the course needs, look at the map of
+# the ten notebooks, see the pipeline the course is built around as one picture, and learn the
+# handful of words (in English and 中文) that every later notebook uses.
+#
+# **What you'll learn.**
+# - what "every NLP task is a mapping $x \to y$" means, and the four steps the course follows:
+#   generate tasks → train on each → meta-learn across them → pretrain;
+# - why every notebook starts by fixing a seed and a thread count;
+# - how exercises work here: you write an answer, a `check_…` function gives you feedback.
+#
+# **What you'll need.** Nothing but this notebook: no GPU, no internet. Python ≥ 3.10 and the
+# `metamap_edu` package (the README's first command installs both).
+#
+# **Time.** About 10 minutes. Running all cells takes a few seconds.
+
+# %% tags=["parameters"]
+FAST = False  # True: the quickest run (used by tests and by instructors before a class)
+SEED = 0      # every random number in this notebook follows from this seed
+
+# %%
+import matplotlib.pyplot as plt
+
+import metamap_edu as mm
+from metamap_edu import doctor, exercises, viz, widgets
+
+mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
+mm.set_threads(1)
+if not isinstance(FAST, bool):
+    raise TypeError(f"FAST must be True or False; got {FAST!r}")
+
+# %% [markdown]
+# ## 1. Is this machine ready?
+#
+# The same checks run from a terminal with `metamap-edu doctor`. Each line is **OK**, a
+# **WARNING** (the course runs, but there is advice) or a **PROBLEM** (fix it first; the arrow
+# says how). The table below shows only the verdicts, so that every learner sees the same output;
+# the cell after it shows the versions found on *your* machine.
+
+# %%
+checks = doctor.run_checks()
+print(doctor.format_checks(checks, details=False))
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# Versions and paths differ from machine to machine, so the tests do not compare this output.
+print(doctor.format_checks(checks, details=True))
+
+# %% [markdown]
+# If a line says PROBLEM, the README's *Troubleshooting* section has the fix. The three most
+# common ones:
+# - **torch is a CUDA build** (a warning): it works, but it is a 2–5 GB download the course never
+#   uses. Installing through `constraints.txt` takes the CPU build.
+# - **widgets show as text** such as `IntSlider(value=0)`: JupyterLab cannot see the widget
+#   extension. Start `jupyter lab` from the course's `.venv`.
+# - **threads**: `OMP_NUM_THREADS` larger than the number of cores slows every notebook down.
+
+# %% [markdown]
+# ## 2. The same seed, the same numbers
+#
+# Training starts from random numbers. A *seed* fixes them, so that everyone in a room who runs
+# a notebook sees the same results. The thread count matters too: adding up floating-point numbers
+# in a different order (which is what several threads do) can change the last digits, which is
+# why each notebook calls `mm.set_threads(1)`.
+#
+# Drag the slider: each seed gives different numbers, but drawing twice with the *same* seed
+# always gives identical ones. (The printout and the picture below the slider are the result for
+# `SEED`, for readers of the static page.)
+
+# %%
+widget = widgets.seed_explorer(seed=SEED)
+display(widget)
+static = widgets.seed_view(SEED)
+print(static.text)
+plt.show()
+
+# %% [markdown]
+# ## 3. Every NLP task is a mapping
+#
+# The idea the whole course is built on: a task is a function we want to learn,
+#
+# $$ f_t : \mathcal{X}_t \to \mathcal{Y}_t, \qquad \text{learned from examples } (x_i, y_i),\ i = 1,\dots,n. $$
+#
+# | kind | input $x$ | output $y$ | example |
+# | --- | --- | --- | --- |
+# | classification (topic, sentiment) | a sentence | a label | "the plot was not dull" → positive |
+# | tagging (named entities) | a sentence | one tag per word | "Ana visited Lima" → B-PER O B-LOC |
+# | translation | a sentence | a sentence | English → a toy language with another word order |
+# | regression (warm-ups) | a vector | a vector | $x \mapsto 2x + 1$ |
+#
+# Once tasks are all mappings, one model with parameters $\theta$ can be trained on one task after
+# another, and the question of the course becomes: how should $\theta$ change from task to task?
+# Plain training on task $t$ is gradient descent, *formula 1*:
+#
+# $$ \theta' = \theta - \alpha \nabla_\theta L_t(\theta), $$
+#
+# and the meta-learning step adds a pull towards what was learned before, *formula 2*:
+#
+# $$ \min_\theta\; L_t(\theta) + \lambda \lVert \theta - \theta_{t-1} \rVert^2 . $$
+#
+# The picture shows the four steps, each with its maths and the notebooks that teach it.
+
+# %%
+fig = viz.plot_pipeline()
+plt.show()
+
+# %% [markdown]
+# ## 4. The map of the course
+#
+# | # | notebook | you will | time |
+# | --- | --- | --- | --- |
+# | 00 | start here | check the set-up, see the map, learn the words | 10 min |
+# | 01 | tasks as mappings | generate the four kinds of task from a seeded language | 30 min |
+# | 02 | learning one mapping | run formula 1 by hand, choose a learning rate | 30 min |
+# | 03 | a stream of tasks | train on tasks in turn and measure forgetting | 40 min |
+# | 04 | staying close: the L2 bridge | add formula 2, solve it exactly, fix the article's code | 45 min |
+# | 05 | meta-learning proper | Reptile, MAML and ProtoNet on few-shot tasks | 60 min |
+# | 06 | pretraining on unlabeled text | train a tokenizer and a tiny transformer language model | 60 min |
+# | 07 | the whole pipeline | generate → train → meta-learn → pretrain, with ablations | 45 min |
+# | 08 | real models and real data | bring your own data through the same trainer | 30 min |
+# | 09 | where it stands | the article's open questions, answered with measurements | 30 min |
+#
+# The source article is a short sketch; where it is wrong or does not run, the course says so and
+# shows the evidence (notebook 04 fixes its code).
+
+# %% [markdown]
+# ## 5. Glossary · 术语表
+#
+# The article is written in Chinese; the course in English. These are the words you will meet.
+#
+# | English | 中文 | first used in |
+# | --- | --- | --- |
+# | meta-learning | 元学习 | 05 |
+# | learning to learn | 学习的学习 | 05 |
+# | mapping | 映射 | 01 |
+# | task | 任务 | 01 |
+# | task generation | 任务生成 | 01 |
+# | pretraining | 预训练 | 06 |
+# | fine-tuning | 微调 | 06 |
+# | unlabeled data | 无标签数据 | 06 |
+# | unsupervised learning | 无监督学习 | 06 |
+# | text classification | 文本分类 | 01 |
+# | sentiment analysis | 情感分析 | 01 |
+# | named entity recognition | 命名实体识别 | 01 |
+# | machine translation | 机器翻译 | 01 |
+# | loss function | 损失函数 | 02 |
+# | gradient descent | 梯度下降 | 02 |
+# | learning rate | 学习率 | 02 |
+# | regularization | 正则化 | 04 |
+# | catastrophic forgetting | 灾难性遗忘 | 03 |
+# | transfer learning | 迁移学习 | 07 |
+# | few-shot learning | 少样本学习 | 05 |
+
+# %% [markdown]
+# ## 6. Exercises
+#
+# Each exercise has a cell where you write your answer and a `check_…` call that tells you what is
+# right and what is not. The answer cells below already hold a solution; to practise, replace
+# them with `...` and write your own.
+#
+# **Exercise 1.** Give the English term for each of these Chinese terms, as a dict
+# `{Chinese: English}`.
+
+# %% tags=["solution"]
+glossary_answers = {
+    "元学习": "meta-learning",
+    "微调": "fine-tuning",
+    "灾难性遗忘": "catastrophic forgetting",
+    "正则化": "regularization",
+}
+
+# %%
+exercises.check_glossary(glossary_answers)
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# 元学习 = meta-learning, 微调 = fine-tuning, 灾难性遗忘 = catastrophic forgetting,
+# 正则化 = regularization. All four are in the glossary table above.
+# </details>
+#
+# **Exercise 2.** Put the article's four steps in order. The stage names are `"train"`,
+# `"pretrain"`, `"generate"` and `"meta-learn"`.
+
+# %% tags=["solution"]
+pipeline_order = ["generate", "train", "meta-learn", "pretrain"]
+
+# %%
+exercises.check_step_order(pipeline_order)
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# `["generate", "train", "meta-learn", "pretrain"]`: tasks must exist before a model can be
+# trained on them; meta-learning happens while training across tasks; the article pretrains last
+# (notebook 07 also tries pretraining *first*, the usual order today, and compares).
+# </details>
+
+# %% [markdown]
+# ## Summary
+#
+# - `metamap-edu doctor` (or section 1 above) checks Python, torch, the widgets, matplotlib,
+#   threads and the cache folder, and says how to fix what is wrong.
+# - A fixed seed and a fixed thread count make every notebook give the same numbers for everyone.
+# - Every NLP task in the course is a mapping $x \to y$; the course follows the article's steps:
+#   generate tasks, train on each with formula 1, meta-learn across them with formula 2, pretrain.
+# - Next: **01 · tasks as mappings** builds the generated language and the four kinds of task.
+#
+# **In practice.** Instructors: `metamap-edu run --fast` executes every notebook in a few minutes
+# and reports time and memory per notebook (see the README's instructor notes).

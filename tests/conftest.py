@@ -1,0 +1,65 @@
+"""Test-session set-up shared by the unit tests and the notebook tests.
+
+* Every kernel the suite starts (nbval, papermill) inherits this process's environment, so it is
+  set here: ``TQDM_DISABLE=1`` (no progress bars in outputs) and no ``MPLBACKEND`` -- a kernel
+  started with ``MPLBACKEND=Agg`` draws no figure and prints a warning instead, which would
+  differ from the stored outputs. The *test process itself* draws with the Agg backend.
+* nbval has a per-cell timeout (``--nbval-cell-timeout`` in pyproject.toml) and pytest-timeout
+  bounds every test item; :class:`NotebookRunGuard` adds the whole-notebook timeout: once a
+  notebook has run longer than ``METAMAP_NBVAL_RUN_TIMEOUT`` seconds (default 900), its remaining
+  cells fail at once with a message naming the notebook and the cell.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import matplotlib
+import pytest
+
+os.environ["TQDM_DISABLE"] = "1"
+os.environ.pop("MPLBACKEND", None)
+# ---- offline guarantee (helper H, issue 8) ----
+# This process, every kernel (nbval, papermill) and every child Python run with outbound network
+# blocked, loopback allowed (metamap_edu/_netguard.py). METAMAP_EDU_BLOCK_NETWORK=0 switches it off.
+if os.environ.setdefault("METAMAP_EDU_BLOCK_NETWORK", "1") == "1":
+    from metamap_edu import _netguard
+
+    _netguard.install()
+    os.environ.update(_netguard.guard_env())
+# ---- end offline guarantee ----
+matplotlib.use("Agg")
+
+NBVAL_RUN_TIMEOUT = float(os.environ.get("METAMAP_NBVAL_RUN_TIMEOUT", "900"))
+
+
+class NotebookRunGuard:
+    """Whole-run timeout for nbval: fail the rest of a notebook once its time budget is spent."""
+
+    def __init__(self, limit: float):
+        self.limit = limit
+        self.started: dict[str, float] = {}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        if type(item).__name__ != "IPyNbCell":
+            return
+        notebook = item.fspath.basename
+        now = time.monotonic()
+        start = self.started.setdefault(str(item.fspath), now)
+        if now - start > self.limit:
+            pytest.fail(f"{notebook}: whole run timed out after {self.limit:g} s (whole-run timeout); "
+                        f"stopped before {item.name}", pytrace=False)
+
+
+def pytest_configure(config):
+    # pyproject's addopts name the sanitize file relative to the project root: resolve it there
+    # so the suite also runs from another working directory.
+    sanitize = getattr(config.option, "nbval_sanitize_with", None)
+    if sanitize and not os.path.isabs(sanitize) and not os.path.exists(sanitize):
+        candidate = config.rootpath / sanitize
+        if candidate.exists():
+            config.option.nbval_sanitize_with = str(candidate)
+    if not config.pluginmanager.has_plugin("metamap-notebook-run-guard"):
+        config.pluginmanager.register(NotebookRunGuard(NBVAL_RUN_TIMEOUT), "metamap-notebook-run-guard")
+    config.addinivalue_line("markers", "notebook: executes notebooks (slower)")

@@ -1,0 +1,105 @@
+"""Notebook tests (besides nbval, which pyproject.toml's addopts run over notebooks/*.ipynb).
+
+* Each stored ``notebooks/NN_name.ipynb`` is the executed form of ``notebooks/src/NN_name.py``:
+  same cells, same code, outputs present, clean metadata (rebuild with ``metamap-edu build``).
+* Each notebook runs top to bottom through papermill with ``FAST = True``, with a per-cell and a
+  whole-run timeout; a failure names the notebook and the cell.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from metamap_edu import notebook_runner as nr
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+SOURCES = nr.find_sources(NOTEBOOKS)
+STORED = nr.find_notebooks(NOTEBOOKS)
+
+FAST_CELL_TIMEOUT = float(os.environ.get("METAMAP_FAST_CELL_TIMEOUT", "180"))
+FAST_RUN_TIMEOUT = float(os.environ.get("METAMAP_FAST_RUN_TIMEOUT", "420"))
+
+# Text that must never appear in a stored output: machine paths and object addresses.
+_MACHINE_SPECIFIC = re.compile(r"(/home/|/root/|/tmp/|/Users/|C:\\\\|site-packages| at 0x[0-9a-f]+)")
+
+
+def _ids(paths):
+    return [p.stem for p in paths]
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _text(source) -> str:
+    return "".join(source) if isinstance(source, list) else source
+
+
+def test_there_are_notebooks():
+    assert SOURCES, "no notebook sources in notebooks/src/"
+    assert STORED, "no stored notebooks in notebooks/ (run `metamap-edu build`)"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=_ids(SOURCES))
+def test_stored_notebook_matches_its_source(source):
+    stored = nr.notebook_for_source(source)
+    assert stored.is_file(), f"{stored.name} is missing: run `metamap-edu build {source.relative_to(ROOT)}`"
+    expected = nr.read_source(source)
+    actual = _load(stored)
+    want = [(c.cell_type, c.source.strip()) for c in expected.cells]
+    got = [(c["cell_type"], _text(c["source"]).strip()) for c in actual["cells"]]
+    assert got == want, (f"{stored.name} is out of date with {source.name}: "
+                         f"run `metamap-edu build {source.relative_to(ROOT)}`")
+
+
+@pytest.mark.parametrize("notebook", STORED, ids=_ids(STORED))
+def test_stored_notebook_has_a_source(notebook):
+    assert (NOTEBOOKS / "src" / (notebook.stem + ".py")).is_file(), \
+        f"{notebook.name} has no source notebooks/src/{notebook.stem}.py"
+
+
+@pytest.mark.parametrize("notebook", STORED, ids=_ids(STORED))
+def test_stored_notebook_is_executed_and_clean(notebook):
+    nb = _load(notebook)
+    assert set(nb["metadata"]) <= {"kernelspec", "language_info", "widgets"}, \
+        f"{notebook.name}: unexpected notebook metadata {sorted(nb['metadata'])}"
+    assert "version" not in nb["metadata"].get("language_info", {})
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    counts = [c.get("execution_count") for c in code if _text(c["source"]).strip()]
+    assert counts == list(range(1, len(counts) + 1)), \
+        f"{notebook.name} was not executed top to bottom in one run: execution counts {counts}"
+    for index, cell in enumerate(nb["cells"]):
+        assert not {"execution", "papermill", "ExecuteTime"} & set(cell.get("metadata", {})), \
+            f"{notebook.name} cell {index} keeps run-specific metadata"
+        for output in cell.get("outputs", []):
+            assert output["output_type"] != "error", f"{notebook.name} cell {index} stored an error"
+            text = _text(output.get("text", "")) + _text(output.get("data", {}).get("text/plain", ""))
+            ignored = _text(cell["source"]).lstrip().startswith("# NBVAL_IGNORE_OUTPUT")
+            if not ignored:
+                assert not _MACHINE_SPECIFIC.search(text), \
+                    f"{notebook.name} cell {index} prints a machine-specific path or address: {text[:200]!r}"
+
+
+@pytest.mark.parametrize("notebook", STORED, ids=_ids(STORED))
+def test_notebook_has_parameters_cell_first(notebook):
+    nb = _load(notebook)
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code, f"{notebook.name} has no code"
+    first = code[0]
+    assert "parameters" in first["metadata"].get("tags", []), \
+        f"{notebook.name}: the first code cell must be tagged 'parameters' (papermill)"
+    assert re.search(r"^FAST\s*=\s*False", _text(first["source"]), re.M), f"{notebook.name}: no `FAST = False`"
+    assert re.search(r"^SEED\s*=\s*0", _text(first["source"]), re.M), f"{notebook.name}: no `SEED = 0`"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("notebook", STORED, ids=_ids(STORED))
+def test_notebook_runs_in_fast_mode(notebook, tmp_path):
+    result = nr.run_notebook(notebook, fast=True, cell_timeout=FAST_CELL_TIMEOUT, run_timeout=FAST_RUN_TIMEOUT,
+                             output_dir=tmp_path)
+    assert result.passed, result.error
