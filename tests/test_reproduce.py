@@ -1,0 +1,84 @@
+"""Tests for metamap_edu.reproduce: the paper's ordering on a test-sized run of the same code,
+the JSON format, the CLI verb, and the NLP comparison's shape."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+import torch
+
+from metamap_edu import reproduce as rp
+
+# The same code path as --quick, with fewer iterations so the suite stays fast.
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    """The course runs torch on one thread (mm.set_threads); two threads on a busy 2-core machine
+    mostly spin. Restored afterwards so other test modules see their own setting."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+TINY = replace(rp.QUICK, maml_iterations=300, pretrain_steps=300, multitask_models=11, multitask_steps=300,
+               multitask_rounds=3, stream_tasks=20, reptile_iterations=60, eval_tasks=100, val_tasks=30,
+               lr_grid=(0.003, 0.01, 0.03))
+
+
+@pytest.fixture(scope="module")
+def tiny_result():
+    rows = ("multi-task, no regularization", "multi-task, l2 to the mean theta so far", "pretrain on all tasks", "MAML",
+            "article: ArticlePull(beta=0.01)")
+    return rp.reproduce_maml_sinusoid(config=TINY, rows=rows, progress=False)
+
+
+def test_paper_ordering_after_10_steps(tiny_result):
+    r = tiny_result["rows"]
+    maml, pre = r["MAML"][2], r["pretrain on all tasks"][2]
+    multi = [r["multi-task, no regularization"][2], r["multi-task, l2 to the mean theta so far"][2]]
+    assert maml < pre < min(multi), r
+    # MAML adapts: its MSE falls with steps; a task-agnostic start (about 3.0) is far above it
+    assert r["MAML"][0] > r["MAML"][2] and maml < 2.5
+
+
+def test_result_format_and_json(tiny_result, tmp_path):
+    for row, vals in tiny_result["rows"].items():
+        assert len(vals) == 3 and len(tiny_result["curves"][row]) == 11
+    path = tmp_path / "t2.json"
+    rp.write_json(tiny_result, str(path))
+    data = json.loads(path.read_text())
+    assert set(data) == set(tiny_result["rows"]) and all(len(v) == 3 for v in data.values())
+    table = rp.format_table(tiny_result)
+    assert "MAML" in table and "0.35" in table  # the paper's number beside ours
+
+
+def test_paper_table_and_rows():
+    assert rp.PAPER_TABLE2["MAML"] == (0.67, 0.38, 0.35)
+    assert rp.PAPER_TABLE2["pretrain on all tasks"] == (2.41, 2.23, 2.19)
+    assert set(rp.PAPER_TABLE2) <= set(rp.ROWS) and "Reptile" in rp.ROWS
+    with pytest.raises(ValueError, match="rows"):
+        rp.reproduce_maml_sinusoid(config=TINY, rows=("nonsense",))
+    with pytest.raises(ValueError, match="reptile_epsilon"):
+        replace(TINY, reptile_epsilon=0.0)
+    with pytest.raises(ValueError, match="maml_iterations"):
+        replace(TINY, maml_iterations=0)
+
+
+def test_cli_reproduce_parses():
+    from metamap_edu.cli import build_parser
+
+    args = build_parser().parse_args(["reproduce", "maml-sinusoid", "--quick", "--json", "x.json"])
+    assert args.experiment == "maml-sinusoid" and args.quick and args.json == "x.json"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["reproduce", "unknown-table"])
+
+
+def test_nlp_comparison_runs_and_has_every_method():
+    res = rp.nlp_episode_comparison(setting="sentiment", iterations=5, stream_tasks=3, eval_episodes=4,
+                                    k_shots=(1, 5), eval_steps=2, n_per_class=20)
+    assert tuple(res["accuracy"]) == rp.NLP_METHODS
+    for by_k in res["accuracy"].values():
+        assert set(by_k) == {1, 5} and all(len(v) == 3 and all(0 <= a <= 1 for a in v) for v in by_k.values())
+    with pytest.raises(ValueError, match="setting"):
+        rp.NLPConfig(setting="translation")
