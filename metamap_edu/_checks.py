@@ -19,6 +19,7 @@ __all__ = [
     "check_seed",
     "check_nonempty",
     "check_probability",
+    "check_parameters",
 ]
 
 
@@ -94,7 +95,7 @@ def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
 
 def check_seed(name: str, value: Any) -> int:
     """Seeds are plain non-negative ints so that runs are reproducible across processes."""
-    return check_int(name, value, min=0)
+    return check_int(name, value, min=0, max=2**64 - 1)  # torch.manual_seed's range (helper H)
 
 
 def check_nonempty(name: str, value: Sequence[Any] | Any, what: str = "at least one item") -> Any:
@@ -106,3 +107,34 @@ def check_nonempty(name: str, value: Sequence[Any] | Any, what: str = "at least 
     if n == 0:
         raise ValueError(f"{name} must contain {what}; got an empty {type(value).__name__}")
     return value
+
+
+# ---- notebook parameters (helper H, issue 8) ----
+def check_parameters(**parameters: Any) -> dict[str, Any]:
+    """Validate a notebook's papermill parameters; one clear error naming the first bad one.
+
+    ``FAST`` must be ``True``/``False`` and ``SEED`` a whole number between 0 and 2**32 - 1.
+    Any other parameter is passed as ``NAME=(value, low, high)``: an int in [low, high] when both
+    bounds are ints (``None`` = unbounded), else a finite number in [low, high] -- write float
+    bounds (``0.0``) for a float parameter. The upper bound keeps a learner's ``STEPS = 10**9``
+    from running for hours: it is refused at once with "must be between ... and ...".
+    Returns the values by name. Called by the cell right after every notebook's parameters::
+
+        mm.check_parameters(FAST=FAST, SEED=SEED, ALPHA=(ALPHA, 1e-4, 10.0), STEPS=(STEPS, 1, 5000))
+    """
+    out: dict[str, Any] = {}
+    for name, spec in parameters.items():
+        if name == "FAST":
+            out[name] = check_type(name, spec, bool, "True or False")
+        elif name == "SEED":
+            out[name] = check_int(name, spec, min=0, max=2**32 - 1)
+        elif isinstance(spec, tuple) and len(spec) == 3:
+            value, low, high = spec
+            bounds = [b for b in (low, high) if b is not None]
+            if bounds and all(isinstance(b, numbers.Integral) and not isinstance(b, bool) for b in bounds):
+                out[name] = check_int(name, value, min=low, max=high)
+            else:
+                out[name] = check_float(name, value, min=low, max=high)
+        else:
+            raise TypeError(f"check_parameters: give {name} as ({name}, low, high); got {_show(spec)}")
+    return out
