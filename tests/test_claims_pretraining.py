@@ -1,0 +1,83 @@
+"""Claims of notebooks 06-07 and issue 5, asserted on the same code the notebooks run.
+
+Fast tests (default) check the claims that hold at a small budget. The full-size measurements
+(the issue's K = 5 held-out-domain target, the text-to-text targets per kind) take minutes on a
+2-core CPU: notebook 07's order comparison runs here when ``METAMAP_EDU_SLOW_CLAIMS=1``. The issue's
+targets that the course's CPU budget does not reach yet (K = 5 gain on a held-out domain, per-kind
+scores) are measured, not asserted, by ``bench/pretraining_targets.py``.
+"""
+import copy
+import math
+import os
+
+import pytest
+import torch
+
+from metamap_edu import language, metrics, tasks
+from metamap_edu.pretrain import fit_multitask, lm_loss, new_pretraining_model, pretrain, run_pipeline, sample_efficiency
+from metamap_edu.transformer import TransformerConfig, with_task_prefix
+
+SLOW = pytest.mark.skipif(os.environ.get("METAMAP_EDU_SLOW_CLAIMS") != "1",
+                          reason="full-size claim: set METAMAP_EDU_SLOW_CLAIMS=1 (takes minutes)")
+
+
+def test_pretraining_learns_text_of_domains_never_labelled():
+    """Notebook 06: the unlabeled corpus covers held-out domains, and pretraining learns them."""
+    torch.set_num_threads(1)
+    corpus = language.corpus(3000, seed=0)
+    model = new_pretraining_model(corpus, config=TransformerConfig(width=48, depth=1, heads=4), vocab_size=2400, seed=0)
+    scratch = copy.deepcopy(model)
+    held_out_domain = language.corpus(200, seed=7, domains=list(language.HELD_OUT_DOMAINS))
+    pretrain(model, corpus, steps=80, batch_size=32, lr=5e-3, seed=0, progress=False)
+    before, after = lm_loss(scratch, held_out_domain), lm_loss(model, held_out_domain)
+    print(f"causal LM loss on music/games sentences: {before:.3f} -> {after:.3f} (log V = {math.log(len(model.tokenizer)):.3f})")
+    assert after < before - 3.0
+
+
+def test_text_to_text_model_beats_chance_on_every_kind_after_short_training():
+    """Notebook 07, step 2: one model, one θ, learns all three kinds (short budget, loose bar)."""
+    torch.set_num_threads(1)
+    topic = with_task_prefix(tasks.topic_task(domains=["movies", "restaurants", "hotels"], n_per_class=40, seed=0))
+    ner = tasks.ner_task(n=160, seed=0)
+    trans = with_task_prefix(tasks.translation_family(n_per_task=160, seed=0)[0])
+    splits = [t.train_test_split(0.25, seed=0) for t in (topic, ner, trans)]
+    corpus = language.corpus(500, seed=0)
+    model = new_pretraining_model(corpus, [a for a, _ in splits], config=TransformerConfig(width=48, depth=2, heads=4),
+                                  vocab_size=2400, seed=0)
+    untrained = {b.name: metrics.score(model, b) for _, b in splits}
+    fit_multitask(model, [a for a, _ in splits], steps=240, lr=3e-3, seed=0, progress=False)
+    trained = {b.name: metrics.score(model, b) for _, b in splits}
+    print("held-out scores, untrained -> trained:", {k: (round(untrained[k], 3), round(v, 3)) for k, v in trained.items()})
+    assert trained["topic"] > 0.6  # chance is 1/3
+    assert trained["ner"] > untrained["ner"] + 0.2
+    assert trained["translation/lumo"] > untrained["translation/lumo"]  # BLEU needs far more steps (see SLOW test)
+
+
+def _pipeline_inputs(n=160, seed=0):
+    """Notebook 07's tasks, corpus and starting model at its default parameters."""
+    task_list = [
+        with_task_prefix(tasks.topic_task(domains=["movies", "restaurants", "electronics", "travel"],
+                                          n_per_class=n // 4, seed=seed)),
+        with_task_prefix(tasks.sentiment_family(domains=["movies"], n_per_task=n, seed=seed)[0]),
+        tasks.ner_task(n=n, seed=seed),
+        with_task_prefix(tasks.translation_family(n_per_task=n, seed=seed)[0]),
+    ]
+    splits = [t.train_test_split(0.25, seed=seed) for t in task_list]
+    corpus = language.corpus(20_000, seed=seed)
+    base = new_pretraining_model(corpus, [a for a, _ in splits], config=TransformerConfig(), seed=seed)
+    return base, [a for a, _ in splits], [b for _, b in splits], corpus
+
+
+@SLOW
+def test_notebook07_order_comparison_as_printed():
+    """Notebook 07, section 3, at its default parameters: the stored notebook prints "pretraining
+    first is not better on average" (0.196 vs 0.244); this re-runs the same code and checks it."""
+    torch.set_num_threads(1)
+    base, train_tasks, test_tasks, corpus = _pipeline_inputs()
+    first = run_pipeline(base, train_tasks, test_tasks, corpus, ("pretrain",), order="pretrain-first",
+                         steps_per_task=60, pretrain_steps=150, seed=0)
+    last = run_pipeline(base, train_tasks, test_tasks, corpus, ("pretrain",), order="article",
+                        steps_per_task=60, pretrain_steps=150, seed=0)
+    mean_first, mean_last = sum(first.values()) / 4, sum(last.values()) / 4
+    print(f"pretrain first {first} mean {mean_first:.3f}; pretrain last {last} mean {mean_last:.3f}")
+    assert not mean_first > mean_last
