@@ -38,10 +38,9 @@ import matplotlib.pyplot as plt
 import metamap_edu as mm
 from metamap_edu import doctor, exercises, viz, widgets
 
-mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
+mm.check_parameters(FAST=FAST, SEED=SEED)   # one clear message if a parameter above is unusable
+mm.set_seed(SEED)
 mm.set_threads(1)
-if not isinstance(FAST, bool):
-    raise TypeError(f"FAST must be True or False; got {FAST!r}")
 
 # %% [markdown]
 # ## 1. Is this machine ready?

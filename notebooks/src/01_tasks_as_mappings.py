@@ -47,14 +47,11 @@ from metamap_edu import exercises, language, viz, widgets
 from metamap_edu.tasks import (MappingTask, load_classification, ner_task, polarity_conflict_rate,
                                sample_episode, sentiment_family, topic_task, translation_family)
 
-mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
+# one clear message if a parameter above is unusable: section 5 splits 15 sentences of each class
+# off a task, so N_PER_TASK needs 40 (20 per class); above 2000 it only costs time
+mm.check_parameters(FAST=FAST, SEED=SEED, N_PER_TASK=(N_PER_TASK, 40, 2000), RELATEDNESS=(RELATEDNESS, 0.0, 1.0))
+mm.set_seed(SEED)
 mm.set_threads(1)
-if not isinstance(FAST, bool):
-    raise TypeError(f"FAST must be True or False; got {FAST!r}")
-if isinstance(N_PER_TASK, bool) or not isinstance(N_PER_TASK, int) or N_PER_TASK < 20:
-    raise ValueError(f"N_PER_TASK must be an int >= 20; got {N_PER_TASK!r}")
-if isinstance(RELATEDNESS, bool) or not isinstance(RELATEDNESS, (int, float)) or not 0 <= RELATEDNESS <= 1:
-    raise ValueError(f"RELATEDNESS must be a number between 0 and 1; got {RELATEDNESS!r}")
 n_task = 60 if FAST else N_PER_TASK
 
 # %% [markdown]

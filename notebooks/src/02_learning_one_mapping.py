@@ -42,14 +42,12 @@ from metamap_edu.closed_form import add_bias_column, least_squares
 from metamap_edu.metrics import score
 from metamap_edu.models import BagOfWordsClassifier, LinearMap, flat_params
 from metamap_edu.tasks import MappingTask, sentiment_family
-from metamap_edu.train import fit
+from metamap_edu.train import DivergenceError, fit
 
-mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
+# one clear message if a parameter above is unusable; an ALPHA above 10 diverges within a few steps
+mm.check_parameters(FAST=FAST, SEED=SEED, ALPHA=(ALPHA, 1e-6, 10.0))
+mm.set_seed(SEED)
 mm.set_threads(1)
-if not isinstance(FAST, bool):
-    raise TypeError(f"FAST must be True or False; got {FAST!r}")
-if isinstance(ALPHA, bool) or not isinstance(ALPHA, (int, float)) or not ALPHA > 0:
-    raise ValueError(f"ALPHA must be a learning rate > 0; got {ALPHA!r}")
 
 # %% [markdown]
 # ## 1. Formula 1 on a straight line
@@ -83,13 +81,17 @@ for example in line.examples[:3]:
 # %%
 model = LinearMap(1, 1)                      # starts at w = b = 0
 steps = 30 if FAST else 60
-history = fit(model, line, optimizer="sgd", lr=ALPHA, steps=steps, batch_size=len(line), progress=False)
+try:
+    history = fit(model, line, optimizer="sgd", lr=ALPHA, steps=steps, batch_size=len(line), progress=False)
+    outcome = f"loss = {history.final_loss:.4f}"
+except DivergenceError as err:               # an ALPHA above the limit of section 2
+    outcome = f"DIVERGED at step {err.step}: ALPHA = {ALPHA:g} is too large (section 2 says why)"
 
 X, Y = line.tensors()
 X1 = add_bias_column(X)                      # columns [x, 1], so theta = [w, b]
 exact = least_squares(X1, Y.double().reshape(-1))
 w, b = flat_params(model).tolist()
-print(f"after {steps} steps of gradient descent: w = {w:.3f}, b = {b:.3f}, loss = {history.final_loss:.4f}")
+print(f"after {steps} steps of gradient descent: w = {w:.3f}, b = {b:.3f}, {outcome}")
 print(f"least-squares solution:             w = {exact[0]:.3f}, b = {exact[1]:.3f}")
 
 # %% [markdown]

@@ -43,12 +43,10 @@ from metamap_edu.metrics import continual_metrics
 from metamap_edu.tasks import sentiment_family
 from metamap_edu.train import STREAM_DEFAULTS, STREAM_DOMAINS, run_sentiment_stream
 
-mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
+# one clear message if a parameter above is unusable (more than 1000 steps per task only costs time)
+mm.check_parameters(FAST=FAST, SEED=SEED, STEPS_PER_TASK=(STEPS_PER_TASK, 1, 1000))
+mm.set_seed(SEED)
 mm.set_threads(1)
-if not isinstance(FAST, bool):
-    raise TypeError(f"FAST must be True or False; got {FAST!r}")
-if isinstance(STEPS_PER_TASK, bool) or not isinstance(STEPS_PER_TASK, int) or STEPS_PER_TASK < 1:
-    raise ValueError(f"STEPS_PER_TASK must be a whole number >= 1; got {STEPS_PER_TASK!r}")
 if FAST:
     STEPS_PER_TASK = min(STEPS_PER_TASK, 40)
 

@@ -49,12 +49,11 @@ from metamap_edu.tasks import MappingTask
 from metamap_edu.train import (STREAM_DEFAULTS, STREAM_DOMAINS, ArticlePull, L2ToPrevious, SequentialTrainer,
                                fit, pull_as_l2, run_sentiment_stream, stability_plasticity)
 
-mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
+# one clear message if a parameter above is unusable; above λ = 10 the spring barely lets θ move,
+# and gradient descent with lr = 0.05 in sections 2-3 becomes unstable near λ = 20
+mm.check_parameters(FAST=FAST, SEED=SEED, LAM=(LAM, 0.0, 10.0))
+mm.set_seed(SEED)
 mm.set_threads(1)
-if not isinstance(FAST, bool):
-    raise TypeError(f"FAST must be True or False; got {FAST!r}")
-if isinstance(LAM, bool) or not isinstance(LAM, (int, float)) or not LAM > 0:
-    raise ValueError(f"LAM must be a number > 0; got {LAM!r}")
 
 
 def fmt(vector, digits=3):

@@ -48,10 +48,9 @@ from metamap_edu.meta import MAML, Reptile, adapt, evaluate_adaptation, meta_tra
 from metamap_edu.sinusoid import SINUSOID_DEFAULTS, SinusoidMLP, SinusoidSampler, task_agnostic_mse
 from metamap_edu.train import ArticlePull, fit
 
-mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
+mm.check_parameters(FAST=FAST, SEED=SEED)   # one clear message if a parameter above is unusable
+mm.set_seed(SEED)
 mm.set_threads(1)
-if not isinstance(FAST, bool):
-    raise TypeError(f"FAST must be True or False; got {FAST!r}")
 
 # %% [markdown]
 # ## 1 · What meta-learning optimizes

@@ -48,12 +48,9 @@ from metamap_edu.tasks import sentiment_family
 from metamap_edu.text import train_bpe
 from metamap_edu.transformer import TransformerConfig, with_task_prefix
 
-mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
+mm.check_parameters(FAST=FAST, SEED=SEED, PRETRAIN_STEPS=(PRETRAIN_STEPS, 1, 5000))
+mm.set_seed(SEED)
 mm.set_threads(1)
-if not isinstance(FAST, bool):
-    raise TypeError(f"FAST must be True or False; got {FAST!r}")
-if isinstance(PRETRAIN_STEPS, bool) or not isinstance(PRETRAIN_STEPS, int) or PRETRAIN_STEPS < 1:
-    raise ValueError(f"PRETRAIN_STEPS must be a whole number >= 1; got {PRETRAIN_STEPS!r}")
 if OBJECTIVE not in OBJECTIVES:
     raise ValueError(f"OBJECTIVE must be one of {OBJECTIVES}; got {OBJECTIVE!r}")
 if FAST:

@@ -44,14 +44,11 @@ from metamap_edu import exercises, language, tasks, viz, widgets
 from metamap_edu.pretrain import new_pretraining_model, run_pipeline
 from metamap_edu.transformer import TransformerConfig, with_task_prefix
 
-mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
+mm.check_parameters(FAST=FAST, SEED=SEED, STEPS_PER_TASK=(STEPS_PER_TASK, 1, 2000),
+                    PRETRAIN_STEPS=(PRETRAIN_STEPS, 1, 5000))
+mm.set_seed(SEED)
 mm.set_threads(1)
 warnings.simplefilter("ignore", RuntimeWarning)   # meta-learners say once that they loop over tasks
-for _name, _value in (("STEPS_PER_TASK", STEPS_PER_TASK), ("PRETRAIN_STEPS", PRETRAIN_STEPS)):
-    if isinstance(_value, bool) or not isinstance(_value, int) or _value < 1:
-        raise ValueError(f"{_name} must be a whole number >= 1; got {_value!r}")
-if not isinstance(FAST, bool):
-    raise TypeError(f"FAST must be True or False; got {FAST!r}")
 if FAST:
     STEPS_PER_TASK, PRETRAIN_STEPS = min(STEPS_PER_TASK, 4), min(PRETRAIN_STEPS, 4)
 N = 40 if FAST else 160          # examples per task (a quarter is held out for testing)

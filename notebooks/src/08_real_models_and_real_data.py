@@ -61,15 +61,14 @@ from metamap_edu.meta import ProtoNet, meta_train
 from metamap_edu.pretrain import pretrain
 from metamap_edu.transformer import TinyTransformer, TransformerConfig, build_tokenizer
 
-mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
+mm.check_parameters(FAST=FAST, SEED=SEED, N_WAY=(N_WAY, 2, 50), K_SHOT=(K_SHOT, 1, 50))
+mm.set_seed(SEED)
 mm.set_threads(1)
-if not isinstance(FAST, bool):
-    raise TypeError(f"FAST must be True or False; got {FAST!r}")
 if DATA_PATH is not None and not os.path.isfile(str(DATA_PATH)):
     raise ValueError(f"DATA_PATH must be None or the path of an existing CSV/TSV/JSONL file; got {DATA_PATH!r}")
-for _name, _value, _low in (("N_WAY", N_WAY, 2), ("K_SHOT", K_SHOT, 1)):
-    if isinstance(_value, bool) or not isinstance(_value, int) or _value < _low:
-        raise ValueError(f"{_name} must be a whole number >= {_low}; got {_value!r}")
+for _name, _value in (("TEXT_COLUMN", TEXT_COLUMN), ("LABEL_COLUMN", LABEL_COLUMN)):
+    if not isinstance(_value, str) or not _value.strip():
+        raise ValueError(f"{_name} must be the non-empty name of a column of DATA_PATH; got {_value!r}")
 
 WORK = tempfile.mkdtemp(prefix="metamap08_")     # the demo file and the embedding cache live here
 N_EPISODES = 20 if FAST else 100                 # evaluation episodes per learner
