@@ -22,12 +22,17 @@ parameters θ_{t-1},
 * :class:`EWC` -- a per-parameter weighted L2, weights = diagonal Fisher information.
 * :class:`L2ToInit` (alias :data:`L2SP`) -- stay close to the initial / pretrained weights.
 
-A regularizer is a small object with four hooks, so adding one never means editing the trainer::
+A regularizer is a small object with a few hooks, so adding one never means editing the trainer::
 
     start_task(model, task_index)      # before training task t: e.g. freeze the anchor θ_{t-1}
     penalty(model) -> tensor or None   # added to the loss at every step (coupled forms)
+    before_step(model)                 # after backward, before the optimizer step: may add to .grad
     after_step(model)                  # after every optimizer step (decoupled forms)
     end_task(model, task, task_index)  # after training task t: e.g. estimate the Fisher
+
+(plus ``step_penalty(model)``, what the trainer actually adds to the loss: by default
+``penalty(model)``; the built-in quadratic penalties return the value only and add their gradient
+2λw⊙(θ − a) in ``before_step`` with one fused op, which is the same update and cheaper.)
 
 Anchors are ONE flat copy of the parameters (a single buffer with per-parameter views), never a
 ``deepcopy`` of the module; penalty and pull use vectorised ``torch._foreach_*`` ops.
@@ -238,16 +243,29 @@ def _flat_buffer(params: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.T
 
 
 def _objective(model: Any, batch: dict, regularizer: "Regularizer | None"):
-    """(data loss, penalty or None, total) for one minibatch: L_t(θ) + penalty(θ)."""
+    """(data loss, penalty or None, what to differentiate, value) for one minibatch: L_t(θ) + penalty(θ).
+
+    The penalty is ``regularizer.step_penalty(model)``: either differentiable (its gradient comes
+    from ``backward`` of data loss + penalty) or a plain value whose gradient ``before_step`` adds
+    (built-in L2 / EWC; then only the data loss is differentiated). ``value`` is the float
+    L_t(θ) + penalty(θ), the objective before the step.
+    """
     data_loss = model.loss(batch)
-    pen = regularizer.penalty(model) if regularizer is not None else None
-    return data_loss, pen, (data_loss if pen is None else data_loss + pen)
+    pen = regularizer.step_penalty(model) if regularizer is not None else None
+    if pen is None:
+        return data_loss, None, data_loss, float(data_loss.detach())
+    if isinstance(pen, torch.Tensor) and pen.requires_grad:
+        total = data_loss + pen
+        return data_loss, pen, total, float(total.detach())
+    return data_loss, pen, data_loss, float(data_loss.detach()) + float(pen)
 
 
 def _update(model: Any, total: torch.Tensor, optimizer: torch.optim.Optimizer, regularizer: "Regularizer | None") -> None:
-    """Backward, one optimizer step, then the regularizer's after-step hook (e.g. the pull)."""
+    """Backward, the before-step hook (coupled gradients), one optimizer step, the after-step hook (the pull)."""
     optimizer.zero_grad(set_to_none=True)
     total.backward()
+    if regularizer is not None:
+        regularizer.before_step(model)  # e.g. .grad += 2λ(θ − θ_{t−1}): still goes through the optimizer
     optimizer.step()
     if regularizer is not None:
         regularizer.after_step(model)
@@ -257,11 +275,12 @@ def training_step(model: Any, batch: dict, optimizer: torch.optim.Optimizer, reg
     """One step of the trainers' loop on ``batch``; returns the objective before the step.
 
     Exactly what :func:`fit` and :class:`SequentialTrainer` do per step (minus the divergence
-    bookkeeping); ``bench/trainer_overhead.py`` times it with and without a regularizer.
+    bookkeeping): objective L_t(θ) + ``step_penalty``, backward, ``before_step``, optimizer step,
+    ``after_step``. ``bench/trainer_overhead.py`` times it with and without a regularizer.
     """
-    _, _, total = _objective(model, batch, regularizer)
-    _update(model, total, optimizer, regularizer)
-    return float(total.detach())
+    _, _, target, value = _objective(model, batch, regularizer)
+    _update(model, target, optimizer, regularizer)
+    return value
 
 
 def _train_steps(
@@ -291,8 +310,7 @@ def _train_steps(
     for k in bar:
         snapshot.save()
         batch = batches.next()
-        data_loss, pen, total = _objective(model, batch, regularizer)
-        value = float(total.detach())
+        data_loss, pen, target, value = _objective(model, batch, regularizer)
         if not math.isfinite(value):
             snapshot.restore()
             data_ok = math.isfinite(float(data_loss.detach()))
@@ -314,7 +332,7 @@ def _train_steps(
                 lr=lr,
                 history=history,
             )
-        _update(model, total, optimizer, regularizer)
+        _update(model, target, optimizer, regularizer)
         history.loss.append(value)
         history.data_loss.append(float(data_loss.detach()) if pen is not None else value)
         if progress and (k % 10 == 0 or k == steps - 1):
@@ -435,6 +453,18 @@ class Regularizer:
         called before training task ``task_index`` (0-based). Anchors are frozen here.
     ``penalty(model) -> torch.Tensor | None``
         a differentiable scalar added to the loss at every step (None: nothing to add).
+    ``step_penalty(model) -> torch.Tensor | float | None``
+        what the trainers add to the loss at each step. By default ``penalty(model)``, whose
+        gradient then comes from ``backward``. A regularizer may instead return the value only
+        (a float, or a tensor without autograd graph) and add the gradient itself in
+        ``before_step``; the built-in :class:`L2ToPrevious`, :class:`EWC` and :class:`L2ToInit`
+        do, with one fused ``torch._foreach_add_`` (the same update as differentiating
+        ``penalty``, with fewer passes over the parameters and no autograd node).
+    ``before_step(model)``
+        called after ``backward`` and before the optimizer step, under the trainer's control (no
+        autograd): a coupled form may add its gradient to the ``.grad`` tensors here, so that
+        the optimizer still sees (and, for Adam, rescales) data + penalty gradient. A subclass of
+        a built-in regularizer that overrides it must call ``super().before_step(model)``.
     ``after_step(model)``
         called after every optimizer step, under the trainer's control (no autograd).
     ``end_task(model, task, task_index)``
@@ -442,6 +472,7 @@ class Regularizer:
 
     Subclasses keep their anchor as ONE flat buffer with per-parameter views (``self.anchor``,
     ``self._anchor_views``) -- about as much memory as the parameters, never a copy of the module.
+    (The fused coupled path adds a flat work buffer of the same size for θ − a.)
     """
 
     name = "none"
@@ -451,6 +482,11 @@ class Regularizer:
         self._anchor_views: list[torch.Tensor] | None = None
         self._params: list[torch.Tensor] | None = None
         self._model_id: int | None = None
+        self._work: torch.Tensor | None = None  # flat (weighted) θ − a of the fused coupled path
+        self._work_views: list[torch.Tensor] | None = None
+        self._diff: torch.Tensor | None = None  # weighted forms only: unweighted θ − a
+        self._diff_views: list[torch.Tensor] | None = None
+        self._grad_scale: float | None = None  # set by step_penalty, consumed by before_step
 
     # -- anchor helpers --------------------------------------------------------------------
     def _bind(self, model: nn.Module) -> list[torch.Tensor]:
@@ -473,8 +509,64 @@ class Regularizer:
                     raise ValueError(f"theta must be a flat vector of {self.anchor.numel()} numbers; got shape {tuple(theta.shape)}")
                 self.anchor.copy_(theta)
         self.anchor_set = True
+        self._grad_scale = None
 
     anchor_set = False
+
+    # -- the fused coupled path ---------------------------------------------------------------
+    def _proximal_value(self, lam: float, weights: torch.Tensor | None = None) -> float:
+        r"""λ Σ w (θ − a)² as a value (no graph); leaves w ⊙ (θ − a) in ``self._work`` for :meth:`before_step`.
+
+        The same number as :meth:`penalty`, and :meth:`before_step` then adds exactly its gradient
+        2λ w ⊙ (θ − a): flat ops on one preallocated buffer, then one fused add into ``.grad``.
+        """
+        params = self._params
+        if self._work is None or self._work.numel() != self.anchor.numel():
+            self._work, self._work_views = _flat_buffer(params)
+            self._diff = None
+        if weights is None:  # (no autograd below: the buffers and anchors do not require grad)
+            d = self._work
+            self._sub_anchor_into(d, self._work_views)  # θ − a
+            value = torch.dot(d, d)
+        else:
+            if self._diff is None or self._diff.numel() != self.anchor.numel():
+                self._diff, self._diff_views = _flat_buffer(params)
+            d = self._diff
+            self._sub_anchor_into(d, self._diff_views)  # θ − a
+            torch.mul(d, weights, out=self._work)  # w ⊙ (θ − a)
+            value = torch.dot(self._work, d)
+        self._grad_scale = 2.0 * lam
+        return lam * value.item()
+
+    def _sub_anchor_into(self, flat: torch.Tensor, views: list[torch.Tensor]) -> None:
+        """``flat`` ← θ − a in one pass over memory (no allocation)."""
+        params = self._params
+        if len(params) <= 4 or flat.numel() >= 4096 * len(params):  # few or large tensors: one subtraction each
+            for p, a, out in zip(params, self._anchor_views, views):
+                torch.sub(p.detach(), a, out=out)
+        else:  # many small tensors: two vectorised calls beat a Python loop
+            with torch.no_grad():
+                torch._foreach_copy_(views, params)
+            flat.sub_(self.anchor)
+
+    def step_penalty(self, model: nn.Module) -> torch.Tensor | float | None:
+        """What the trainers add to the loss this step; default: :meth:`penalty` (differentiable)."""
+        return self.penalty(model)
+
+    def before_step(self, model: nn.Module) -> None:
+        """After ``backward``, before the optimizer step. Base: adds the fused coupled gradient, if any."""
+        scale, self._grad_scale = self._grad_scale, None
+        if scale is None:
+            return
+        grads = []
+        for p in self._params:
+            g = p.grad
+            if g is None:  # the data loss did not reach this parameter
+                g = p.grad = torch.zeros_like(p)
+            elif g.is_sparse:  # e.g. a sparse embedding: the penalty gradient is dense
+                g = p.grad = g.to_dense()
+            grads.append(g)
+        torch._foreach_add_(grads, self._work_views, alpha=scale)  # .grad += 2λ w ⊙ (θ − a)
 
     # -- hooks -----------------------------------------------------------------------------
     def start_task(self, model: nn.Module, task_index: int) -> None:
@@ -499,7 +591,9 @@ class L2ToPrevious(Regularizer):
     θ_{t−1} is frozen at the start of task t (t ≥ 1); task 0 trains unregularized. Its gradient,
     :math:`2\lambda(\theta - \theta_{t-1})`, goes through the optimizer like the data gradient, so
     Adam rescales it. Trained to convergence on linear regression it reaches
-    :func:`metamap_edu.closed_form.ridge_toward` exactly. Taught in notebooks/04_staying_close_the_l2_bridge.
+    :func:`metamap_edu.closed_form.ridge_toward` exactly. (:meth:`penalty` is differentiable; the
+    trainers use :meth:`step_penalty` + :meth:`before_step`, which add the same gradient to ``.grad``
+    with one fused op.) Taught in notebooks/04_staying_close_the_l2_bridge.
     """
 
     name = "l2"
@@ -518,6 +612,14 @@ class L2ToPrevious(Regularizer):
         if not self.anchor_set or self.lam == 0.0:
             return None
         return _WeightedProximal.apply(self.lam, self._anchor_views, None, *self._params)
+
+    def step_penalty(self, model: nn.Module) -> float | torch.Tensor | None:
+        """The value of :meth:`penalty` (a float); its gradient 2λ(θ − θ_{t−1}) is added by :meth:`before_step`."""
+        if type(self).penalty is not L2ToPrevious.penalty:  # a subclass changed the penalty: use it as is
+            return self.penalty(model)
+        if not self.anchor_set or self.lam == 0.0:
+            return None
+        return self._proximal_value(self.lam)
 
     def __repr__(self) -> str:
         return f"L2ToPrevious(lam={self.lam:g})"
@@ -610,6 +712,14 @@ class EWC(Regularizer):
             return None
         return _WeightedProximal.apply(self.lam, self._anchor_views, self._fisher_views, *self._params)
 
+    def step_penalty(self, model: nn.Module) -> float | torch.Tensor | None:
+        """The value of :meth:`penalty` (a float); its gradient 2λF⊙(θ − θ_{t−1}) is added by :meth:`before_step`."""
+        if type(self).penalty is not EWC.penalty:  # a subclass changed the penalty: use it as is
+            return self.penalty(model)
+        if not self.anchor_set or self.lam == 0.0 or self.fisher is None:
+            return None
+        return self._proximal_value(self.lam, self.fisher)
+
     def __repr__(self) -> str:
         return f"EWC(lam={self.lam:g})"
 
@@ -639,6 +749,14 @@ class L2ToInit(Regularizer):
         if not self.anchor_set or self.lam == 0.0:
             return None
         return _WeightedProximal.apply(self.lam, self._anchor_views, None, *self._params)
+
+    def step_penalty(self, model: nn.Module) -> float | torch.Tensor | None:
+        """The value of :meth:`penalty` (a float); its gradient 2λ(θ − θ_0) is added by :meth:`before_step`."""
+        if type(self).penalty is not L2ToInit.penalty:  # a subclass changed the penalty: use it as is
+            return self.penalty(model)
+        if not self.anchor_set or self.lam == 0.0:
+            return None
+        return self._proximal_value(self.lam)
 
     def __repr__(self) -> str:
         return f"L2ToInit(lam={self.lam:g})"
