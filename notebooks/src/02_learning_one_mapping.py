@@ -202,8 +202,9 @@ plt.show()
 
 # %% [markdown]
 # Read the numbers before the picture: the training loss falls and the training accuracy rises,
-# but on sentences the model has never seen it is barely better than a coin (0.5). The model is
-# memorising its training sentences instead of learning sentiment -- *overfitting*. The largest
+# but on sentences the model has never seen it does only a little better than a coin (0.5), and
+# worse than on its training sentences: it fits the particular sentences it saw rather than
+# sentiment -- *overfitting*. The largest
 # weights $W_{\text{positive}} - W_{\text{negative}}$ of the last model show it: names and places,
 # which carry no sentiment at all, sit next to real opinion words.
 
