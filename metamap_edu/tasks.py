@@ -680,6 +680,10 @@ class Episode:
     query: MappingTask
     classes: tuple = field(default=())
 
+    def __post_init__(self) -> None:  # validation (helper H, issue 8)
+        check_type("support", self.support, MappingTask)
+        check_type("query", self.query, MappingTask)
+
     @property
     def task_name(self) -> str:
         return self.support.name
