@@ -11,6 +11,30 @@
 # ---
 
 # %% [markdown]
+# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F05_meta_learning_proper.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/05_meta_learning_proper.ipynb)
+
+# %% tags=["install"]
+# Install cell: does nothing where metamap_edu is installed (laptop, Binder, JupyterHub);
+# in Google Colab it installs the course package first (about a minute, once per session).
+import sys
+
+try:
+    import metamap_edu  # noqa: F401
+except ImportError:
+    if "google.colab" not in sys.modules:
+        raise ImportError(
+            "metamap_edu is not installed in this kernel. In the course folder run "
+            "`pip install -c constraints.txt -e .` (see the README), then restart the kernel."
+        ) from None
+    import importlib
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
+    importlib.invalidate_caches()
+    import metamap_edu  # noqa: F401
+
+# %% [markdown]
 # # 05 · Learn to adapt: meta-learning proper
 #
 # **What you'll do.** Write down what meta-learning actually optimizes, compute MAML's

@@ -1,0 +1,177 @@
+"""Binder and Colab readiness: the badge row and the install cell every notebook starts with.
+
+Every notebook source ``notebooks/src/NN_name.py`` opens with two cells, generated here:
+
+1. a markdown badge row: "launch binder" and "open in Colab" links for this very notebook;
+2. an install cell, plain Python that runs *before* the package can be imported: it does
+   nothing where ``metamap_edu`` is installed (a laptop, Binder, a JupyterHub), installs the
+   package with pip in Google Colab, and elsewhere stops with a message saying what to run.
+
+Binder builds its image from ``environment.yml`` at the repository root; Colab gets the package
+from the install cell. ``REPOSITORY`` is a placeholder until the repository is published: change
+it here, once, and regenerate the headers with :func:`insert_header`.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ._checks import check_nonempty, check_type
+
+__all__ = [
+    "REPOSITORY",
+    "BRANCH",
+    "REPOSITORY_URL",
+    "PIP_TARGET",
+    "INSTALL_CELL",
+    "binder_url",
+    "colab_url",
+    "badge_markdown",
+    "header_cells",
+    "header_problems",
+    "insert_header",
+]
+
+REPOSITORY = "metamap-edu/metamap_edu"  # PLACEHOLDER GitHub owner/name: not published yet
+BRANCH = "main"
+REPOSITORY_URL = f"https://github.com/{REPOSITORY}"
+PIP_TARGET = f"metamap-edu @ git+{REPOSITORY_URL}@{BRANCH}"
+
+BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+INSTALL_TAG = "install"
+
+# The install cell. It must run where `metamap_edu` cannot be imported yet, so it is plain code in
+# the notebook, not a function of the package. `"google.colab" in sys.modules` is how a notebook
+# knows it runs in Colab: Colab's kernel imports that module at start-up.
+INSTALL_CELL = f'''\
+# Install cell: does nothing where metamap_edu is installed (laptop, Binder, JupyterHub);
+# in Google Colab it installs the course package first (about a minute, once per session).
+import sys
+
+try:
+    import metamap_edu  # noqa: F401
+except ImportError:
+    if "google.colab" not in sys.modules:
+        raise ImportError(
+            "metamap_edu is not installed in this kernel. In the course folder run "
+            "`pip install -c constraints.txt -e .` (see the README), then restart the kernel."
+        ) from None
+    import importlib
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "{PIP_TARGET}"], check=True)
+    importlib.invalidate_caches()
+    import metamap_edu  # noqa: F401'''
+
+
+def _notebook_name(notebook: str | os.PathLike) -> str:
+    """'notebooks/src/02_x.py', '02_x.ipynb' or '02_x' -> '02_x.ipynb'."""
+    check_type("notebook", notebook, (str, os.PathLike))
+    stem = Path(notebook).name
+    for suffix in (".ipynb", ".py"):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+    check_nonempty("notebook", stem)
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", stem):
+        raise ValueError(f"notebook must be a plain file name like '02_learning_one_mapping'; "
+                         f"got {str(notebook)!r}")
+    return stem + ".ipynb"
+
+
+def binder_url(notebook: str | os.PathLike) -> str:
+    """Binder link that builds the repository (environment.yml) and opens this notebook in JupyterLab."""
+    name = _notebook_name(notebook)
+    return f"https://mybinder.org/v2/gh/{REPOSITORY}/{BRANCH}?labpath=notebooks%2F{name}"
+
+
+def colab_url(notebook: str | os.PathLike) -> str:
+    """Colab link that opens this notebook straight from GitHub."""
+    name = _notebook_name(notebook)
+    return f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/notebooks/{name}"
+
+
+def badge_markdown(notebook: str | os.PathLike) -> str:
+    """The badge row (one markdown line) for ``notebook``."""
+    return (f"[![Launch on Binder]({BINDER_BADGE})]({binder_url(notebook)}) "
+            f"[![Open in Colab]({COLAB_BADGE})]({colab_url(notebook)})")
+
+
+def header_cells(notebook: str | os.PathLike) -> tuple[str, str]:
+    """(badge markdown, install code) — the first two cells of ``notebook``."""
+    return badge_markdown(notebook), INSTALL_CELL
+
+
+def _percent_header(notebook: str | os.PathLike) -> str:
+    badges, install = header_cells(notebook)
+    return (f"# %% [markdown]\n# {badges}\n\n"
+            f"# %% tags=[\"{INSTALL_TAG}\"]\n{install}\n\n")
+
+
+def _cells_of(notebook) -> list[tuple[str, str, list]]:
+    """(cell_type, source, tags) of an nbformat notebook, an .ipynb path or a percent .py path."""
+    if isinstance(notebook, (str, os.PathLike)):
+        path = Path(notebook)
+        if path.suffix == ".py":
+            import jupytext  # the sources' format; a test dependency
+
+            nb = jupytext.read(path)
+        else:
+            import nbformat
+
+            nb = nbformat.read(path, as_version=4)
+    else:
+        nb = notebook
+    return [(c.cell_type, c.source, list(c.get("metadata", {}).get("tags", []))) for c in nb.cells]
+
+
+def header_problems(notebook, name: str | os.PathLike | None = None) -> list[str]:
+    """What is wrong with a notebook's first two cells; [] when they are the generated ones.
+
+    ``notebook`` is a path (``.py`` percent source or ``.ipynb``) or an nbformat notebook, in
+    which case ``name`` gives its file name for the links.
+    """
+    if name is None:
+        if not isinstance(notebook, (str, os.PathLike)):
+            raise TypeError("name is required when notebook is not a path")
+        name = notebook
+    badges, install = header_cells(name)
+    cells = _cells_of(notebook)
+    problems = []
+    if not cells or cells[0][0] != "markdown" or cells[0][1].strip() != badges:
+        problems.append(f"cell 0 should be the badge row (markdown): {badges}")
+    if len(cells) < 2 or cells[1][0] != "code" or cells[1][1].strip() != install.strip():
+        problems.append("cell 1 should be the install cell (metamap_edu.colab.INSTALL_CELL)")
+    elif INSTALL_TAG not in cells[1][2]:
+        problems.append(f"cell 1 (the install cell) should carry the tag {INSTALL_TAG!r}")
+    return problems
+
+
+_CELL_MARK = re.compile(r"^# %%", re.MULTILINE)
+
+
+def insert_header(source: str | os.PathLike) -> bool:
+    """Put (or refresh) the badge row and the install cell at the top of a percent source.
+
+    Only the top of the file changes: an existing badge/install pair is replaced, everything
+    from the first other cell on is kept byte for byte. Returns True when the file changed.
+    """
+    path = Path(source)
+    if path.suffix != ".py" or not path.is_file():
+        raise ValueError(f"source must be an existing jupytext percent script (.py); got {str(source)!r}")
+    text = path.read_text(encoding="utf-8")
+    marks = [m.start() for m in _CELL_MARK.finditer(text)]
+    if not marks:
+        raise ValueError(f"{path.name} has no '# %%' cell markers: is it a percent script?")
+    preamble, cells = text[: marks[0]], [text[a:b] for a, b in zip(marks, marks[1:] + [len(text)])]
+    # drop an earlier header: a badge-row markdown cell and/or a cell tagged "install"
+    while cells and (("mybinder.org" in cells[0] and cells[0].startswith("# %% [markdown]"))
+                     or cells[0].splitlines()[0].find(f'"{INSTALL_TAG}"') >= 0):
+        cells.pop(0)
+    new = preamble + _percent_header(path) + "".join(cells)
+    if new == text:
+        return False
+    path.write_text(new, encoding="utf-8")
+    return True

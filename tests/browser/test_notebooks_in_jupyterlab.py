@@ -1,0 +1,362 @@
+"""Every notebook, in real JupyterLab, in a real (headless) browser.
+
+For each `notebooks/*.ipynb` (plus a tiny self-test notebook that checks the harness itself):
+open it, run all cells, wait for the kernel to go idle, assert that no cell shows an error, that
+every cell that displays a widget rendered a live widget, and that moving a slider changes the
+widget's output. A screenshot per notebook goes to test-artifacts/browser/.
+
+Notebooks run with `FAST = True` injected after their parameters cell (METAMAP_BROWSER_FAST=0 runs
+them at default parameters). Fixtures and knobs: see conftest.py in this folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+pytestmark = pytest.mark.browser
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+FAST = os.environ.get("METAMAP_BROWSER_FAST", "1") not in ("0", "")
+SELFTEST = "_browser_selftest"
+# a tqdm progress bar stored as a widget (TQDM_DISABLE=1 here hides them): not a teaching widget
+PROGRESS_BAR = re.compile(r"\|\s*[\d.]+[kM]?/[\d.?]+[kM]?\s*\[")
+NOTEBOOKS = Path(os.environ.get("METAMAP_BROWSER_NOTEBOOKS")
+                 or Path(__file__).resolve().parents[2] / "notebooks")
+NB_TIMEOUT = float(os.environ.get("METAMAP_BROWSER_NB_TIMEOUT", "420"))
+
+# ---- JavaScript run inside JupyterLab (window.jupyterapp is exposed by the server config) ----
+
+JS_NOTEBOOK_READY = """() => {
+  const app = window.jupyterapp;
+  if (!app || !app.shell) return 'no app';
+  const w = app.shell.currentWidget;
+  if (!w || !w.content || !w.sessionContext || !w.context) return 'no notebook panel';
+  if (!w.context.isReady) return 'document loading';
+  const kernel = w.sessionContext.session && w.sessionContext.session.kernel;
+  if (!kernel) return 'no kernel';
+  if (kernel.status !== 'idle') return 'kernel ' + kernel.status;
+  return 'ready';
+}"""
+
+# Fire and forget: the command's promise resolves only when every cell has run, and
+# page.evaluate() has no timeout, so awaiting it here could hang on a hung cell.
+JS_RUN_ALL = """() => {
+  window.jupyterapp.commands.execute('notebook:run-all-cells');
+  return true;
+}"""
+
+JS_STATE = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const kernel = w.sessionContext.session && w.sessionContext.session.kernel;
+  const pending = [];
+  let allExecuted = true, anyError = false;
+  w.content.widgets.forEach((c, i) => {
+    if (c.model.type !== 'code') return;
+    const prompt = c.node.querySelector('.jp-InputPrompt');
+    if (prompt && prompt.textContent.includes('*')) pending.push(i);
+    if (c.model.sharedModel.getSource().trim() && c.model.executionCount == null) allExecuted = false;
+    if (c.model.outputs.toJSON().some(o => o.output_type === 'error')) anyError = true;
+  });
+  return {status: kernel ? kernel.status : 'no kernel', pending, allExecuted, anyError};
+}"""
+
+JS_CELLS = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  return w.content.widgets.map((c, i) => {
+    const m = c.model;
+    const info = {index: i, type: m.type, source: m.sharedModel.getSource()};
+    if (m.type !== 'code') return info;
+    const outputs = m.outputs.toJSON();
+    info.executionCount = m.executionCount;
+    info.errors = outputs.filter(o => o.output_type === 'error')
+                         .map(o => o.ename + ': ' + o.evalue);
+    // a tqdm progress bar (text like " 3/400 [00:01<...") is not a teaching widget
+    const bar = /\\|\\s*[\\d.]+[kM]?\\/[\\d.?]+[kM]?\\s*\\[/;
+    info.widgetOutputs = outputs.filter(o => o.data && o.data['%MIME%'] &&
+                                        !bar.test(String(o.data['text/plain'] || ''))).length;
+    info.liveWidgets = c.node.querySelectorAll('.jp-OutputArea .jupyter-widgets').length;
+    const text = (c.node.querySelector('.jp-OutputArea') || {}).textContent || '';
+    info.widgetErrors = text.includes('Error displaying widget') ||
+                        text.includes('Loading widget...');
+    info.tracebacks = Array.from(c.node.querySelectorAll(
+        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'))
+      .map(n => n.textContent).filter(t => t.includes('Traceback')).length;
+    return info;
+  });
+}""".replace("%MIME%", WIDGET_MIME)
+
+# What the widgets show (outputs, HTML, labels, pictures) but not the controls' own readouts.
+JS_SIGNATURE = """() => {
+  const parts = [];
+  document.querySelectorAll('.jp-Notebook .jp-OutputArea').forEach(area => {
+    const clone = area.cloneNode(true);
+    clone.querySelectorAll('.widget-readout, input, select, textarea, .noUi-base')
+         .forEach(n => n.remove());
+    parts.push(clone.textContent);
+    area.querySelectorAll('img').forEach(img => parts.push(img.getAttribute('src') || ''));
+  });
+  return parts.join('\\u0001');
+}"""
+
+JS_KERNEL_STATUS = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const k = w.sessionContext.session && w.sessionContext.session.kernel;
+  return k ? k.status : 'no kernel';
+}"""
+
+
+# ---- notebooks under test ----
+
+def _selftest_notebook() -> nbformat.NotebookNode:
+    """A two-widget notebook proving that the harness sees widgets and slider changes."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Browser self-test\n\nEstimated time: 1 min"),
+        nbformat.v4.new_code_cell("FAST = False\nSEED = 0", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "import ipywidgets as widgets\n"
+            "def show(n):\n"
+            "    print(f'{n} squared is {n * n}')\n"
+            "widgets.interactive(show, n=widgets.IntSlider(value=3, min=0, max=10))"),
+        nbformat.v4.new_code_cell("assert FAST is True\nprint('done')"),
+    ]
+    nb.cells[2].outputs = [nbformat.v4.new_output(
+        "display_data", data={WIDGET_MIME: {"model_id": "", "version_major": 2,
+                                            "version_minor": 0}})]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb
+
+
+def notebook_ids() -> list[str]:
+    return [SELFTEST] + sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+
+
+def _first_line(source: str) -> str:
+    lines = [ln for ln in source.splitlines() if ln.strip()]
+    return (lines[0][:80] if lines else "(empty)")
+
+
+def prepare_copy(name: str, root: Path) -> tuple[Path, set[int]]:
+    """Copy a notebook into the server root, outputs cleared and FAST injected.
+
+    Returns the copy's path and the indices of the cells whose stored outputs show a widget.
+    """
+    nb = _selftest_notebook() if name == SELFTEST else nbformat.read(NOTEBOOKS / name, as_version=4)
+    widget_cells = {i for i, c in enumerate(nb.cells) if c.cell_type == "code" and any(
+        WIDGET_MIME in o.get("data", {}) and not PROGRESS_BAR.search(str(o["data"].get("text/plain", "")))
+        for o in c.get("outputs", []))}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    if FAST:
+        params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        if params:
+            params[0].source = params[0].source.rstrip() + "\nFAST = True  # set by the browser test"
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    path = root / (name if name.endswith(".ipynb") else name + ".ipynb")
+    nbformat.write(nb, path)
+    return path, widget_cells
+
+
+class NotebookFailure(AssertionError):
+    pass
+
+
+def _wait(page, js: str, until, timeout: float, what: str, poll: float = 1.0):
+    """Poll `js` until `until(value)`; raise NotebookFailure naming `what` on timeout."""
+    limit = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < limit:
+        value = page.evaluate(js)
+        if until(value):
+            return value
+        time.sleep(poll)
+    raise NotebookFailure(f"timed out after {timeout:.0f} s waiting for {what} (last: {value!r})")
+
+
+def run_all_and_wait(page, deadline: float) -> None:
+    """Run all cells; wait until the kernel is idle with no queued cell (report the hung cell)."""
+    page.evaluate(JS_RUN_ALL)
+    start, idle_polls = time.monotonic(), 0
+    while True:
+        state = page.evaluate(JS_STATE)
+        finished = (state["status"] == "idle" and not state["pending"]
+                    and (state["allExecuted"] or state["anyError"]))
+        idle_polls = idle_polls + 1 if finished else 0
+        if idle_polls >= 2:
+            return
+        if state["status"] in ("dead", "unknown", "no kernel"):
+            raise NotebookFailure(f"the kernel died ({state['status']}) while running the notebook")
+        if time.monotonic() > deadline:
+            cells = page.evaluate(JS_CELLS)
+            hung = state["pending"][0] if state["pending"] else None
+            where = (f"cell {hung} ({_first_line(cells[hung]['source'])!r}) was still running"
+                     if hung is not None else f"kernel status {state['status']!r}")
+            raise NotebookFailure(f"notebook did not finish within "
+                                  f"{time.monotonic() - start:.0f} s: {where}")
+        time.sleep(1.0)
+
+
+def check_cells(cells: list[dict], stored_widget_cells: set[int]) -> list[str]:
+    """Problems found in the executed notebook: errors, unexecuted cells, dead widgets."""
+    problems = []
+    for c in cells:
+        if c["type"] != "code":
+            continue
+        label = f"cell {c['index']} ({_first_line(c['source'])!r})"
+        for err in c["errors"]:
+            problems.append(f"{label} raised {err}")
+        if c["tracebacks"] and not c["errors"]:
+            problems.append(f"{label} printed a traceback to stderr")
+        if c["source"].strip() and c["executionCount"] is None:
+            problems.append(f"{label} was not executed")
+        shows_widget = c["widgetOutputs"] > 0 or c["index"] in stored_widget_cells
+        if shows_widget and (c["liveWidgets"] == 0 or c["widgetErrors"]):
+            problems.append(f"{label} should display a widget but none rendered"
+                            + (" (the widget shows an error)" if c["widgetErrors"] else ""))
+    if problems and any("raised" in p for p in problems):
+        # cells after the first error are never run: report the cause, not its consequences
+        problems = [p for p in problems if "was not executed" not in p] or problems
+    return problems
+
+
+def move_a_control(page, timeout: float) -> str:
+    """Nudge sliders (then dropdowns, checkboxes, toggle buttons) until one changes an output.
+
+    Returns a description of what was moved, "" if the notebook has no such control.
+    Raises NotebookFailure if controls exist but none changes any output.
+    """
+    handles = page.locator(".jp-Notebook .jupyter-widgets .noUi-handle")
+    dropdowns = page.locator(".jp-Notebook .widget-dropdown select")
+    checkboxes = page.locator('.jp-Notebook .widget-checkbox input[type="checkbox"]')
+    toggles = page.locator(".jp-Notebook button.widget-toggle-button")
+    n_sliders, n_dropdowns = handles.count(), dropdowns.count()
+    n_others = checkboxes.count() + toggles.count()
+    if n_sliders + n_dropdowns + n_others == 0:
+        return ""
+    limit = time.monotonic() + timeout
+    tried = []
+    controls = ([("slider", handles.nth(i)) for i in range(min(n_sliders, 6))]
+                + [("dropdown", dropdowns.nth(i)) for i in range(min(n_dropdowns, 3))]
+                + [("checkbox", checkboxes.nth(i)) for i in range(min(checkboxes.count(), 2))]
+                + [("toggle", toggles.nth(i)) for i in range(min(toggles.count(), 2))])
+    for kind, control in controls:
+        if time.monotonic() > limit:
+            break
+        before = page.evaluate(JS_SIGNATURE)
+        control.scroll_into_view_if_needed(timeout=30_000)
+        if kind == "slider":
+            control.focus(timeout=30_000)
+            for key in ("ArrowRight", "ArrowRight"):
+                control.press(key, timeout=30_000)
+        elif kind in ("checkbox", "toggle"):
+            control.click(timeout=30_000)
+        else:
+            options = control.locator("option").all_inner_texts()
+            current = control.input_value(timeout=30_000)
+            others = [o for o in options if o != current]
+            if not others:
+                continue
+            control.select_option(label=others[0], timeout=30_000)
+        tried.append(kind)
+        pressed = time.monotonic()
+        idle_since = None
+        while time.monotonic() < limit:
+            time.sleep(0.5)
+            if page.evaluate(JS_SIGNATURE) != before:
+                # let the kernel finish the last update so the screenshot is consistent
+                settle = time.monotonic() + 30
+                while page.evaluate(JS_KERNEL_STATUS) != "idle" and time.monotonic() < settle:
+                    time.sleep(0.5)
+                return f"{kind} #{len(tried)}"
+            status = page.evaluate(JS_KERNEL_STATUS)
+            if status == "idle":
+                idle_since = idle_since or time.monotonic()
+                if time.monotonic() - pressed > 6 and time.monotonic() - idle_since > 4:
+                    break  # the kernel answered and nothing changed: try the next control
+            else:
+                idle_since = None
+    raise NotebookFailure(f"moving {', '.join(tried) or 'no control'} changed no widget output "
+                          f"({n_sliders} slider(s), {n_dropdowns} dropdown(s), {n_others} "
+                          f"checkbox(es)/toggle(s) in the notebook)")
+
+
+@pytest.mark.parametrize("name", notebook_ids())
+def test_notebook_runs_in_jupyterlab(name, chromium, lab_server, artifacts_dir,
+                                     browser_deadline):
+    remaining = browser_deadline - time.monotonic()
+    if remaining <= 0:
+        pytest.fail(f"{name}: the whole browser test ran out of time before this notebook "
+                    f"(METAMAP_BROWSER_TIMEOUT)", pytrace=False)
+    deadline = time.monotonic() + min(NB_TIMEOUT, remaining)
+    path, stored_widget_cells = prepare_copy(name, lab_server.root)
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    page_errors: list[str] = []
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    shot = artifacts_dir / (path.stem + ".png")
+    failure, started, moved = None, time.monotonic(), ""
+    try:
+        url = f"{lab_server.url}/lab/tree/{path.name}?token={lab_server.token}&reset"
+        page.goto(url, wait_until="domcontentloaded", timeout=120_000)
+        _wait(page, JS_NOTEBOOK_READY, lambda v: v == "ready",
+              max(30.0, min(240.0, deadline - time.monotonic())),
+              "the notebook to open and its kernel to start", poll=1.0)
+        run_all_and_wait(page, deadline)
+        cells = page.evaluate(JS_CELLS)
+        problems = check_cells(cells, stored_widget_cells)
+        if not problems:
+            moved = move_a_control(page, max(20.0, deadline - time.monotonic()))
+            if name == SELFTEST and not moved:
+                problems.append("the self-test slider was not found")
+        page.screenshot(path=str(shot), timeout=60_000)
+        if problems:
+            failure = "; ".join(problems)
+        widget_cells = [c["index"] for c in cells if c.get("liveWidgets")]
+        shot.with_suffix(".json").write_text(json.dumps({
+            "notebook": name, "seconds": round(time.monotonic() - started, 1), "fast": FAST,
+            "cells_with_live_widgets": widget_cells, "moved": moved or None,
+            "problems": problems}, indent=1))
+    except Exception as exc:  # noqa: BLE001 - report where it failed, with the original error
+        failure = f"{type(exc).__name__}: {exc}"
+        try:
+            page.screenshot(path=str(shot), timeout=30_000)
+        except Exception:  # noqa: BLE001
+            pass
+    finally:
+        context.close()
+        lab_server.shutdown_all_kernels()
+    if failure:
+        extra = f"\nbrowser errors: {page_errors[:3]}" if page_errors else ""
+        pytest.fail(f"{name}: {failure}{extra}\nscreenshot: {shot}\n"
+                    f"server log tail:\n{lab_server.log_tail(15)}", pytrace=False)
+
+
+def test_check_cells_names_the_failing_cells():
+    """The report logic itself (no browser needed)."""
+    def code(i, source, **kw):
+        info = {"index": i, "type": "code", "source": source, "executionCount": i, "errors": [],
+                "widgetOutputs": 0, "liveWidgets": 0, "widgetErrors": False, "tracebacks": 0}
+        info.update(kw)
+        return info
+
+    ok = [code(0, "x = 1"), code(1, "slider", widgetOutputs=1, liveWidgets=3)]
+    assert check_cells(ok, stored_widget_cells={1}) == []
+    dead = [code(0, "x = 1"), code(1, "slider", liveWidgets=0)]
+    assert check_cells(dead, {1}) == ["cell 1 ('slider') should display a widget but none rendered"]
+    broken = [code(0, "1/0\nmore", errors=["ZeroDivisionError: division by zero"]),
+              code(1, "print(2)", executionCount=None)]
+    assert check_cells(broken, set()) == ["cell 0 ('1/0') raised ZeroDivisionError: division by zero"]
+    assert check_cells([code(0, "print(2)", executionCount=None)], set()) == [
+        "cell 0 ('print(2)') was not executed"]

@@ -1,0 +1,208 @@
+"""Student versions (metamap_edu.student): stubs derived from solutions, checks kept."""
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from metamap_edu import student
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SOURCES = sorted((REPO / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
+WITH_EXERCISES = [p for p in NOTEBOOKS
+                  if student.find_exercises(nbformat.read(p, as_version=4))]
+
+DEF_SOLUTION = '''\
+import math
+
+SCALE = 2.0
+
+
+@staticmethod
+def area(radius: float,
+         *, exact: bool = True) -> float:
+    """Area of a circle."""
+    value = math.pi * radius ** 2
+    return value if exact else round(value, 1)
+
+
+class Shape:
+    def double(self, x):
+        return SCALE * x
+'''
+
+ASSIGN_SOLUTION = '''\
+# Exercise: the learning-rate limit.
+# Hint: look at the largest eigenvalue.
+n = 4
+h_max = 2.5 * n
+max_alpha = 2 / h_max
+'''
+
+
+def _exec(source: str, namespace: dict):
+    exec(compile(source, "<cell>", "exec"), namespace)
+
+
+# ---- stubs from synthetic solutions ----
+
+def test_function_stub_keeps_signature_docstring_and_outside_code():
+    stub = student.make_stub(DEF_SOLUTION, "check_area(area)")
+    assert "def area(radius: float,\n         *, exact: bool = True) -> float:" in stub
+    assert '"""Area of a circle."""' in stub
+    assert "math.pi" not in stub and "SCALE * x" not in stub
+    assert stub.count("raise NotImplementedError") == 2 and "import math" in stub
+    assert student.stub_problems(DEF_SOLUTION, stub, "check_area(area)") == []
+
+
+def test_assignment_stub_names_only_what_the_check_reads():
+    check = "exercises.check_max_stable_lr(max_alpha, X)"
+    stub = student.make_stub(ASSIGN_SOLUTION, check)
+    assert stub.splitlines()[:2] == ASSIGN_SOLUTION.splitlines()[:2]  # leading comments kept
+    assert stub.splitlines()[-1] == "max_alpha = ..."
+    assert "h_max" not in stub and "eigen" not in stub.split("\n", 2)[2]
+    assert student.stub_problems(ASSIGN_SOLUTION, stub, check) == []
+
+
+def test_stub_problems_catch_a_changed_signature_or_a_leaked_answer():
+    stub = student.make_stub(DEF_SOLUTION)
+    assert student.stub_problems(DEF_SOLUTION, stub.replace("radius: float", "r: float"))
+    assert student.stub_problems(DEF_SOLUTION, stub.replace("SCALE = 2.0", "SCALE = 3.0"))
+    leaked = stub.replace("    # your code here\n    ...\n", "    return 1.0\n", 1)
+    assert student.stub_problems(DEF_SOLUTION, leaked)
+    check = "check(max_alpha)"
+    assert student.stub_problems(ASSIGN_SOLUTION, "max_alpha = ...\n", check)  # no raise
+    assert student.stub_problems(
+        ASSIGN_SOLUTION, "# Exercise: the learning-rate limit.\n# Hint: look at the largest "
+        "eigenvalue.\nraise NotImplementedError\nmax_alpha = 0.8\n", check)
+
+
+def test_bad_solutions_are_refused_with_a_reason():
+    with pytest.raises(ValueError, match="magics"):
+        student.make_stub("%timeit f()\n")
+    with pytest.raises(ValueError, match="nothing for a learner"):
+        student.make_stub("print('hi')\n")
+    with pytest.raises(TypeError, match="solution"):
+        student.make_stub(3)
+
+
+def test_synthetic_solution_passes_its_check_and_the_stub_does_not():
+    check = "ok = check_area(area)"
+    checks = {"check_area": lambda fn: abs(fn(1.0) - 3.14159) < 1e-3}
+    solved = dict(checks)
+    _exec(DEF_SOLUTION, solved)
+    _exec(check, solved)
+    assert solved["ok"] is True
+    stubbed = dict(checks)
+    _exec(student.make_stub(DEF_SOLUTION, check), stubbed)
+    with pytest.raises(NotImplementedError, match="Exercise: write area"):
+        _exec(check, stubbed)
+    with pytest.raises(NotImplementedError, match="Exercise"):
+        _exec(student.make_stub(ASSIGN_SOLUTION, "check(max_alpha)"), {})
+
+
+def _synthetic_notebook():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_code_cell(ASSIGN_SOLUTION, metadata={"tags": ["solution"]}),
+        nbformat.v4.new_code_cell("exercises.check_max_stable_lr(max_alpha, X)"),
+        nbformat.v4.new_code_cell("print(1)"),
+    ]
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="Correct!\n")]
+    return nb
+
+
+def test_student_notebook_stubs_solutions_keeps_checks_clears_outputs(tmp_path):
+    nb = _synthetic_notebook()
+    [exercise] = student.find_exercises(nb)
+    assert (exercise.solution_index, exercise.check_index) == (1, 2)
+    assert exercise.answer_names == ["max_alpha"]
+    copy_ = student.student_notebook(nb)
+    assert copy_.cells[1].source.endswith("max_alpha = ...")
+    assert copy_.cells[1].metadata["tags"] == ["exercise"]
+    assert copy_.cells[2].source == nb.cells[2].source and copy_.cells[2].outputs == []
+    assert nb.cells[2].outputs  # the original is untouched
+    (tmp_path / "nb").mkdir()
+    nbformat.write(nb, tmp_path / "nb" / "07_demo.ipynb")
+    [written] = student.write_student_versions(tmp_path / "out", notebooks_dir=tmp_path / "nb")
+    assert written.name == "07_demo.ipynb"
+    assert nbformat.read(written, as_version=4).cells[1].source == copy_.cells[1].source
+    with pytest.raises(ValueError, match="notebooks_dir"):
+        student.write_student_versions(tmp_path / "out", notebooks_dir=tmp_path / "out2")
+
+
+def test_a_solution_without_a_check_cell_is_reported():
+    nb = _synthetic_notebook()
+    nb.cells[2].source = "print(max_alpha)"
+    [exercise] = student.find_exercises(nb)
+    assert exercise.check_index is None
+
+
+def test_student_command(tmp_path, capsys):
+    from metamap_edu import cli
+
+    (tmp_path / "nb").mkdir()
+    nbformat.write(_synthetic_notebook(), tmp_path / "nb" / "07_demo.ipynb")
+    code = cli.main(["student", "--out", str(tmp_path / "out"), "--notebooks", str(tmp_path / "nb")])
+    assert code == 0
+    assert (tmp_path / "out" / "07_demo.ipynb").is_file()
+    assert "1 exercise" in capsys.readouterr().out
+
+
+# ---- the real notebooks ----
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_every_source_solution_has_a_check_and_a_faithful_stub(path):
+    import jupytext
+
+    for ex in student.find_exercises(jupytext.read(path)):
+        where = f"{path.name} cell {ex.solution_index}"
+        assert ex.check_index is not None, f"{where}: no check cell (exercises.check_...) follows"
+        stub = student.make_stub(ex.solution, ex.check)
+        assert student.stub_problems(ex.solution, stub, ex.check) == [], where
+
+
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.name)
+def test_real_stubs_differ_only_in_the_body_and_stored_checks_pass(path):
+    nb = nbformat.read(path, as_version=4)
+    for ex in student.find_exercises(nb):
+        where = f"{path.name} cell {ex.solution_index}"
+        assert ex.check_index is not None, f"{where}: no check cell (exercises.check_...) follows"
+        stub = student.make_stub(ex.solution, ex.check)
+        assert student.stub_problems(ex.solution, stub, ex.check) == [], where
+        text = "".join(o.get("text", "") for o in nb.cells[ex.check_index].get("outputs", []))
+        assert "Correct!" in text and "Not yet" not in text, f"{where}: stored check says {text!r}"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.name)
+def test_real_solutions_pass_their_checks_when_executed(path, tmp_path):
+    """Run the notebook (FAST) up to its last check cell in a fresh kernel; every check passes."""
+    from metamap_edu import notebook_runner as nr
+
+    nb = nbformat.read(path, as_version=4)
+    exercises = student.find_exercises(nb)
+    last = max(ex.check_index for ex in exercises)
+    nb.cells = nb.cells[: last + 1]
+    for cell in nb.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source += "\nFAST = True"
+    executed = nr.execute(nb, name=path.name, cwd=path.parent, cell_timeout=300, run_timeout=600)
+    for ex in exercises:
+        text = "".join(o.get("text", "") for o in executed.cells[ex.check_index].outputs)
+        assert "Correct!" in text and "Not yet" not in text, \
+            f"{path.name} cell {ex.check_index}: {text!r}"
+    # and the student's stubs really stop: the first exercise raises NotImplementedError
+    first = exercises[0]
+    stub = student.make_stub(first.solution, first.check)
+    with pytest.raises(NotImplementedError), contextlib.redirect_stdout(io.StringIO()):
+        namespace: dict = {}
+        exec(compile(stub, "<stub>", "exec"), namespace)
+        for value in namespace.values():
+            if callable(value) and getattr(value, "__module__", None) is None:
+                value(*([None] * value.__code__.co_argcount))
