@@ -39,6 +39,7 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from ._checks import check_float, check_int, check_nonempty, check_seed, check_type
+from ._progress import bars_disabled
 
 __all__ = [
     "parameters_of",
@@ -686,7 +687,7 @@ def meta_train(
     history = MetaHistory(algorithm=getattr(algorithm, "name", type(algorithm).__name__))
     from tqdm.auto import trange
 
-    bar = trange(iterations, desc=history.algorithm, disable=not progress or None, leave=False)
+    bar = trange(iterations, desc=history.algorithm, disable=bars_disabled(progress), leave=False)
     for it in bar:
         if lr_schedule == "cosine" and optimizer is not None:
             factor = 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * it / max(1, iterations)))

@@ -31,6 +31,7 @@ import torch
 from ._checks import check_choice, check_float, check_int, check_nonempty, check_seed, check_type
 from .train import DivergenceError
 from .transformer import OBJECTIVE_PREFIXES, TinyTransformer, TransformerConfig, build_tokenizer
+from ._progress import bars_disabled
 
 __all__ = [
     "OBJECTIVES",
@@ -191,7 +192,7 @@ def pretrain(
     from tqdm.auto import tqdm
 
     model.train()
-    bar = tqdm(range(steps), desc=f"pretraining ({objective})", disable=not progress, leave=False)
+    bar = tqdm(range(steps), desc=f"pretraining ({objective})", disable=bars_disabled(progress), leave=False)
     for step in bar:
         for group in optimizer.param_groups:
             group["lr"] = lr * min(1.0, (step + 1) / warmup)
@@ -316,7 +317,7 @@ def sample_efficiency(
     check_type("models", models, dict)
     ks = [check_int("ks", k, min=1) for k in ks]
     out: dict[str, list[float]] = {name: [] for name in models}
-    for k in tqdm(ks, desc="K-shot fine-tuning", disable=not progress, leave=False):
+    for k in tqdm(ks, desc="K-shot fine-tuning", disable=bars_disabled(progress), leave=False):
         for name, model in models.items():
             out[name].append(few_shot_accuracy(model, pool, test, k, steps, lr, seeds))
     return out
@@ -349,7 +350,7 @@ def fit_multitask(
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     model.train()
-    for step in tqdm(range(steps), desc="multi-task training", disable=not progress, leave=False):
+    for step in tqdm(range(steps), desc="multi-task training", disable=bars_disabled(progress), leave=False):
         task = tasks[step % len(tasks)]
         examples = [task.examples[rng.randrange(len(task))] for _ in range(min(batch_size, len(task)))]
         loss = model.loss(model.collate(examples, task.kind))

@@ -45,6 +45,7 @@ from torch.func import stack_module_state
 from ._checks import check_float, check_int, check_seed
 from .meta import MAML, Reptile, evaluate_adaptation, meta_train, parameters_of
 from .sinusoid import SINUSOID_DEFAULTS, SinusoidMLP, SinusoidSampler
+from ._progress import bars_disabled
 
 __all__ = [
     "PAPER_TABLE2",
@@ -177,7 +178,7 @@ def _train_pretrain(cfg: ReproConfig, progress: bool) -> SinusoidMLP:
     sampler, rng = SinusoidSampler(k_shot=SINUSOID_DEFAULTS.k_shot_train, n_query=1), random.Random(cfg.seed + 2)
     from tqdm.auto import trange
 
-    for _ in trange(cfg.pretrain_steps, desc="pretrain", disable=not progress or None, leave=False):
+    for _ in trange(cfg.pretrain_steps, desc="pretrain", disable=bars_disabled(progress), leave=False):
         eps = [sampler.sample(rng) for _ in range(SINUSOID_DEFAULTS.meta_batch_size)]
         batch = {k: torch.cat([e.support[k] for e in eps]) for k in ("x", "y")}  # (25*K, 1)
         opt.zero_grad(set_to_none=True)
@@ -221,7 +222,7 @@ def _train_multitask(cfg: ReproConfig, penalty: str, progress: bool) -> Sinusoid
     done = 0
     from tqdm.auto import tqdm
 
-    for per_round in tqdm(sizes, desc=f"multi-task ({penalty})", disable=not progress or None, leave=False):
+    for per_round in tqdm(sizes, desc=f"multi-task ({penalty})", disable=bars_disabled(progress), leave=False):
         params, _ = stack_module_state([SinusoidMLP() for _ in range(per_round)])
         params = {k: v.detach().requires_grad_(True) for k, v in params.items()}
         amp = c.amplitude[0] + (c.amplitude[1] - c.amplitude[0]) * torch.rand(per_round, 1, 1, generator=gen)
@@ -270,7 +271,7 @@ def _train_stream(cfg: ReproConfig, which: str, progress: bool) -> SinusoidMLP:
     c = SINUSOID_DEFAULTS
     from tqdm.auto import trange
 
-    for t in trange(cfg.stream_tasks, desc=f"stream ({which})", disable=not progress or None, leave=False):
+    for t in trange(cfg.stream_tasks, desc=f"stream ({which})", disable=bars_disabled(progress), leave=False):
         task = sinusoid_task(rng.uniform(*c.amplitude), rng.uniform(*c.phase), n=c.k_shot_train,
                              seed=cfg.seed * 1_000_003 + t)
         reg.start_task(model, t)

@@ -54,6 +54,7 @@ from torch import nn
 
 from ._checks import check_choice, check_float, check_int, check_nonempty, check_seed, check_type
 from .metrics import continual_metrics, score
+from ._progress import bars_disabled
 
 __all__ = [
     "DivergenceError",
@@ -306,7 +307,7 @@ def _train_steps(
     batches = _Batches(model, task, batch_size, seed)
     snapshot = _Snapshot(params)
     model.train()
-    bar = tqdm(range(steps), desc=desc or getattr(task, "name", "training"), disable=not progress, leave=False)
+    bar = tqdm(range(steps), desc=desc or getattr(task, "name", "training"), disable=bars_disabled(progress), leave=False)
     for k in bar:
         snapshot.save()
         batch = batches.next()
@@ -940,7 +941,7 @@ class SequentialTrainer:
         losses: list[list[float]] = []
         opt = None
         start = time.perf_counter()
-        for t, task in enumerate(tqdm(tasks, desc="tasks", disable=not self.progress)):
+        for t, task in enumerate(tqdm(tasks, desc="tasks", disable=bars_disabled(self.progress))):
             if opt is None or self.reset_optimizer:
                 opt = make_optimizer(self.optimizer, _trainable(model), self.lr, self.momentum)
             if reg is not None:

@@ -58,3 +58,12 @@ def test_threads_follow_omp_num_threads(monkeypatch):
             set_threads(0)
     finally:
         torch.set_num_threads(before)
+
+
+def test_progress_bars_follow_progress_flag_and_tqdm_disable(monkeypatch):
+    from metamap_edu._progress import bars_disabled
+
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    assert bars_disabled(True) is False and bars_disabled(False) is True
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    assert bars_disabled(True) is True
