@@ -30,6 +30,20 @@ if os.environ.setdefault("METAMAP_EDU_BLOCK_NETWORK", "1") == "1":
 # ---- end offline guarantee ----
 matplotlib.use("Agg")
 
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_torch_thread():
+    """Tests run torch on one thread, as the notebooks do (``mm.set_threads(1)``): results then
+    match the notebooks', and two threads on a busy 2-core machine mostly spin."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 NBVAL_RUN_TIMEOUT = float(os.environ.get("METAMAP_NBVAL_RUN_TIMEOUT", "900"))
 
 

@@ -14,14 +14,6 @@ from metamap_edu.meta import MAML, ProtoNet, Reptile, adapt, evaluate_adaptation
 from metamap_edu.sinusoid import SinusoidMLP, SinusoidSampler
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """The course runs torch on one thread (mm.set_threads); two threads on a busy 2-core machine
-    mostly spin. Restored afterwards so other test modules see their own setting."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 class TinyTanh(nn.Module):

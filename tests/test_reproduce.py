@@ -11,14 +11,6 @@ import torch
 from metamap_edu import reproduce as rp
 
 # The same code path as --quick, with fewer iterations so the suite stays fast.
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """The course runs torch on one thread (mm.set_threads); two threads on a busy 2-core machine
-    mostly spin. Restored afterwards so other test modules see their own setting."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 TINY = replace(rp.QUICK, maml_iterations=300, pretrain_steps=300, multitask_models=11, multitask_steps=300,

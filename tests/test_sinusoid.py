@@ -11,14 +11,6 @@ from metamap_edu.sinusoid import (SINUSOID_DEFAULTS, SinusoidConfig, SinusoidMLP
                                   sinusoid_task, task_agnostic_mse)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """The course runs torch on one thread (mm.set_threads); two threads on a busy 2-core machine
-    mostly spin. Restored afterwards so other test modules see their own setting."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_paper_defaults():
