@@ -214,17 +214,26 @@ def cache_dir() -> Path:
     return base / "metamap_edu"
 
 
+def _home_relative(path: Path) -> str:
+    """``/home/ana/.cache/x`` -> ``~/.cache/x``: reports (and stored notebooks) show no user's home."""
+    try:
+        return "~/" + path.resolve().relative_to(Path.home().resolve()).as_posix()
+    except (ValueError, RuntimeError):
+        return str(path)
+
+
 def check_cache_dir(path: str | os.PathLike | None = None) -> Check:
     """The cache folder exists (or can be made) and a file can be written in it."""
     path = Path(path) if path is not None else cache_dir()
+    shown = _home_relative(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path, prefix=".doctor-", delete=True) as handle:
             handle.write(b"ok")
     except OSError as err:
-        return Check("cache dir", "problem", f"{path} is not writable ({err.strerror or type(err).__name__})",
+        return Check("cache dir", "problem", f"{shown} is not writable ({err.strerror or type(err).__name__})",
                      "set METAMAP_EDU_CACHE to a folder you can write to, e.g. `export METAMAP_EDU_CACHE=$HOME/mm-cache`")
-    return Check("cache dir", "ok", f"{path} is writable")
+    return Check("cache dir", "ok", f"{shown} is writable")
 
 
 CHECKS: tuple[Callable[[], Check], ...] = (
