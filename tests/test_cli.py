@@ -382,8 +382,12 @@ def test_pytest_runs_nbval_with_timeouts_and_sanitizer():
     assert os.environ.get("TQDM_DISABLE") == "1" and "MPLBACKEND" not in os.environ
 
 
-def test_nbval_whole_run_guard_fails_cells_after_the_budget(monkeypatch):
-    import conftest
+def test_nbval_whole_run_guard_fails_cells_after_the_budget(monkeypatch, request):
+    # tests/conftest.py as pytest registered it (tests/browser has a conftest.py too, so the bare
+    # module name `conftest` may be that one)
+    here = Path(__file__).with_name("conftest.py").resolve()
+    conftest = next(p for p in request.config.pluginmanager.get_plugins()
+                    if getattr(p, "__file__", None) and Path(p.__file__).resolve() == here)
 
     class IPyNbCell:  # stands in for nbval's item class (the guard matches it by name)
         def __init__(self, name):

@@ -151,7 +151,10 @@ def browser_deadline():
     return time.monotonic() + TOTAL_TIMEOUT
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop in this thread while it is
+# open, and nbclient/papermill in later test modules call asyncio.run(), which refuses to start
+# inside a running loop. Closing both when the browser module ends keeps the rest of the suite clean.
+@pytest.fixture(scope="module")
 def lab_server(tmp_path_factory, browser_deadline):
     try:
         import jupyterlab  # noqa: F401
@@ -221,7 +224,7 @@ def lab_server(tmp_path_factory, browser_deadline):
         _stop(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
     """A headless system Chromium driven by Playwright (nothing is downloaded)."""
     try:
