@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ._checks import check_type
+from .closed_form import least_squares, ridge_toward
 
 __all__: list[str] = []  # each section below appends its public names
 
@@ -72,6 +73,18 @@ def _mse_grid(X: np.ndarray, y: np.ndarray, t1: np.ndarray, t2: np.ndarray) -> n
     return A[0, 0] * t1**2 + 2 * A[0, 1] * t1 * t2 + A[1, 1] * t2**2 - 2 * (b[0] * t1 + b[1] * t2) + c
 
 
+def _finish_theta_plane(fig, ax, lo, hi, labels, title, legend_loc="best"):
+    """The shared ending of every 2-D θ-plane plot: the view box, axis names, title and legend."""
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    if title:
+        ax.set_title(title)
+    ax.legend(loc=legend_loc, fontsize=8, framealpha=0.85)
+    return _finish(fig)
+
+
 def _box(points: np.ndarray, pad: float = 0.35, min_span: float = 1.0, max_span: float | None = None):
     """A square-ish view box around the finite ``points`` (k, 2)."""
     pts = points[np.all(np.isfinite(points), axis=1)]
@@ -96,7 +109,7 @@ def _contour_quadratic(ax, X, y, lo, hi, color=None, cmap="viridis", levels=14, 
     t2 = np.linspace(lo[1], hi[1], grid)
     T1, T2 = np.meshgrid(t1, t2)
     Z = _mse_grid(X, y, T1, T2)
-    theta_star = np.linalg.lstsq(X, y, rcond=None)[0]
+    theta_star = least_squares(X, y).numpy()
     zmin = float(_mse_grid(X, y, np.array(theta_star[0]), np.array(theta_star[1])))
     lv = _loss_levels(Z, zmin, levels)
     if color is None:
@@ -129,7 +142,7 @@ def plot_loss_surface(
     y = _as_array("y", y).reshape(-1)
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y must have one value per row of X ({X.shape[0]}); got {y.shape[0]}")
-    theta_star = np.linalg.lstsq(X, y, rcond=None)[0]
+    theta_star = least_squares(X, y).numpy()
     pts = [theta_star[None, :]]
     if path is not None:
         path = _as_array("path", path, ndim=2, last=2)
@@ -146,14 +159,7 @@ def plot_loss_surface(
         p = path[finite]
         ax.plot(p[:, 0], p[:, 1], "-o", color="tab:red", markersize=3, linewidth=1.2, label="gradient-descent path")
         ax.plot(*p[0], marker="s", color="tab:red", markersize=8, linestyle="none", label="start")
-    ax.set_xlim(lo[0], hi[0])
-    ax.set_ylim(lo[1], hi[1])
-    ax.set_xlabel(labels[0])
-    ax.set_ylabel(labels[1])
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=8, framealpha=0.85)
-    return _finish(fig)
+    return _finish_theta_plane(fig, ax, lo, hi, labels, title, legend_loc="upper right")
 
 
 def plot_loss_curves(
@@ -266,7 +272,7 @@ def plot_task_trajectories(
         y = _as_array(f"tasks[{i}][1]", pair[1]).reshape(-1)
         data.append((X, y))
     names = [f"task {i + 1}" for i in range(len(data))] if task_names is None else list(task_names)
-    optima = np.stack([np.linalg.lstsq(X, y, rcond=None)[0] for X, y in data])
+    optima = np.stack([least_squares(X, y).numpy() for X, y in data])
     lo, hi = _box(np.concatenate([optima] + list(runs.values())), pad=0.25, min_span=1.0)
     fig, ax = _new_axes(ax, figsize=(6, 5))
     for i, (X, y) in enumerate(data):
@@ -281,14 +287,7 @@ def plot_task_trajectories(
         for t, point in enumerate(path):
             ax.annotate(f"$\\theta_{t}$", point, textcoords="offset points", xytext=(5, 5), fontsize=8,
                         color=line.get_color())
-    ax.set_xlim(lo[0], hi[0])
-    ax.set_ylim(lo[1], hi[1])
-    ax.set_xlabel(labels[0])
-    ax.set_ylabel(labels[1])
-    if title:
-        ax.set_title(title)
-    ax.legend(fontsize=8, loc="best", framealpha=0.85)
-    return _finish(fig)
+    return _finish_theta_plane(fig, ax, lo, hi, labels, title)
 
 
 def plot_ridge_path(
@@ -315,10 +314,8 @@ def plot_ridge_path(
     theta_prev = _as_array("theta_prev", theta_prev).reshape(-1)
     if theta_prev.shape != (2,):
         raise ValueError(f"theta_prev must hold 2 numbers; got shape {theta_prev.shape}")
-    n = X.shape[0]
-    A, b = X.T @ X / n, X.T @ y / n
-    path = np.stack([np.linalg.solve(A + float(l) * np.eye(2), b + float(l) * theta_prev) for l in lams])
-    theta_star = np.linalg.lstsq(X, y, rcond=None)[0]
+    path = np.stack([ridge_toward(X, y, theta_prev, float(l)).numpy() for l in lams])
+    theta_star = least_squares(X, y).numpy()
     lo, hi = _box(np.stack([theta_star, theta_prev]), pad=0.35, min_span=1.0)
     fig, ax = _new_axes(ax)
     _contour_quadratic(ax, X, y, lo, hi, cmap="Blues_r", levels=12)
@@ -332,14 +329,7 @@ def plot_ridge_path(
         text = "" if lam is None else f", λ = {lam:g}"
         ax.plot(*point, marker="D", markersize=10, color="tab:red", markeredgecolor="black", linestyle="none",
                 label=f"$\\theta_t${text}")
-    ax.set_xlim(lo[0], hi[0])
-    ax.set_ylim(lo[1], hi[1])
-    ax.set_xlabel(labels[0])
-    ax.set_ylabel(labels[1])
-    if title:
-        ax.set_title(title)
-    ax.legend(fontsize=8, loc="best", framealpha=0.85)
-    return _finish(fig)
+    return _finish_theta_plane(fig, ax, lo, hi, labels, title)
 
 
 def plot_stability_plasticity(
