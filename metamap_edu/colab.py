@@ -8,18 +8,30 @@ Every notebook source ``notebooks/src/NN_name.py`` opens with two cells, generat
    package with pip in Google Colab, and elsewhere stops with a message saying what to run.
 
 Binder builds its image from ``environment.yml`` at the repository root; Colab gets the package
-from the install cell. ``REPOSITORY`` is a placeholder until the repository is published: change
-it here, once, and regenerate the headers with :func:`insert_header`.
+from the install cell.
+
+``REPOSITORY_URL`` is the GitHub URL the badges (Binder, Colab) and the install cell use, and
+``REPOSITORY`` its ``owner/name``. Its single source of truth is one line of ``pyproject.toml``,
+``[project.urls] Repository = "https://github.com/owner/name"``, read here from the installed
+package's metadata (its ``Project-URL: Repository``); :data:`FALLBACK_REPOSITORY` is used only
+when the metadata has no such URL (an install older than that line). To publish under another
+name: change that line, reinstall (``pip install -e .``), and regenerate the headers with
+:func:`insert_header` (``tests/test_install_cell.py`` names the stale ones).
 """
 from __future__ import annotations
 
 import os
 import re
+import warnings
+from importlib import metadata
 from pathlib import Path
 
 from ._checks import check_nonempty, check_type
 
 __all__ = [
+    "DISTRIBUTION",
+    "FALLBACK_REPOSITORY",
+    "repository_from_metadata",
     "REPOSITORY",
     "BRANCH",
     "REPOSITORY_URL",
@@ -33,10 +45,41 @@ __all__ = [
     "insert_header",
 ]
 
-REPOSITORY = "metamap-edu/metamap_edu"  # PLACEHOLDER GitHub owner/name: not published yet
+DISTRIBUTION = "metamap-edu"  # the package name in pyproject.toml
+FALLBACK_REPOSITORY = "metamap-edu/metamap_edu"  # when the installed metadata names no Repository
+_GITHUB = re.compile(r"https://github\.com/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?)(?:\.git)?/?")
+
+
+def repository_from_metadata(distribution: str = DISTRIBUTION) -> str | None:
+    """GitHub ``owner/name`` from the installed package's ``Project-URL: Repository, <url>``.
+
+    That URL is ``[project.urls] Repository`` of ``pyproject.toml``. Returns None when the package
+    is not installed or its metadata has no Repository URL; warns and returns None when the URL
+    is not a GitHub repository (Binder and Colab open notebooks from GitHub).
+    """
+    check_type("distribution", distribution, str)
+    try:
+        urls = metadata.metadata(distribution).get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return None
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() != "repository":
+            continue
+        match = _GITHUB.fullmatch(url.strip())
+        if match is None:
+            warnings.warn(f"the Repository URL of {distribution!r} must be https://github.com/owner/name for "
+                          f"the Binder and Colab badges; got {url.strip()!r}. Using {FALLBACK_REPOSITORY!r}.",
+                          stacklevel=2)
+            return None
+        return match.group(1)
+    return None
+
+
+REPOSITORY = repository_from_metadata() or FALLBACK_REPOSITORY  # GitHub owner/name
 BRANCH = "main"
 REPOSITORY_URL = f"https://github.com/{REPOSITORY}"
-PIP_TARGET = f"metamap-edu @ git+{REPOSITORY_URL}@{BRANCH}"
+PIP_TARGET = f"{DISTRIBUTION} @ git+{REPOSITORY_URL}@{BRANCH}"
 
 BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
