@@ -594,136 +594,296 @@ def check_sentiment_quiz(answers) -> bool:
 
 
 # ---- notebook 05: meta-learning proper ----
-__all__ += ["check_reptile_epsilon", "check_effective_epsilon", "check_maml_linear_gradient"]
+# The exercises of notebook 05 as functions a learner writes (solution cells; see student.py).
+__all__ += ["check_maml_gradient", "check_pull_epsilons"]
 
 
-def check_reptile_epsilon(answer, beta: float = 0.01) -> bool:
-    """The article's pull with β, applied once per task, is Reptile with ε = 1 − β."""
-    from ._checks import check_float
-
-    beta = check_float("beta", beta, min=0.0, max=1.0, max_inclusive=False)
-    value = _as_number("epsilon", answer)
-    if value is None:
-        return False
-    if _close(value, 1 - beta, rel=1e-6, abs_=1e-9):
-        return _passed(f"ε = 1 − β = {1 - beta:g}: the pull keeps {1 - beta:.0%} of the step the task took.")
-    if _close(value, beta, rel=1e-6, abs_=1e-9):
-        return _failed(f"{value:g} is β itself.", "write θ_prev + ε(φ − θ_prev) and expand φ − β(φ − θ_prev).")
-    return _failed(f"{value:g} is not it.", "expand φ − β(φ − θ_prev) and collect the terms in φ and θ_prev.")
-
-
-def _effective_epsilon_exact(beta: float, k: int) -> float:
-    # pull after each of k equal steps: d_k = −α g Σ_{j=1..k} (1−β)^{k−j+1}; plain fine-tuning: −α g k
-    return sum((1 - beta) ** (k - j + 1) for j in range(1, k + 1)) / k
-
-
-def check_effective_epsilon(answer, beta: float = 0.01, k: int = 10) -> bool:
-    """ε_eff of the pull applied after each of k steps (equal gradients): ≈ 1 − β(k+1)/2."""
-    from ._checks import check_float, check_int
-
-    beta = check_float("beta", beta, min=0.0, max=1.0, max_inclusive=False)
-    k = check_int("k", k, min=1)
-    value = _as_number("eps_eff", answer)
-    if value is None:
-        return False
-    exact, approx = _effective_epsilon_exact(beta, k), 1 - beta * (k + 1) / 2
-    if _close(value, exact, rel=1e-4, abs_=1e-6) or _close(value, approx, rel=1e-4, abs_=1e-6):
-        return _passed(f"exact {exact:.5f}, first-order approximation {approx:.5f}: with β = {beta:g} the task "
-                       f"keeps about {exact:.1%} of plain fine-tuning's step.")
-    if _close(value, 1 - beta, rel=1e-4, abs_=1e-6):
-        return _failed("1 − β is the once-per-task answer.", "the pull now follows every one of the k steps, and "
-                       "step j is pulled k − j + 1 times.")
-    return _failed(f"{value:g} is neither the exact {exact:.5f} nor ≈ 1 − β(k+1)/2.",
-                   "step j of k is multiplied by (1 − β)^(k − j + 1); average those factors over j.")
-
-
-def check_maml_linear_gradient(fn: Callable) -> bool:
-    """``fn(w, Xs, ys, Xq, yq, alpha)`` -> the second-order MAML meta-gradient for linear regression
-    with L(w) = mean((Xw − y)²) and one inner step: (I − α·2XsᵀXs/n)·∇L_Q(w − α∇L_S(w))."""
+def _library_maml_gradients(w, support: dict, query: dict, alpha: float):
+    """(second-order, first-order) meta-gradients of :class:`metamap_edu.meta.MAML` for
+    L(w) = mean((Xw − y)²) with one inner step of size ``alpha``."""
     import torch
 
-    g = torch.Generator().manual_seed(5)
-    Xs, Xq = torch.randn(6, 3, generator=g, dtype=torch.float64), torch.randn(6, 3, generator=g, dtype=torch.float64)
-    ys, yq = torch.randn(6, generator=g, dtype=torch.float64), torch.randn(6, generator=g, dtype=torch.float64)
-    w = torch.randn(3, generator=g, dtype=torch.float64)
-    alpha = 0.1
-    grad_s = 2 * Xs.T @ (Xs @ w - ys) / 6
-    phi = w - alpha * grad_s
-    first = 2 * Xq.T @ (Xq @ phi - yq) / 6
-    truth = (torch.eye(3, dtype=torch.float64) - alpha * 2 * Xs.T @ Xs / 6) @ first
-    ok, got = _call_learner(fn, w.clone(), Xs, ys, Xq, yq, alpha)
-    if not ok:
-        return False
-    try:
-        got = torch.as_tensor(got, dtype=torch.float64).reshape(-1)
-    except Exception:
-        return _failed(f"your function returned a {type(got).__name__}, not a vector of 3 numbers.")
-    if got.numel() != 3:
-        return _failed(f"expected 3 numbers (one per weight); got {got.numel()}.")
-    if torch.allclose(got, truth, atol=1e-8):
-        return _passed("that is second-order MAML: the query gradient at φ, multiplied by (I − αH_S).")
-    if torch.allclose(got, first, atol=1e-8):
-        return _failed("you returned the first-order (FOMAML) gradient ∇L_Q(φ).",
-                       "multiply it by (I − α·2XsᵀXs/n), the Jacobian of φ with respect to w.")
-    return _failed("the numbers do not match.", "compute φ = w − α·2Xsᵀ(Xs w − ys)/n first, then ∇L_Q(φ), then the factor.")
+    from .meta import MAML
+
+    class LinearRegression(torch.nn.Module):
+        kinds = ("regression",)
+
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(w.clone())
+
+        def collate(self, examples, kind="regression"):
+            raise NotImplementedError("the check passes ready-made batches")
+
+        def loss(self, batch):
+            return ((batch["x"] @ self.w - batch["y"]) ** 2).mean()
+
+    grads = []
+    for first_order in (False, True):
+        maml = MAML(LinearRegression(), inner_lr=alpha, first_order=first_order, vmap=False)
+        grads.append(maml.meta_gradient([(support, query)])[1]["w"])
+    return grads
+
+
+def check_maml_gradient(fn: Callable) -> bool:
+    r"""``fn(w, Xs, ys, Xq, yq, alpha)`` -> the MAML meta-gradient of one inner step on linear regression.
+
+    With :math:`L(w) = \frac1n\lVert Xw - y\rVert^2` and :math:`\phi = w - \alpha\nabla L_S(w)`, the
+    answer is :math:`(I - \alpha\nabla^2 L_S)\,\nabla L_Q(\phi)`. The reference is
+    :class:`metamap_edu.meta.MAML` (second order) on three fresh tasks with different sizes of
+    support and query set. Exercise of ``notebooks/05_meta_learning_proper``.
+    """
+    import torch
+
+    g = torch.Generator().manual_seed(2017)
+    for n_s, n_q, d, alpha in ((6, 4, 3, 0.1), (5, 9, 2, 0.3), (8, 8, 4, 0.05)):
+        f64 = dict(generator=g, dtype=torch.float64)
+        Xs, Xq, w = torch.randn(n_s, d, **f64), torch.randn(n_q, d, **f64), torch.randn(d, **f64)
+        ys, yq = torch.randn(n_s, **f64), torch.randn(n_q, **f64)
+        second, first = _library_maml_gradients(w, {"x": Xs, "y": ys}, {"x": Xq, "y": yq}, alpha)
+        ok, got = _call_learner(fn, w.clone(), Xs.clone(), ys.clone(), Xq.clone(), yq.clone(), alpha)
+        if not ok:
+            return False
+        try:
+            got = torch.as_tensor(got, dtype=torch.float64).detach().reshape(-1)
+        except Exception:  # noqa: BLE001 - any conversion error is the learner's
+            return _failed(f"your function returned a {type(got).__name__}, not a vector of {d} numbers.")
+        if got.numel() != d:
+            return _failed(f"expected {d} numbers (one per weight, w has {d}); got {got.numel()}.")
+        if torch.allclose(got, second, atol=1e-8):
+            continue
+        where = f"On a task with {n_s} support and {n_q} query examples (alpha = {alpha}):"
+        if torch.allclose(got, first, atol=1e-8):
+            return _failed(f"{where} you returned the first-order (FOMAML) gradient ∇L_Q(φ).",
+                           "multiply it by (I − α·2XsᵀXs/n_s), the Jacobian of φ with respect to w.")
+        phi = w - alpha * 2 * Xs.T @ (Xs @ w - ys) / n_s
+        jacobian = torch.eye(d, dtype=torch.float64) - alpha * 2 * Xs.T @ Xs / n_s
+        if n_s != n_q and torch.allclose(got, jacobian @ (2 * Xq.T @ (Xq @ phi - yq) / n_s), atol=1e-8):
+            return _failed(f"{where} your query gradient is divided by the support size.",
+                           "L_Q is a mean over the query set: divide by Xq.shape[0].")
+        gap = float((got - second).abs().max())
+        return _failed(f"{where} your gradient differs from metamap_edu.meta.MAML by up to {gap:.3g}.",
+                       "compute φ = w − α·2Xsᵀ(Xs w − ys)/n_s, then ∇L_Q(φ), then multiply by (I − α·2XsᵀXs/n_s).")
+    return _passed("your gradient matches metamap_edu.meta.MAML on 3 fresh tasks: the query gradient at φ, "
+                   "bent by (I − αH_S). Drop that factor and you have FOMAML.")
+
+
+def _library_pull_fraction(beta: float, k: int, every_step: bool) -> float:
+    """How far θ moves after k equal SGD steps with :class:`metamap_edu.train.ArticlePull`, as a
+    fraction of the move without it; the pull follows every step, or (``every_step=False``) comes
+    once after the task."""
+    import torch
+
+    from .train import ArticlePull
+
+    gen = torch.Generator().manual_seed(0)  # its own generator: a check never moves the notebook's seed
+    model = torch.nn.Module()
+    model.weight = torch.nn.Parameter(torch.randn(2, 3, generator=gen, dtype=torch.float64))
+    model.bias = torch.nn.Parameter(torch.randn(2, generator=gen, dtype=torch.float64))
+    theta = torch.cat([p.detach().flatten().clone() for p in model.parameters()])
+    step = [torch.randn(p.shape, generator=gen, dtype=torch.float64) for p in model.parameters()]  # -α g, the same each time
+    pull = ArticlePull(beta)
+    pull.start_task(model, 1)  # the anchor: θ before the task
+    for _ in range(k):
+        with torch.no_grad():
+            for p, s in zip(model.parameters(), step):
+                p.add_(s)
+        if every_step:
+            pull.after_step(model)
+    if not every_step:
+        pull.after_step(model)
+    moved = torch.cat([p.detach().flatten() for p in model.parameters()]) - theta
+    plain = k * torch.cat([s.flatten() for s in step])
+    return float(moved @ plain / (plain @ plain))
+
+
+def check_pull_epsilons(pull_epsilon: Callable, effective_epsilon: Callable) -> bool:
+    r"""Check ``pull_epsilon(beta)`` (the article's pull once per task is Reptile with ε = 1 − β) and
+    ``effective_epsilon(beta, k)`` (the pull after each of k equal steps keeps the fraction
+    :math:`\frac1k\sum_{j=1}^{k}(1-\beta)^{k-j+1}` of plain fine-tuning's move).
+
+    The reference is :class:`metamap_edu.train.ArticlePull` itself, run on a small model for fresh
+    β and k. Exercise of ``notebooks/05_meta_learning_proper``.
+    """
+    for beta in (0.01, 0.3, 0.75):
+        right = _library_pull_fraction(beta, 5, every_step=False)
+        ok, got = _call_learner(pull_epsilon, beta)
+        if not ok:
+            return False
+        value = _as_number(f"pull_epsilon({beta})", got)
+        if value is None:
+            return False
+        if _close(value, right, rel=1e-6, abs_=1e-9):
+            continue
+        if _close(value, beta, rel=1e-6, abs_=1e-9):
+            return _failed(f"pull_epsilon({beta}) returned β itself.",
+                           "write θ_prev + ε(φ − θ_prev) and expand φ − β(φ − θ_prev).")
+        return _failed(f"pull_epsilon({beta}) returned {value:g}; one pull after the task keeps {right:g} of its move.",
+                       "expand φ − β(φ − θ_prev) and collect the terms in φ and θ_prev.")
+    for beta, k in ((0.01, 10), (0.05, 20), (0.3, 3), (0.5, 1)):
+        right = _library_pull_fraction(beta, k, every_step=True)
+        ok, got = _call_learner(effective_epsilon, beta, k)
+        if not ok:
+            return False
+        value = _as_number(f"effective_epsilon({beta}, {k})", got)
+        if value is None:
+            return False
+        if _close(value, right, rel=1e-6, abs_=1e-9):
+            continue
+        call = f"effective_epsilon({beta}, {k}) returned {value:.4f}; ArticlePull measures {right:.4f}."
+        if _close(value, 1 - beta * (k + 1) / 2, rel=1e-6, abs_=1e-9):
+            return _failed(f"{call} 1 − β(k+1)/2 is the first-order approximation, close only while βk is small.",
+                           "return the exact average over j of (1 − β)^(k − j + 1).")
+        if _close(value, 1 - beta, rel=1e-6, abs_=1e-9) and k > 1:
+            return _failed(f"{call} 1 − β is the once-per-task answer.",
+                           "the pull now follows every one of the k steps, and step j is pulled k − j + 1 times.")
+        if _close(value, (1 - beta) ** k, rel=1e-6, abs_=1e-9):
+            return _failed(f"{call} (1 − β)^k shrinks every step k times.",
+                           "step j is pulled only by the pulls that come after it: k − j + 1 times.")
+        return _failed(call, "step j of k is multiplied by (1 − β)^(k − j + 1); average those factors over j.")
+    eps, eff = _library_pull_fraction(0.01, 10, every_step=False), _library_pull_fraction(0.01, 10, every_step=True)
+    return _passed(f"both match ArticlePull. With the article's β = 0.01: once per task ε = {eps:.2f}; after each "
+                   f"of k = 10 steps ε_eff = {eff:.4f} (≈ 1 − β(k+1)/2 = {1 - 0.01 * 11 / 2:.3f}), almost plain fine-tuning.")
 
 
 # ---- notebook 06/07: pretraining, the whole pipeline ----
-__all__ += ["check_first_merge", "check_predicted_tokens", "check_pipeline_order"]
+# The exercises of notebooks 06 and 07 as functions a learner writes (solution cells; see student.py).
+__all__ += ["check_prediction_count", "check_bpe_first_merge", "check_article_order"]
 
 
-def check_first_merge(answer, texts) -> bool:
-    """The first BPE merge on ``texts``: the most frequent adjacent pair of characters (ties: sort order)."""
-    from .text import train_bpe
+def check_prediction_count(fn: Callable, model, sentences) -> bool:
+    """``fn(n_tokens, objective, n_masked=0)`` -> how many predictions one sentence adds to the loss.
 
-    history: list = []
-    train_bpe(list(texts), vocab_size=10_000, history=history, min_frequency=1)
-    if not history:
-        raise ValueError("texts must contain at least one pair of characters")
-    (a, b), count = history[0]
-    if answer is None or answer is Ellipsis:
-        return _failed("answer is still empty.", "write the pair as a tuple of two strings, e.g. ('t', 'h').")
-    if not (isinstance(answer, tuple) and len(answer) == 2 and all(isinstance(s, str) for s in answer)):
-        return _failed(f"answer must be a tuple of two strings; got {answer!r}.")
-    if tuple(answer) == (a, b):
-        return _passed(f"({a!r}, {b!r}) occurs {count} times, more than any other pair; it becomes the token {a + b!r}.")
-    if tuple(answer) == (b, a):
-        return _failed("right characters, wrong order.", "pairs are read left to right inside a chunk.")
-    return _failed(f"{answer!r} is not the most frequent pair.",
-                   "remember the space that starts every word after the first: ' t' is a pair too.")
-
-
-def check_predicted_tokens(answer, n_tokens: int, objective: str, n_masked: int | None = None) -> bool:
-    """How many tokens does one sentence of ``n_tokens`` tokens contribute to the loss?
-
-    causal: every token plus ``<eos>`` (n + 1); masked: the masked tokens plus ``<eos>``.
+    The reference is :func:`metamap_edu.pretrain.lm_batch`: for each of a few ``sentences`` (that
+    fit ``model``'s context) and each objective, the check builds the batch and counts the
+    positions whose target is not −100 (causal: every token and ``<eos>``; masked: the hidden
+    tokens and ``<eos>``). Exercise of ``notebooks/06_pretraining_on_unlabeled_text``.
     """
-    from ._checks import check_choice, check_int
+    import random
 
-    n_tokens = check_int("n_tokens", n_tokens, min=1)
-    check_choice("objective", objective, ("causal", "masked"))
-    value = _as_number("answer", answer)
-    if value is None:
-        return False
-    right = n_tokens + 1 if objective == "causal" else check_int("n_masked", n_masked, min=1) + 1
-    if value == right:
-        return _passed(f"{right} predictions: {'each token and <eos>' if objective == 'causal' else 'the hidden tokens and <eos>'}.")
-    if value == right - 1:
-        return _failed(f"{value:g} is one short.", "the model also learns where the sentence stops: <eos>.")
-    return _failed(f"{value:g} is not it.", "count the positions whose target is not −100 in the batch.")
+    from ._checks import check_nonempty, check_type
+    from .pretrain import lm_batch
+    from .transformer import TinyTransformer
+
+    check_type("model", model, TinyTransformer)
+    if isinstance(sentences, str):
+        raise TypeError("sentences must be a list of sentences, not one string")
+    sentences = list(sentences)
+    check_nonempty("sentences", sentences, "at least one sentence")
+    tok, rng = model.tokenizer, random.Random(0)
+    room = int((model.config.context - 3) / 1.3)  # lm_batch cuts longer sentences (masked, mask_prob 0.3)
+    fitting = [s for s in sentences if 0 < len(tok.encode(" " + s)) <= room][:6]
+    if not fitting:
+        raise ValueError(f"sentences must hold a sentence of at most {room} tokens (the model's context)")
+    example = None  # (sentence, n_tokens, causal targets) for the message
+    for sentence in fitting:
+        n = len(tok.encode(" " + sentence))
+        for objective in ("causal", "masked"):
+            batch = lm_batch(model, [sentence], objective, mask_prob=0.3, rng=rng)
+            right = int((batch["targets"][0] != -100).sum())
+            n_masked = int((batch["ids"][0] == tok.mask_id).sum()) if objective == "masked" else 0
+            if example is None:
+                example = (sentence, n, right)
+            ok, got = _call_learner(fn, n, objective, n_masked)
+            if not ok:
+                return False
+            value = _as_number(f"n_predictions({n}, {objective!r}, {n_masked})", got)
+            if value is None:
+                return False
+            if value == right:
+                continue
+            call = f"n_predictions({n}, {objective!r}, n_masked={n_masked}) returned {value:g}; lm_batch has {right} targets."
+            if value == right - 1:
+                return _failed(f"{call} One short.", "the model also learns where the sentence stops: <eos>.")
+            if objective == "masked" and value in (n, n + 1):
+                return _failed(f"{call} In masked LM the visible tokens are in the prompt; they are not predicted.",
+                               "only the hidden tokens are written after <sep>, then <eos>.")
+            return _failed(call, "print lm_batch(model, [sentence], objective)['targets'] and count what is not −100.")
+    sentence, n, right = example
+    return _passed(f"your counts match lm_batch on {len(fitting)} sentences and both objectives. E.g. "
+                   f"{sentence!r} has {n} tokens: causal LM predicts {right} (each token, then <eos>); "
+                   "masked LM predicts only the hidden tokens and <eos>.")
 
 
-def check_pipeline_order(answer) -> bool:
-    """The article's four steps in its order: generate, train, meta-learn, pretrain."""
-    right = ["generate", "train", "meta-learn", "pretrain"]
-    if not isinstance(answer, (list, tuple)) or not all(isinstance(s, str) for s in answer):
-        return _failed("answer must be a list of step names (strings).")
-    got = [s.strip().lower() for s in answer]
-    if got == right:
-        return _passed("the article pretrains last; section 3 of notebook 07 asks whether first is better.")
-    if sorted(got) == sorted(right):
-        return _failed("the right steps in a different order.", "look again at the article's numbered list (section 1).")
-    return _failed(f"use the step names {right} (in some order).")
+#: Text sets the BPE check uses: the notebook's, one where pairs across chunks would win, one tie.
+_BPE_CASES = (
+    ("low lower lowest", "slow slower", "newer wider"),
+    ("x! x! x!",),
+    ("ba ab",),
+    ("the cat sat", "the hat", "that mat"),
+)
+
+
+def check_bpe_first_merge(fn: Callable) -> bool:
+    """``fn(texts)`` -> the pair of symbols BPE merges first, as a tuple of two strings.
+
+    The reference is :func:`metamap_edu.text.train_bpe` (its first ``history`` entry) on a few text
+    sets, including one where counting pairs across chunks gives another answer and one with a tie
+    (ties go to the pair that sorts first). Exercise of ``notebooks/06_pretraining_on_unlabeled_text``.
+    """
+    from collections import Counter
+
+    from .text import pretokenize, train_bpe
+
+    for texts in _BPE_CASES:
+        history: list = []
+        train_bpe(list(texts), vocab_size=10_000, history=history, min_frequency=1)
+        (a, b), count = history[0]
+        ok, got = _call_learner(fn, list(texts))
+        if not ok:
+            return False
+        if isinstance(got, list):
+            got = tuple(got)
+        if not (isinstance(got, tuple) and len(got) == 2 and all(isinstance(s, str) for s in got)):
+            return _failed(f"first_merge({list(texts)}) returned {got!r}; return a tuple of two strings, e.g. ('t', 'h').")
+        if got == (a, b):
+            continue
+        call = f"on {list(texts)} you returned {got!r}; train_bpe merges {(a, b)!r} first ({count} time{'s' * (count != 1)})."
+        in_chunks = Counter(p for t in texts for chunk in pretokenize(t) for p in zip(chunk, chunk[1:]))
+        whole = Counter(p for t in texts for p in zip(t, t[1:]))
+        if got == (b, a):
+            return _failed(f"{call} Right characters, wrong order.", "pairs are read left to right inside a chunk.")
+        if in_chunks.get(got) == count:
+            return _failed(f"{call} Both pairs occur equally often: a tie.",
+                           "ties go to the pair that sorts first, as tuples of strings: (' ', 'a') < ('a', 'b') < ('b', 'a').")
+        if got not in in_chunks and got in whole:
+            return _failed(f"{call} {got!r} crosses a chunk boundary.",
+                           "count pairs inside the chunks of metamap_edu.text.pretokenize, never across them.")
+        return _failed(call, "remember the space that starts every word after the first: ' t' is a pair too.")
+    return _passed(f"you match train_bpe on {len(_BPE_CASES)} text sets: count pairs inside chunks, take the most "
+                   "frequent, break ties by sort order.")
+
+
+def check_article_order(fn: Callable) -> bool:
+    """``fn(steps)`` -> the given steps (some of :data:`PIPELINE_STAGES`, in any order) in the article's order.
+
+    The check tries shuffled and partial lists. Exercise of ``notebooks/07_the_whole_pipeline``.
+    """
+    import random
+
+    rng = random.Random(7)
+    cases = [list(PIPELINE_STAGES[::-1]), ["pretrain", "train"], ["meta-learn", "generate"], ["train"]]
+    for _ in range(4):
+        cases.append(rng.sample(PIPELINE_STAGES, rng.randint(2, len(PIPELINE_STAGES))))
+    for steps in cases:
+        right = [s for s in PIPELINE_STAGES if s in steps]
+        ok, got = _call_learner(fn, list(steps))
+        if not ok:
+            return False
+        if isinstance(got, str) or not isinstance(got, (list, tuple)):
+            return _failed(f"in_article_order({steps}) returned a {type(got).__name__}; return a list of step names.")
+        got = list(got)
+        if got == right:
+            continue
+        call = f"in_article_order({steps}) returned {got}; the article's order is {right}."
+        if sorted(map(str, got)) != sorted(right):
+            return _failed(f"{call} Return exactly the steps you were given, reordered.")
+        if "pretrain" in right and got.index("pretrain") < right.index("pretrain"):
+            return _failed(f"{call} Pretraining first is today's usual order; the article lists it last.",
+                           "section 3 measures both orders.")
+        return _failed(call, "tasks must exist before a model can train on them, and meta-learning follows training.")
+    return _passed(f"{' → '.join(PIPELINE_STAGES)}, as the article lists them, for {len(cases)} shuffled and "
+                   "partial lists. Section 3 asks whether pretraining belongs first.")
 
 
 # ---- notebook 08/09: real models and real data, where it stands ----

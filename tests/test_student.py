@@ -167,6 +167,22 @@ def test_every_source_solution_has_a_check_and_a_faithful_stub(path):
         assert student.stub_problems(ex.solution, stub, ex.check) == [], where
 
 
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_every_revealable_solution_follows_a_tagged_solution_cell(path):
+    """A ``<details>`` solution in markdown only explains a ``solution`` cell: an exercise whose
+    answer lives only in markdown would get no stub and no check in the student copy."""
+    import jupytext
+
+    tagged_since_last = False
+    for index, cell in enumerate(jupytext.read(path).cells):
+        if cell.cell_type == "code" and student.SOLUTION_TAG in cell.metadata.get("tags", []):
+            tagged_since_last = True
+        elif cell.cell_type == "markdown" and "<summary>Solution" in cell.source:
+            assert tagged_since_last, (f"{path.name} cell {index}: a <details> solution with no "
+                                       f"solution-tagged code cell before it (since the previous one)")
+            tagged_since_last = False
+
+
 @pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.name)
 def test_real_stubs_differ_only_in_the_body_and_stored_checks_pass(path):
     nb = nbformat.read(path, as_version=4)

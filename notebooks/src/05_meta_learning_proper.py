@@ -136,30 +136,26 @@ print("MAML matches the formula:", torch.allclose(second["w"], by_hand, atol=1e-
 # `torch.func.vmap` (the fast path; `bench/meta_vmap.py` measures the speed-up).
 #
 # ### Exercise 1 · The MAML gradient by hand
-# Complete `maml_gradient` for one inner step on linear regression. Return a vector of 3 numbers.
+# Complete `maml_gradient` for one inner step on linear regression: return a vector with one
+# number per weight. The check compares it with `metamap_edu.meta.MAML` on fresh tasks whose
+# support and query sets have different sizes.
+
+# %% tags=["solution"]
+def maml_gradient(w, Xs, ys, Xq, yq, alpha):
+    """Second-order MAML meta-gradient of L(w) = mean((Xw - y)^2) after one inner step of size alpha.
+
+    1. phi = w - alpha * grad L_S(w), with grad L(w) = 2 X^T (X w - y) / n;
+    2. the query gradient at phi;
+    3. multiplied by (I - alpha * 2 Xs^T Xs / n_s), the Jacobian of phi with respect to w.
+    """
+    n_s, n_q = Xs.shape[0], Xq.shape[0]
+    phi = w - alpha * 2 * Xs.T @ (Xs @ w - ys) / n_s
+    grad_q = 2 * Xq.T @ (Xq @ phi - yq) / n_q
+    return (torch.eye(len(w), dtype=w.dtype) - alpha * 2 * Xs.T @ Xs / n_s) @ grad_q
+
 
 # %%
-def maml_gradient(w, Xs, ys, Xq, yq, alpha):
-    n = Xs.shape[0]
-    # 1. phi = w - alpha * grad L_S(w)        with grad L(w) = 2 X^T (X w - y) / n
-    # 2. the query gradient at phi
-    # 3. multiply by (I - alpha * 2 Xs^T Xs / n)
-    raise NotImplementedError
-
-
-exercises.check_maml_linear_gradient(maml_gradient)
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# ```python
-# def maml_gradient(w, Xs, ys, Xq, yq, alpha):
-#     n = Xs.shape[0]
-#     phi = w - alpha * 2 * Xs.T @ (Xs @ w - ys) / n
-#     grad_q = 2 * Xq.T @ (Xq @ phi - yq) / n
-#     return (torch.eye(len(w), dtype=w.dtype) - alpha * 2 * Xs.T @ Xs / n) @ grad_q
-# ```
-# </details>
+exercises.check_maml_gradient(maml_gradient)
 
 # %% [markdown]
 # ## 2 · The article's pull is Reptile
@@ -233,21 +229,24 @@ plt.show()
 
 # %% [markdown]
 # ### Exercise 2 · Two epsilons
-# (a) Which Reptile ε is the article's pull with β = 0.01 applied once per task?
-# (b) What is $\varepsilon_{\text{eff}}$ when it is applied after each of k = 10 steps (exact or approximate)?
+# (a) Write `pull_epsilon(beta)`: the Reptile ε that the article's pull with β is, applied once
+# per task. (b) Write `effective_epsilon(beta, k)`: the exact $\varepsilon_{\text{eff}}$ when the
+# pull follows each of k equal steps. The check runs `ArticlePull` on a small model for fresh β
+# and k, and prints both values at the article's β = 0.01 and k = 10.
+
+# %% tags=["solution"]
+def pull_epsilon(beta):
+    """Reptile's epsilon for the article's pull with beta, applied once after a task."""
+    return 1 - beta
+
+
+def effective_epsilon(beta, k):
+    """The fraction of plain fine-tuning's move left when the pull follows each of k equal steps."""
+    return sum((1 - beta) ** (k - j + 1) for j in range(1, k + 1)) / k
+
 
 # %%
-eps_once = ...      # (a)
-eps_every = ...     # (b)
-exercises.check_reptile_epsilon(eps_once, beta=0.01)
-exercises.check_effective_epsilon(eps_every, beta=0.01, k=10)
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# (a) `eps_once = 1 - 0.01 = 0.99`. (b) `eps_every = 1 - 0.01 * 11 / 2 = 0.945`
-# (exactly `sum(0.99 ** (10 - j + 1) for j in range(1, 11)) / 10 ≈ 0.9466`).
-# </details>
+exercises.check_pull_epsilons(pull_epsilon, effective_epsilon)
 
 # %% [markdown]
 # ## 3 · Formula 2 is iMAML's proximal term
