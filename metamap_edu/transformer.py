@@ -49,6 +49,7 @@ __all__ = [
     "build_tokenizer",
     "save_checkpoint",
     "load_checkpoint",
+    "checkpoint_meta",
 ]
 
 #: Task kinds a text-to-text model can serve (regression outputs real vectors: no output vocabulary).
@@ -76,6 +77,7 @@ class TransformerConfig:
     heads: int = 4  # attention heads; width must be divisible by heads
     mlp_ratio: int = 4  # hidden size of the feed-forward layer = mlp_ratio * width
     dropout: float = 0.0
+    tie_embeddings: bool = True  # one matrix reads and writes tokens (False: a separate output matrix)
 
     def __post_init__(self):
         check_int("vocab_size", self.vocab_size, min=0)
@@ -85,6 +87,7 @@ class TransformerConfig:
         check_int("heads", self.heads, min=1, max=self.width)
         check_int("mlp_ratio", self.mlp_ratio, min=1, max=16)
         check_float("dropout", self.dropout, min=0.0, max=1.0, max_inclusive=False)
+        check_type("tie_embeddings", self.tie_embeddings, bool)
         if self.width % self.heads:
             raise ValueError(f"width must be divisible by heads; got width={self.width}, heads={self.heads}")
 
@@ -258,7 +261,8 @@ class TinyTransformer(CourseModel):
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.depth))
         self.ln_f = nn.LayerNorm(config.width)
         self.head = nn.Linear(config.width, config.vocab_size, bias=False)
-        self.head.weight = self.token_embedding.weight  # tied: the same vector reads and writes a token
+        if config.tie_embeddings:
+            self.head.weight = self.token_embedding.weight  # tied: the same vector reads and writes a token
         self.apply(self._init_weights)
 
     @staticmethod
@@ -540,9 +544,15 @@ class TinyTransformer(CourseModel):
 # --------------------------------------------------------------------------------------------
 # Checkpoints
 # --------------------------------------------------------------------------------------------
-def save_checkpoint(model: TinyTransformer, path: str | os.PathLike) -> None:
-    """Write ``{'format', 'config', 'tokenizer', 'state_dict'}``: tensors, ints and strings only."""
+def save_checkpoint(model: TinyTransformer, path: str | os.PathLike, meta: dict | None = None) -> None:
+    """Write ``{'format', 'config', 'tokenizer', 'state_dict', 'label_words', 'meta'}``.
+
+    Tensors, numbers, strings, lists and dicts only, so ``torch.load(weights_only=True)`` reads it.
+    ``meta`` is free-form information about how the model was made (:func:`checkpoint_meta`).
+    """
     check_type("model", model, TinyTransformer)
+    if meta is not None:
+        check_type("meta", meta, dict)
     torch.save(
         {
             "format": _CHECKPOINT_FORMAT,
@@ -550,17 +560,13 @@ def save_checkpoint(model: TinyTransformer, path: str | os.PathLike) -> None:
             "tokenizer": model.tokenizer.to_dict(),
             "state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
             "label_words": {k: list(v) for k, v in model.label_words.items()},
+            "meta": dict(meta or {}),
         },
         path,
     )
 
 
-def load_checkpoint(path: str | os.PathLike, like: TinyTransformer | None = None) -> TinyTransformer:
-    """Read a checkpoint with ``torch.load(weights_only=True)`` (no code runs) and rebuild the model.
-
-    With ``like``, the checkpoint must have the same config and tokenizer, else ``ValueError``
-    saying what differs.
-    """
+def _read_checkpoint(path: str | os.PathLike) -> dict:
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -569,6 +575,21 @@ def load_checkpoint(path: str | os.PathLike, like: TinyTransformer | None = None
         raise ValueError(f"{os.fspath(path)!r} is not a readable TinyTransformer checkpoint ({type(err).__name__})") from None
     if not isinstance(data, dict) or data.get("format") != _CHECKPOINT_FORMAT:
         raise ValueError(f"{os.fspath(path)!r} is not a TinyTransformer checkpoint (expected format {_CHECKPOINT_FORMAT!r})")
+    return data
+
+
+def checkpoint_meta(path: str | os.PathLike) -> dict:
+    """The ``meta`` dict a checkpoint was saved with (empty for files saved without one)."""
+    return dict(_read_checkpoint(path).get("meta", {}))
+
+
+def load_checkpoint(path: str | os.PathLike, like: TinyTransformer | None = None) -> TinyTransformer:
+    """Read a checkpoint with ``torch.load(weights_only=True)`` (no code runs) and rebuild the model.
+
+    With ``like``, the checkpoint must have the same config and tokenizer, else ``ValueError``
+    saying what differs.
+    """
+    data = _read_checkpoint(path)
     try:
         names = {f.name for f in fields(TransformerConfig)}
         config = TransformerConfig(**{k: v for k, v in data["config"].items() if k in names})
