@@ -44,8 +44,13 @@ __all__ = [
     "few_shot_accuracy",
     "sample_efficiency",
     "fit_multitask",
+    "SCHEDULES",
+    "learning_rate",
     "PIPELINE_COMPONENTS",
     "run_pipeline",
+    "verdict_sentences",
+    "verdict_gap",
+    "antonym_experiment",
 ]
 
 #: The pretraining objectives :func:`pretrain` knows.
@@ -67,6 +72,22 @@ class PretrainResult:
             return float("nan")
         tail = self.losses[-max(1, len(self.losses) // 10) :]
         return float(sum(tail) / len(tail))
+
+
+#: Learning-rate schedules of :func:`pretrain` and :func:`fit_multitask`.
+SCHEDULES = ("constant", "cosine")
+
+
+def learning_rate(step: int, steps: int, lr: float, warmup: int = 0, schedule: str = "constant") -> float:
+    r"""The learning rate of step ``step`` (0-based) of ``steps``: linear warm-up, then the schedule.
+
+    .. math:: \alpha_s = \alpha \cdot \min\big(1, \tfrac{s+1}{w}\big) \cdot
+              \begin{cases} 1 & \text{constant} \\ \tfrac12\big(1 + \cos\tfrac{\pi s}{S}\big) & \text{cosine} \end{cases}
+    """
+    scale = min(1.0, (step + 1) / warmup) if warmup > 0 else 1.0
+    if schedule == "cosine":
+        scale *= 0.5 * (1.0 + math.cos(math.pi * step / steps))
+    return lr * scale
 
 
 def _check_objective(objective: str) -> str:
@@ -156,12 +177,16 @@ def pretrain(
     seed: int = 0,
     progress: bool = True,
     max_grad_norm: float = 1.0,
+    schedule: str = "constant",
+    stop_after: int | None = None,
 ) -> PretrainResult:
     """Pretrain ``model`` in place on unlabeled ``corpus`` with ``objective``; return the loss history.
 
     Each step draws ``batch_size`` sentences (seeded), computes the objective's loss and takes
-    one AdamW step (linear warm-up over the first 5 % of steps, gradient norm clipped at
-    ``max_grad_norm``). Weight decay applies to matrices only, not to biases, LayerNorm gains or
+    one AdamW step (linear warm-up over the first 5 % of steps, then a constant learning rate or,
+    with ``schedule="cosine"``, lr·½(1 + cos(π s / steps)); gradient norm clipped at
+    ``max_grad_norm``). ``stop_after`` ends the run early at that step with the schedule of the
+    full ``steps`` (the first steps of a long recipe, exactly). Weight decay applies to matrices only, not to biases, LayerNorm gains or
     position vectors (decaying those only hurts). A non-finite loss, or a loss that grows past
     three times the starting loss, stops training with :class:`~metamap_edu.train.DivergenceError`
     after restoring the last good parameters.
@@ -179,6 +204,8 @@ def pretrain(
     mask_prob = check_float("mask_prob", mask_prob, min=0.0, max=1.0, min_inclusive=False)
     seed = check_seed("seed", seed)
     max_grad_norm = check_float("max_grad_norm", max_grad_norm, min=0.0, min_inclusive=False)
+    schedule = check_choice("schedule", schedule, SCHEDULES)
+    run_steps = steps if stop_after is None else check_int("stop_after", stop_after, min=1, max=steps)
 
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "position" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "position" not in n)]
@@ -192,10 +219,10 @@ def pretrain(
     from tqdm.auto import tqdm
 
     model.train()
-    bar = tqdm(range(steps), desc=f"pretraining ({objective})", disable=bars_disabled(progress), leave=False)
+    bar = tqdm(range(run_steps), desc=f"pretraining ({objective})", disable=bars_disabled(progress), leave=False)
     for step in bar:
         for group in optimizer.param_groups:
-            group["lr"] = lr * min(1.0, (step + 1) / warmup)
+            group["lr"] = learning_rate(step, steps, lr, warmup, schedule)
         batch = lm_batch(model, [corpus[rng.randrange(len(corpus))] for _ in range(batch_size)], objective, mask_prob, rng)
         loss = model.loss(batch)
         value = float(loss.detach())
@@ -331,12 +358,16 @@ def fit_multitask(
     batch_size: int = 32,
     seed: int = 0,
     progress: bool = True,
+    warmup: int = 0,
+    schedule: str = "constant",
+    stop_after: int | None = None,
 ) -> list[float]:
     """Train one text-to-text model on several tasks at once (any mix of kinds); return the losses.
 
-    Step s trains on task ``s mod len(tasks)`` (round robin, so every kind gets the same number of
-    steps) with a seeded minibatch of ``batch_size`` examples and one Adam step (formula 1 with
-    Adam). Taught in notebooks/07_the_whole_pipeline.
+    Step s trains on task ``s mod len(tasks)`` (round robin: list a task twice to give it twice
+    the steps) with a seeded minibatch of ``batch_size`` examples and one Adam step (formula 1
+    with Adam) at :func:`learning_rate` (``warmup`` steps, then ``schedule``). ``stop_after`` ends
+    early with the schedule of the full ``steps``. Taught in notebooks/07_the_whole_pipeline.
     """
     from tqdm.auto import tqdm
 
@@ -347,10 +378,15 @@ def fit_multitask(
     lr = check_float("lr", lr, min=0.0, min_inclusive=False)
     batch_size = check_int("batch_size", batch_size, min=1)
     rng = random.Random(check_seed("seed", seed))
+    warmup = check_int("warmup", warmup, min=0)
+    schedule = check_choice("schedule", schedule, SCHEDULES)
+    run_steps = steps if stop_after is None else check_int("stop_after", stop_after, min=1, max=steps)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     model.train()
-    for step in tqdm(range(steps), desc="multi-task training", disable=bars_disabled(progress), leave=False):
+    for step in tqdm(range(run_steps), desc="multi-task training", disable=bars_disabled(progress), leave=False):
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(step, steps, lr, warmup, schedule)
         task = tasks[step % len(tasks)]
         examples = [task.examples[rng.randrange(len(task))] for _ in range(min(batch_size, len(task)))]
         loss = model.loss(model.collate(examples, task.kind))
@@ -438,3 +474,69 @@ def run_pipeline(
     if "pretrain" in components and order == "article":
         pretrain(model, corpus, steps=pretrain_steps, seed=seed, progress=False)
     return {task.name: round(float(score(model, task)), 6) for task in test_tasks}
+
+
+def verdict_sentences(n: int, seed: int = 0) -> list[str]:
+    """``n`` tiny reviews ``"the <noun> was <adj> overall it was <verdict>"`` whose two adjectives agree.
+
+    Both adjectives are shared sentiment words of the same polarity (half the reviews positive),
+    so the only thing that tells positive words from negative ones is which words occur *together*.
+    """
+    from .language import ALL_DOMAINS, LEXICON, SHARED_NEGATIVE, SHARED_POSITIVE
+
+    n = check_int("n", n, min=1)
+    rng = random.Random(check_seed("seed", seed))
+    nouns = [w for d in ALL_DOMAINS for w in LEXICON[d].nouns]
+    out = []
+    for _ in range(n):
+        words = SHARED_POSITIVE if rng.random() < 0.5 else SHARED_NEGATIVE
+        out.append(f"the {rng.choice(nouns)} was {rng.choice(words)} overall it was {rng.choice(words)}")
+    return out
+
+
+def verdict_gap(model: TinyTransformer, adjective: str, noun: str = "hotel") -> float:
+    r"""How much more the model expects a positive verdict after ``adjective`` than a negative one.
+
+    .. math:: \log\sum_{v \in V^+} p(v \mid s) - \log\sum_{v \in V^-} p(v \mid s),\quad
+              s = \text{"the } noun \text{ was } adjective \text{ overall it was"}
+
+    with V⁺ / V⁻ the shared positive / negative words. 0 means the model cannot tell them apart.
+    """
+    from .language import SHARED_NEGATIVE, SHARED_POSITIVE
+
+    check_type("model", model, TinyTransformer)
+    tok = model.tokenizer
+    prompt = [tok.stoi[OBJECTIVE_PREFIXES["causal"]]] + tok.encode(f" the {noun} was {adjective} overall it was")
+    verdicts = list(SHARED_POSITIVE) + list(SHARED_NEGATIVE)
+    batch = model.pack([prompt] * len(verdicts), [tok.encode(" " + v) for v in verdicts])
+    was = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            logp = torch.log_softmax(model(batch["ids"]), dim=-1)  # (N, T, V)
+    finally:
+        model.train(was)
+    t = batch["targets"]  # (N, T)
+    scores = (logp.gather(-1, t.clamp_min(0).unsqueeze(-1)).squeeze(-1) * (t != -100)).sum(1)  # (N,)
+    k = len(SHARED_POSITIVE)
+    return float(torch.logsumexp(scores[:k], 0) - torch.logsumexp(scores[k:], 0))
+
+
+def antonym_experiment(tie_embeddings: bool, steps: int = 400, n: int = 20_000, seed: int = 0,
+                       probes: Sequence[str] = ("great", "superb", "terrible", "awful"),
+                       progress: bool = True) -> dict[str, float]:
+    """Pretrain a fresh model on :func:`verdict_sentences`; return ``{probe word: verdict_gap}``.
+
+    With tied embeddings one vector both reads and writes a word, and words that are written in
+    identical contexts (every positive and every negative adjective here) are pulled to the same
+    vector: the model cannot tell *great* from *awful*. Untied, the input vectors are free to take
+    the polarity that predicts the verdict. Taught in notebooks/06_pretraining_on_unlabeled_text.
+    """
+    from .transformer import TransformerConfig
+
+    check_type("tie_embeddings", tie_embeddings, bool)
+    sentences = verdict_sentences(n, seed=seed)
+    model = new_pretraining_model(sentences, config=TransformerConfig(tie_embeddings=tie_embeddings),
+                                  vocab_size=600, seed=seed)
+    pretrain(model, sentences, steps=steps, seed=seed, progress=progress)
+    return {w: verdict_gap(model, w) for w in probes}
