@@ -46,12 +46,14 @@ _LAZY: dict[str, str] = {
     "TinyTransformer": "transformer", "TransformerConfig": "transformer",
     "save_checkpoint": "transformer", "load_checkpoint": "transformer",
     "new_pretraining_model": "pretrain",
+    # the shipped checkpoints
+    "load_pretrained": "pretrained",
 }
 
 _SUBMODULES = ("language", "tasks", "text", "models", "train", "closed_form", "metrics", "meta",
                "sinusoid", "transformer", "pretrain", "realdata", "viz", "widgets", "exercises",
                "reproducibility", "doctor", "cli", "notebook_runner", "reproduce", "encoders", "hf_bridge",
-               "colab", "site", "student")
+               "colab", "site", "student", "pretrained")
 
 __all__ = ["__version__", "set_seed", "set_threads", "default_threads", "check_parameters", *_LAZY]
 

@@ -3,6 +3,7 @@
     metamap-edu doctor                       check this machine; exit 1 on a problem
     metamap-edu build [SRC...]               notebooks/src/NN_*.py -> executed notebooks/NN_*.ipynb
     metamap-edu run [--fast] [NOTEBOOK...]   execute stored notebooks, print seconds and memory
+    metamap-edu pretrain [NAME...] [--check] rebuild the shipped checkpoints from their seeds
 
 Each verb is a plain function ``cmd_<verb>(args) -> int`` so tests call it without a subprocess.
 The environment checks live in :mod:`metamap_edu.doctor` (notebook 00 uses them too).
@@ -175,6 +176,53 @@ def cmd_student(args: argparse.Namespace) -> int:
 # ---- end verbs: site and student ----
 
 
+# ---- verb: pretrain (issue 5) ----
+def cmd_pretrain(args: argparse.Namespace) -> int:
+    """`metamap-edu pretrain [NAME...] [--out DIR] [--fast] [--check]`: rebuild shipped checkpoints."""
+    import tempfile
+
+    import torch
+
+    from . import pretrained
+    from .reproducibility import set_threads
+
+    set_threads(1)  # the shipped files were made on one thread: the same bits need the same reductions
+    unknown = [n for n in args.names if n not in pretrained.NAMES]
+    if unknown:
+        print(f"pretrain: unknown checkpoint {unknown[0]!r}; allowed: {', '.join(pretrained.NAMES)}", file=sys.stderr)
+        return 2
+    names = args.names or list(pretrained.NAMES)
+    names = [n for n in pretrained.NAMES if n in names]  # the lm before the model built on it
+    check_dir = Path(tempfile.mkdtemp(prefix="metamap-pretrain-")) if args.check else None
+    out = check_dir or (Path(args.out) if args.out else pretrained.CHECKPOINT_DIR)
+    built: dict = {}
+    worst = 0.0
+    for name in names:
+        recipe = pretrained.RECIPES[name]
+        print(f"pretrain: {name}: {recipe.steps if not args.fast else recipe.fast().steps} steps "
+              f"(recipe {pretrained.recipe_fingerprint(recipe)}{', fast' if args.fast else ''})", flush=True)
+        model, losses = pretrained.build(name, fast=args.fast, base=built.get(recipe.base), progress=True)
+        built[name] = model
+        path = pretrained.save(name, model, losses, out)
+        tail = losses[-max(1, len(losses) // 10):]
+        print(f"pretrain: {name}: loss {losses[0]:.3f} -> {sum(tail) / len(tail):.3f}; wrote {_show_path(path)}")
+        if recipe.base is not None and not args.fast:
+            scores = pretrained.held_out_scores(model)
+            print("pretrain: " + name + " held-out scores: " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
+        if check_dir is not None:
+            shipped = pretrained.load_pretrained(name) if not args.fast else None
+            if shipped is not None:
+                diff = max(float((a - b).abs().max()) for a, b in zip(shipped.state_dict().values(), model.state_dict().values()))
+                worst = max(worst, diff)
+                print(f"pretrain: {name}: largest |difference| from the shipped parameters: {diff:.2e}")
+    if check_dir is not None and not args.fast:
+        ok = worst <= 1e-4
+        print(f"pretrain: {'reproduced' if ok else 'NOT reproduced'} (largest parameter difference {worst:.2e}; torch {torch.__version__})")
+        return 0 if ok else 1
+    return 0
+# ---- end verb: pretrain ----
+
+
 # --------------------------------------------------------------------------------------------
 # parser
 # --------------------------------------------------------------------------------------------
@@ -226,6 +274,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebooks", metavar="DIR", default=None, help="notebooks folder (default: notebooks/)")
     p.set_defaults(func=cmd_student)
     # ---- end verbs: site and student ----
+
+    # ---- verb: pretrain (issue 5) ----
+    p = sub.add_parser("pretrain", help="rebuild the shipped pretrained checkpoints from their seeds (lm, text2text)")
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help="which checkpoints: lm, text2text (default: both, lm first)")
+    p.add_argument("--out", metavar="DIR", default=None, help="where to write NAME.pt (default: the package's checkpoints/)")
+    p.add_argument("--fast", action="store_true", help="a hundredth of the steps: a quick smoke run, not a usable model")
+    p.add_argument("--check", action="store_true",
+                   help="rebuild into a temporary folder and compare with the shipped files; exit 1 if they differ")
+    p.set_defaults(func=cmd_pretrain)
+    # ---- end verb: pretrain ----
 
     return parser
 

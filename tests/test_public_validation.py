@@ -167,6 +167,8 @@ case("save_checkpoint", lambda f: mm.save_checkpoint(f.lin(), f.tmp("x.pt", ""))
 case("load_checkpoint", lambda f: mm.load_checkpoint(f.tmp("junk.pt", "not a checkpoint")), ValueError, "junk.pt")
 case("new_pretraining_model", lambda f: mm.new_pretraining_model([]), ValueError, "corpus")
 case("new_pretraining_model", lambda f: mm.new_pretraining_model(["a b c"], vocab_size=-1), ValueError, "vocab_size", "-1")
+case("load_pretrained", lambda f: mm.load_pretrained("gpt2"), ValueError, "name", "gpt2", "lm", "text2text")
+case("load_pretrained", lambda f: mm.load_pretrained(3), TypeError, "name", "3")
 
 
 # Names in __all__ that take no input a learner could get wrong.
