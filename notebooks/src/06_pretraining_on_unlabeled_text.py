@@ -47,8 +47,9 @@ except ImportError:
 #   never meets a word it cannot write;
 # - the two self-supervised objectives, causal and masked language modelling, as equations and as
 #   batches of token ids;
-# - the article's step 4: features learned without labels carry over to tasks, including a
-#   domain that never appears with a label.
+# - the article's step 4, tested: what pretraining on unlabeled text does and does not carry over
+#   to a domain that never appears with a label, and why words like *great* and *awful* are
+#   hard to tell apart from unlabeled text alone.
 #
 # **What you'll need.** Notebooks 01-02 (tasks as mappings, formula 1). Notebook 05 helps for the
 # last section. Cross-entropy and softmax.
@@ -81,6 +82,8 @@ if FAST:
     PRETRAIN_STEPS = min(PRETRAIN_STEPS, 30)
 N_CORPUS = 4_000 if FAST else 20_000
 KS = (1, 5) if FAST else (1, 5, 10, 50)
+SEEDS = (SEED,) if FAST else (SEED, SEED + 1)   # one support set per seed, per K
+ANTONYM_STEPS = 20 if FAST else 300
 
 # %% [markdown]
 # ## 1. A tokenizer that learns its vocabulary
@@ -160,23 +163,22 @@ for objective in OBJECTIVES:
 
 # %% [markdown]
 # ### Exercise 1
-# The sentence above has `n` tokens. How many predictions does it contribute to the causal loss?
-# (Look at the targets row.)
+# The cell above prints one sentence's input and target rows under both objectives. Write
+# `n_predictions(n_tokens, objective, n_masked=0)`: how many predictions a sentence of `n_tokens`
+# tokens contributes to the loss, for `"causal"`, and for `"masked"` with `n_masked` of its
+# tokens hidden. (Look at the targets rows.) The check builds batches with `lm_batch` for a few
+# sentences of the corpus and counts their targets.
+
+# %% tags=["solution"]
+def n_predictions(n_tokens, objective, n_masked=0):
+    """How many target tokens one sentence of n_tokens tokens adds to the loss."""
+    if objective == "causal":
+        return n_tokens + 1   # every token of the sentence, then <eos>
+    return n_masked + 1       # the hidden tokens, then <eos>
+
 
 # %%
-n_tokens = len(tok.encode(" " + sentence))
-answer = ...   # your answer: a whole number
-exercises.check_predicted_tokens(answer, n_tokens, "causal")
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# `n_tokens + 1`: every token of the sentence is predicted from the ones before it, and one more
-# prediction teaches the model to stop (`<eos>`).
-# </details>
-
-# %%
-exercises.check_predicted_tokens(n_tokens + 1, n_tokens, "causal")
+exercises.check_prediction_count(n_predictions, model, corpus[:20])
 
 # %% [markdown]
 # ## 3. Pretraining
@@ -254,50 +256,114 @@ display(widgets.attention_widget(model, sentences))
 #
 # The test of the article's step 4: take the held-out `music` sentiment task and give the model
 # only $K$ labelled sentences per class. Fine-tune a copy (Adam, 30 steps, the text-to-text format
-# `<sentiment> sentence <sep> label <eos>`), then measure accuracy on 120 test sentences. Do the
-# same from scratch, with the same θ₀, the same supports and the same steps.
+# `<sentiment> sentence <sep> label <eos>`), then measure accuracy on 120 test sentences.
+#
+# A 400-step run like section 3's is too short to say anything, so this section uses the two
+# checkpoints the package ships (`metamap-edu pretrain` rebuilds them from their seeds):
+#
+# - **from scratch** — the untrained θ₀ the recipes start from (same tokenizer, same size);
+# - **pretrained** — the `lm` checkpoint: 8,000 causal-LM steps on 100,000 unlabeled sentences,
+#   music and games included, no label ever;
+# - **pretrained + labels of other domains** — the `text2text` checkpoint: `lm`, then labelled topic,
+#   sentiment (the eight *other* domains), NER and translation (notebook 07).
+#
+# All three get the same supports, the same steps and the same test sentences.
 
 # %%
-music_task = with_task_prefix(family.held_out[0])
-pool, test = music_task.train_test_split(0.5, seed=SEED)
-curves = sample_efficiency({"from scratch": scratch, "pretrained": model}, pool, test, ks=KS, steps=30,
-                           lr=1e-3, seeds=(SEED, SEED + 1))
+from metamap_edu import pretrained
+
+starts = {
+    "from scratch": pretrained.fresh_model(),
+    "pretrained": pretrained.load_pretrained("lm"),
+    "pretrained + labels of other domains": pretrained.load_pretrained("text2text"),
+}
+curves = pretrained.k_shot_curves(starts, ks=KS, seeds=SEEDS, seed=SEED)
 for name, accs in curves.items():
-    print(f"{name:>13}: " + "  ".join(f"K={k}: {a:.3f}" for k, a in zip(KS, accs)))
+    print(f"{name:>37}: " + "  ".join(f"K={k}: {a:.3f}" for k, a in zip(KS, accs)))
+k5 = KS.index(5)
+for name in list(starts)[1:]:
+    print(f"gain over scratch at K=5, {name}: {curves[name][k5] - curves['from scratch'][k5]:+.3f}")
 viz.plot_sample_efficiency(KS, curves, chance=0.5)
 plt.show()
 
 # %% [markdown]
-# Read the curve honestly: how far apart are the two lines at $K = 5$, and how does that compare
-# with the noise between seeds? With the budget of this notebook both lines stay close to chance.
-# The sentiment rules of the generated language are hard for a model this small (the clause after
-# *but* decides, *not* flips, and some adjectives change sign between domains), and a few labels
-# with 30 fine-tuning steps cannot teach them, with or without pretraining. What pretraining did
-# learn shows in sections 3-4 (a lower held-out loss on sentences from domains never labelled,
-# neighbours that share a word's use); turning that into few-shot accuracy needs more: labelled
-# tasks from the *seen* domains, meta-learning, and more steps (notebook 07). The course's
-# tests record the measured gap (`tests/test_claims_pretraining.py`).
+# Read the curves at $K = 5$, against chance (0.5) and against each other; the gains are printed
+# above. The issue set a target of +15 points for pretraining on unlabeled text, and **it is not
+# met**: the `lm` checkpoint is no better than scratch. It has read many music sentences, but
+# nothing in them said which music words are good and which bad, and section 7 shows why that
+# is hard to learn from unlabeled text.
+#
+# The `text2text` checkpoint is well ahead of both, though still short of +15 points. It learned
+# sentiment from labelled sentences of the eight *other* domains, and the shared sentiment words,
+# negation and the *but* rule carry over to music. But about half of the clauses in a music
+# review use music's own adjectives, and five examples per class cannot teach those. On this
+# data, labelled experience of related tasks transfers to a new domain, and unlabeled text alone
+# does not. `tests/test_pretrained.py` checks both comparisons with this code and these seeds,
+# and `bench/pretraining_targets.py` measures them over eight support sets.
+
+# %% [markdown]
+# ## 7. Why unlabeled text did not teach polarity: words that share contexts
+#
+# *Great* and *awful* occur in exactly the same places ("the album was ___"), so a language model
+# that only predicts words from their surroundings has no reason to tell them apart. The only
+# evidence of polarity in unlabeled text is which words occur *together*: in a review, the words
+# agree. Below, a tiny corpus makes that evidence as plain as possible — every sentence is
+# "the *noun* was *adjective* overall it was *verdict*", with two shared sentiment words of the same
+# polarity — and the probe is the model's preference for a positive verdict after a given
+# adjective, $\log p(V^+ \mid s) - \log p(V^- \mid s)$ (0 = cannot tell).
+#
+# We train it twice for the same 300 steps: with the **tied** embeddings our `TinyTransformer`
+# uses by default (one matrix reads and writes every token, as in GPT-2), and **untied**.
+
+# %%
+from metamap_edu.pretrain import antonym_experiment
+
+probe = ("great", "superb", "terrible", "awful")
+gaps = {tie: antonym_experiment(tie_embeddings=tie, steps=ANTONYM_STEPS, probes=probe, seed=SEED)
+        for tie in (True, False)}
+for tie, row in gaps.items():
+    print(f"{'tied' if tie else 'untied':>7}: " + "  ".join(f"{w} {g:+.2f}" for w, g in row.items()))
+
+# %% [markdown]
+# After the same 300 steps the untied model expects a positive verdict after *great* and *superb*
+# and a negative one after *terrible* and *awful*; the tied model has no preference yet (the same
+# number for all four words). Tying is not a bug: it saves a V×C matrix and usually helps. But
+# every positive and every negative adjective is *written* in the same contexts, so the shared
+# matrix pulls their vectors together, and only the co-occurrence evidence pulls them apart
+# again, slowly. Set `ANTONYM_STEPS = 1500` and the tied model gets there too
+# (`tests/test_claims_pretraining.py` checks both runs).
+#
+# In the course's real corpus that evidence is much thinner: only sentences that join two clauses
+# with *and* or *but* carry it, and they mix in negation and domain words. Section 6 shows that
+# the shipped `lm` checkpoint did not learn polarity from it in 8,000 steps. Real language
+# models read billions of reviews, where such evidence is plentiful. Even so, word vectors learned
+# from co-occurrence are known to place antonyms close together. Labels, or text that states its
+# verdict, are what separate them.
 
 # %% [markdown]
 # ### Exercise 2
-# Which pair does BPE merge first on the texts below? Write it as a tuple of two strings.
+# Write `first_merge(texts)`: the pair BPE merges first on `texts`, as a tuple of two strings.
+# Follow the recipe of section 1: cut each text into chunks with `pretokenize`, count the adjacent
+# pairs inside the chunks, take the most frequent; ties go to the pair that sorts first. The check
+# compares your pair with the first merge of `train_bpe` on a few sets of texts.
+
+# %% tags=["solution"]
+from collections import Counter
+
+from metamap_edu.text import pretokenize
+
+
+def first_merge(texts):
+    """The pair of symbols byte-pair encoding merges first on texts, e.g. (" ", "t")."""
+    counts = Counter()
+    for text in texts:
+        for chunk in pretokenize(text):
+            counts.update(zip(chunk, chunk[1:]))
+    return min(counts, key=lambda pair: (-counts[pair], pair))
+
 
 # %%
-texts = ["low lower lowest", "slow slower", "newer wider"]
-first_pair = ...   # e.g. ("a", "b")
-exercises.check_first_merge(first_pair, texts)
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# Count pairs inside chunks: `' l'`+`'o'`... the winner is printed by the check below. A useful
-# habit: `train_bpe(texts, vocab_size=400, history=h, min_frequency=1)` and read `h[0]`.
-# </details>
-
-# %%
-h = []
-train_bpe(texts, vocab_size=10_000, history=h, min_frequency=1)
-exercises.check_first_merge(h[0][0], texts)
+exercises.check_bpe_first_merge(first_merge)
 
 # %% [markdown]
 # ## Summary
@@ -306,10 +372,12 @@ exercises.check_first_merge(h[0][0], texts)
 #   with byte fallback it can encode any string and decode it back exactly.
 # - Causal and masked language modelling turn unlabeled sentences into a training signal, with
 #   the same text-to-text loss the tasks use.
-# - Pretraining lowers the loss on sentences from domains that never had labels; how much of a
-#   word's polarity its embedding picks up, and whether that helps a few-shot task, are
-#   measurements (sections 4 and 6), not promises — at this notebook's budget the few-shot gain
-#   on the held-out domain is within noise.
+# - Pretraining lowers the loss on sentences from domains that never had labels. Whether that
+#   helps a few-shot task is a measurement, not a promise: on the held-out domain, the shipped
+#   language model gains nothing at K = 5 (the article's step 4 does not hold here), and labelled
+#   tasks of related domains give a clear gain, still short of the issue's +15 points (section 6).
+# - Words used in the same contexts, like *great* and *awful*, get similar vectors. Only their
+#   co-occurrence tells them apart, and tied embeddings make that slower to learn (section 7).
 #
 # ## In practice
 # Real pretrained models (notebook 08) use the same recipe at a vastly larger scale: byte-level
