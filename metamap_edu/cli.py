@@ -204,8 +204,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         model, losses = pretrained.build(name, fast=args.fast, base=built.get(recipe.base), progress=True)
         built[name] = model
         path = pretrained.save(name, model, losses, out)
-        tail = losses[-max(1, len(losses) // 10):]
-        print(f"pretrain: {name}: loss {losses[0]:.3f} -> {sum(tail) / len(tail):.3f}; wrote {_show_path(path)}")
+        final = pretrained.checkpoint_info(name, path)["final_loss"]
+        print(f"pretrain: {name}: loss {losses[0]:.3f} -> {final:.3f}; wrote {_show_path(path)}")
         if recipe.base is not None and not args.fast:
             scores = pretrained.held_out_scores(model)
             print("pretrain: " + name + " held-out scores: " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))

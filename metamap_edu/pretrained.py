@@ -213,12 +213,13 @@ def save(name: str, model, losses: Sequence[float], out_dir: str | Path | None =
     out = Path(out_dir) if out_dir is not None else CHECKPOINT_DIR
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.pt"
+    tail = list(losses[-max(1, len(losses) // 10):])  # the last 10 % of steps
     meta = {
         "name": name,
         "fingerprint": recipe_fingerprint(recipe),
         "recipe": json.dumps(asdict(recipe), sort_keys=True),
         "first_losses": [float(x) for x in losses[:RECORDED_STEPS]],
-        "final_loss": float(sum(losses[-max(1, len(losses) // 10):]) / max(1, len(losses[-max(1, len(losses) // 10):]))),
+        "final_loss": float(sum(tail) / len(tail)),
         "steps": len(losses),
         "torch": str(torch.__version__),
     }
