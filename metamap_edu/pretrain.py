@@ -46,6 +46,7 @@ __all__ = [
     "fit_multitask",
     "SCHEDULES",
     "learning_rate",
+    "pipeline_tasks",
     "PIPELINE_COMPONENTS",
     "run_pipeline",
     "verdict_sentences",
@@ -403,6 +404,26 @@ def fit_multitask(
     return losses
 
 
+def pipeline_tasks(n: int = 160, seed: int = 0) -> list:
+    """Notebook 07's four tasks, one per kind the article names, in the text-to-text format.
+
+    Topic over four domains (``n // 4`` sentences per class), sentiment about movies, NER, and
+    translation into ``lumo``; ``n`` examples each. Split them with ``train_test_split``.
+    """
+    from . import tasks as T
+    from .transformer import with_task_prefix
+
+    n = check_int("n", n, min=8)
+    seed = check_seed("seed", seed)
+    return [
+        with_task_prefix(T.topic_task(domains=["movies", "restaurants", "electronics", "travel"],
+                                      n_per_class=n // 4, seed=seed)),
+        with_task_prefix(T.sentiment_family(domains=["movies"], n_per_task=n, seed=seed)[0]),
+        T.ner_task(n=n, seed=seed),
+        with_task_prefix(T.translation_family(n_per_task=n, seed=seed)[0]),
+    ]
+
+
 #: Components notebook 07 can switch on (the article's steps 3 and 4).
 PIPELINE_COMPONENTS = ("pretrain", "l2", "pull", "reptile", "maml")
 
@@ -509,15 +530,7 @@ def verdict_gap(model: TinyTransformer, adjective: str, noun: str = "hotel") -> 
     prompt = [tok.stoi[OBJECTIVE_PREFIXES["causal"]]] + tok.encode(f" the {noun} was {adjective} overall it was")
     verdicts = list(SHARED_POSITIVE) + list(SHARED_NEGATIVE)
     batch = model.pack([prompt] * len(verdicts), [tok.encode(" " + v) for v in verdicts])
-    was = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            logp = torch.log_softmax(model(batch["ids"]), dim=-1)  # (N, T, V)
-    finally:
-        model.train(was)
-    t = batch["targets"]  # (N, T)
-    scores = (logp.gather(-1, t.clamp_min(0).unsqueeze(-1)).squeeze(-1) * (t != -100)).sum(1)  # (N,)
+    scores = model.sequence_logprob(batch)  # (N,)
     k = len(SHARED_POSITIVE)
     return float(torch.logsumexp(scores[:k], 0) - torch.logsumexp(scores[k:], 0))
 

@@ -450,16 +450,24 @@ class TinyTransformer(CourseModel):
         check_nonempty("labels", labels, "at least one label")
         pairs = [(x, y) for x in inputs for y in labels]
         batch = self.pack([self.prompt_ids(x, kind) for x, _ in pairs], [self.output_ids(y, kind) for _, y in pairs])
+        scores = self.sequence_logprob(batch).view(len(inputs), len(labels))  # (N, C)
+        return [labels[i] for i in scores.argmax(1).tolist()]
+
+    @torch.no_grad()
+    def sequence_logprob(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """log p(output | prompt) = Σ_t log p(y_t | prompt, y_<t) for each row of a :meth:`pack` batch, ``(B,)``.
+
+        Evaluated in eval mode without gradients; the model's train/eval mode is restored.
+        """
         was = self.training
         self.eval()
         try:
-            logp = F.log_softmax(self(batch["ids"]), dim=-1)  # (N*C, T, V)
+            logp = F.log_softmax(self(batch["ids"]), dim=-1)  # (B, T, V)
         finally:
             self.train(was)
-        t = batch["targets"]  # (N*C, T)
-        picked = logp.gather(-1, t.clamp_min(0).unsqueeze(-1)).squeeze(-1) * (t != -100)  # (N*C, T)
-        scores = picked.sum(1).view(len(inputs), len(labels))  # (N, C)
-        return [labels[i] for i in scores.argmax(1).tolist()]
+        t = batch["targets"]  # (B, T)
+        picked = logp.gather(-1, t.clamp_min(0).unsqueeze(-1)).squeeze(-1) * (t != -100)  # (B, T)
+        return picked.sum(1)  # (B,)
 
     def predict(self, inputs: Sequence, kind: str, max_new_tokens: int | None = None) -> list:
         """Outputs in the task's ``y`` format: a label str, a tag tuple, or a sentence.

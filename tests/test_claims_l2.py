@@ -5,21 +5,12 @@ sentiment domains (defaults: ``STREAM_DEFAULTS``) and returns the accuracy matri
 """
 import numpy as np
 import pytest
-import torch
 
 from metamap_edu.train import run_sentiment_stream
 
 SEEDS = (0, 1, 2)
 MODERATE_LAM = 3e-4  # moderate for this model: see run_sentiment_stream's note on the scale of λ
 HUGE_LAM = 1e-2
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
 
 
 @pytest.fixture(scope="module")

@@ -62,14 +62,6 @@ SE_TASK = standard_error(N_TEST_PER_DOMAIN)  # one domain's accuracy
 SE_ACC = standard_error(len(STREAM_DOMAINS) * N_TEST_PER_DOMAIN)  # notebook 04, section 9 prints this one
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

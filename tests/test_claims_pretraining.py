@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from metamap_edu import language, metrics, tasks
-from metamap_edu.pretrain import (antonym_experiment, fit_multitask, lm_loss, new_pretraining_model, pretrain, run_pipeline,
-                                  verdict_sentences)
+from metamap_edu.pretrain import (antonym_experiment, fit_multitask, lm_loss, new_pretraining_model, pipeline_tasks, pretrain,
+                                  run_pipeline, verdict_sentences)
 from metamap_edu.transformer import TransformerConfig, with_task_prefix
 
 def test_pretraining_learns_text_of_domains_never_labelled():
@@ -50,14 +50,7 @@ def test_text_to_text_model_beats_chance_on_every_kind_after_short_training():
 
 def _pipeline_inputs(n=160, seed=0):
     """Notebook 07's tasks, corpus and starting model at its default parameters."""
-    task_list = [
-        with_task_prefix(tasks.topic_task(domains=["movies", "restaurants", "electronics", "travel"],
-                                          n_per_class=n // 4, seed=seed)),
-        with_task_prefix(tasks.sentiment_family(domains=["movies"], n_per_task=n, seed=seed)[0]),
-        tasks.ner_task(n=n, seed=seed),
-        with_task_prefix(tasks.translation_family(n_per_task=n, seed=seed)[0]),
-    ]
-    splits = [t.train_test_split(0.25, seed=seed) for t in task_list]
+    splits = [t.train_test_split(0.25, seed=seed) for t in pipeline_tasks(n, seed)]
     corpus = language.corpus(20_000, seed=seed)
     base = new_pretraining_model(corpus, [a for a, _ in splits], config=TransformerConfig(), seed=seed)
     return base, [a for a, _ in splits], [b for _, b in splits], corpus

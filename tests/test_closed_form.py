@@ -11,14 +11,6 @@ from metamap_edu.train import L2ToPrevious, fit
 
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Small tensors: one thread is faster and gives the same numbers on every machine."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
 def regression_task(X, y, name="toy/regression"):
     return MappingTask(name, "regression", [(tuple(map(float, a)), (float(b),)) for a, b in zip(X.tolist(), y.tolist())])
 

@@ -11,14 +11,6 @@ TAG = [("Ada flew to Paris", ("B-PER", "O", "O", "B-LOC")), ("the Acme Corp offi
 
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Small tensors: one thread is faster and gives the same numbers on every machine."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
 def test_linear_map_equation_and_loss():
     m = LinearMap(2, 1)
     set_flat_params(m, torch.tensor([2.0, -1.0, 0.5]))  # θ = [w1, w2, b]

@@ -25,14 +25,6 @@ from metamap_edu.train import (
 
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Small tensors: one thread is faster and gives the same numbers on every machine."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
 def regression_task(X, y, name="toy/regression"):
     Y = y.reshape(len(y), -1)
     return MappingTask(name, "regression", [(tuple(map(float, a)), tuple(map(float, b))) for a, b in zip(X.tolist(), Y.tolist())])

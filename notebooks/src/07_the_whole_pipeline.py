@@ -65,8 +65,8 @@ import matplotlib.pyplot as plt
 
 import metamap_edu as mm
 from metamap_edu import exercises, language, tasks, viz, widgets
-from metamap_edu.pretrain import new_pretraining_model, run_pipeline
-from metamap_edu.transformer import TransformerConfig, with_task_prefix
+from metamap_edu.pretrain import new_pretraining_model, pipeline_tasks, run_pipeline
+from metamap_edu.transformer import TransformerConfig
 
 mm.check_parameters(FAST=FAST, SEED=SEED, STEPS_PER_TASK=(STEPS_PER_TASK, 1, 2000),
                     PRETRAIN_STEPS=(PRETRAIN_STEPS, 1, 5000))
@@ -86,13 +86,7 @@ META_STEPS = 2 if FAST else 8
 # sentences, so a *task prefix* tells the model which question is asked.
 
 # %%
-task_list = [
-    with_task_prefix(tasks.topic_task(domains=["movies", "restaurants", "electronics", "travel"],
-                                      n_per_class=N // 4, seed=SEED)),
-    with_task_prefix(tasks.sentiment_family(domains=["movies"], n_per_task=N, seed=SEED)[0]),
-    tasks.ner_task(n=N, seed=SEED),
-    with_task_prefix(tasks.translation_family(n_per_task=N, seed=SEED)[0]),
-]
+task_list = pipeline_tasks(n=N, seed=SEED)   # topic, sentiment, NER, translation: N examples each
 splits = [t.train_test_split(0.25, seed=SEED) for t in task_list]
 train_tasks = [a for a, _ in splits]
 test_tasks = [b for _, b in splits]
