@@ -48,12 +48,14 @@ _LAZY: dict[str, str] = {
     "new_pretraining_model": "pretrain",
     # the shipped checkpoints
     "load_pretrained": "pretrained",
+    # the one noise rule: a paired 95% interval that must exclude zero
+    "paired_difference": "noise",
 }
 
 _SUBMODULES = ("language", "tasks", "text", "models", "train", "closed_form", "metrics", "meta",
                "sinusoid", "transformer", "pretrain", "realdata", "viz", "widgets", "exercises",
                "reproducibility", "doctor", "cli", "notebook_runner", "reproduce", "encoders", "hf_bridge",
-               "colab", "site", "student", "pretrained")
+               "colab", "site", "student", "pretrained", "noise")
 
 __all__ = ["__version__", "set_seed", "set_threads", "default_threads", "check_parameters", *_LAZY]
 
