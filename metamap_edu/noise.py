@@ -84,7 +84,9 @@ class PairedDifference:
 
     def format(self, digits: int = 2) -> str:
         """``"+0.21 [+0.15, +0.27]"``: the mean difference and its 95% interval."""
-        return f"{self.mean:+.{digits}f} [{self.low:+.{digits}f}, {self.high:+.{digits}f}]"
+        def show(v: float) -> str:
+            return f"{round(v, digits) or 0.0:+.{digits}f}"     # never "-0.00"
+        return f"{show(self.mean)} [{show(self.low)}, {show(self.high)}]"
 
     def __str__(self) -> str:
         return self.format()

@@ -356,14 +356,21 @@ def reproduce_maml_sinusoid(
     return out
 
 
-def format_table(result: dict[str, Any]) -> str:
-    """Ours beside the paper's, one line per row, with the relative gap after 10 steps."""
+def format_table(result: dict[str, Any], digits: int = 2) -> str:
+    """Ours beside the paper's, one line per row, with the fine-tuning step size each row chose.
+
+    ``digits`` decimals per MSE: notebook 05 prints one, the digits that stay the same on other
+    CPUs (a few hundred training steps leave differences in the second decimal).
+    """
+    digits = check_int("digits", digits, min=0, max=6)
     head = f"{'row':42s} {'ours: 1':>8s} {'5':>6s} {'10':>6s}   {'paper: 1':>8s} {'5':>6s} {'10':>6s}   {'step':>5s}"
     lines = [head, "-" * len(head)]
     for row, ours in result["rows"].items():
         paper = PAPER_TABLE2.get(row)
-        p = f"{paper[0]:8.2f} {paper[1]:6.2f} {paper[2]:6.2f}" if paper else f"{'-':>8s} {'-':>6s} {'-':>6s}"
-        lines.append(f"{row:42s} {ours[0]:8.2f} {ours[1]:6.2f} {ours[2]:6.2f}   {p}   {result['lr'][row]:5g}")
+        p = (f"{paper[0]:8.{digits}f} {paper[1]:6.{digits}f} {paper[2]:6.{digits}f}" if paper
+             else f"{'-':>8s} {'-':>6s} {'-':>6s}")
+        lines.append(f"{row:42s} {ours[0]:8.{digits}f} {ours[1]:6.{digits}f} {ours[2]:6.{digits}f}   {p}   "
+                     f"{result['lr'][row]:5g}")
     lines.append("MSE on 100 query points of new waves after 1, 5, 10 steps from K = 5 points "
                  f"({result['config']['eval_tasks']} tasks); step = fine-tuning step size.")
     return "\n".join(lines)

@@ -59,3 +59,9 @@ def test_bad_input_is_named(a, b, exc, words):
 def test_t_quantile_rejects_bad_df():
     with pytest.raises(ValueError, match="df must be an int >= 1"):
         noise.t_quantile_975(0)
+
+
+def test_format_never_shows_minus_zero():
+    r = noise.PairedDifference(mean=-0.001, low=-0.004, high=0.002, n=3)
+    assert r.format(2) == "+0.00 [+0.00, +0.00]"
+    assert noise.PairedDifference(mean=0.25, low=-0.5, high=1.0, n=3).format(1) == "+0.2 [-0.5, +1.0]"

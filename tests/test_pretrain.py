@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from metamap_edu import language, train
-from metamap_edu.pretrain import OBJECTIVES, lm_batch, lm_loss, nearest_tokens, new_pretraining_model, pretrain
+from metamap_edu.pretrain import (OBJECTIVES, lm_batch, lm_loss, nearest_tokens, neighbour_agreement,
+                                  new_pretraining_model, pretrain)
 from metamap_edu.transformer import TransformerConfig
 
 SMALL = TransformerConfig(context=40, width=32, depth=1, heads=2)
@@ -77,6 +78,18 @@ def test_nearest_tokens(model):
     near = nearest_tokens(model, "good", k=3)
     assert len(near) == 3 and all(w != "good" for w, _ in near)
     assert near == sorted(near, key=lambda p: -p[1])
+
+
+def test_neighbour_agreement_counts_what_nearest_tokens_returns(model):
+    words, cands = ["good", "bad"], ["great", "awful", "fine", "poor", "nice"]
+    counts = neighbour_agreement(model, words, cands, lambda w, n: n.startswith(("g", "a")), k=3)
+    expected = [sum(n.startswith(("g", "a")) for n, _ in nearest_tokens(model, w, k=3, candidates=cands))
+                for w in words]
+    assert counts == expected and all(0 <= c <= 3 for c in counts)
+    with pytest.raises(TypeError, match="same must be a function"):
+        neighbour_agreement(model, words, cands, "music")
+    with pytest.raises(ValueError, match="words"):
+        neighbour_agreement(model, [], cands, lambda w, n: True)
 
 
 def test_bad_input(model, corpus):

@@ -169,6 +169,8 @@ case("new_pretraining_model", lambda f: mm.new_pretraining_model([]), ValueError
 case("new_pretraining_model", lambda f: mm.new_pretraining_model(["a b c"], vocab_size=-1), ValueError, "vocab_size", "-1")
 case("load_pretrained", lambda f: mm.load_pretrained("gpt2"), ValueError, "name", "gpt2", "lm", "text2text")
 case("load_pretrained", lambda f: mm.load_pretrained(3), TypeError, "name", "3")
+case("paired_difference", lambda f: mm.paired_difference([0.1, NAN], [0.2, 0.3]), ValueError, "a[1]", "nan")
+case("paired_difference", lambda f: mm.paired_difference([0.1, 0.2], [0.2]), ValueError, "same length", "2", "1")
 
 
 # Names in __all__ that take no input a learner could get wrong.
