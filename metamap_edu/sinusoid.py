@@ -166,7 +166,7 @@ class SinusoidSampler:
                 MappingTask(name=name + "/support", kind="regression", examples=ex[: self.k_shot], metadata=meta),
                 MappingTask(name=name + "/query", kind="regression", examples=ex[self.k_shot :], metadata=meta),
             )
-        x = torch.tensor(xs, dtype=torch.float32).unsqueeze(1)  # (n, 1)
+        x = torch.tensor(xs, dtype=torch.get_default_dtype()).unsqueeze(1)  # (n, 1)
         y = a * torch.sin(x - p)
         return TensorEpisode({"x": x[: self.k_shot], "y": y[: self.k_shot]}, {"x": x[self.k_shot :], "y": y[self.k_shot :]}, a, p)
 
@@ -195,8 +195,13 @@ class SinusoidMLP(nn.Module):
                 layers.append(nn.ReLU())
         self.net = nn.Sequential(*layers)
 
+    @property
+    def dtype(self) -> torch.dtype:
+        """The parameters' dtype; inputs are cast to it (notebook 05's Table 2 runs in float64)."""
+        return self.net[0].weight.dtype
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)  # (B, 1) -> (B, 1)
+        return self.net(x.to(self.dtype))  # (B, 1) -> (B, 1)
 
     def collate(self, examples, kind: str = "regression") -> dict[str, torch.Tensor]:
         if kind not in self.kinds:
@@ -204,20 +209,20 @@ class SinusoidMLP(nn.Module):
         examples = list(examples)
         if not examples:
             raise ValueError("examples must contain at least one (x, y) pair")
-        x = torch.tensor([list(x) for x, _ in examples], dtype=torch.float32)  # (B, 1)
-        y = torch.tensor([list(y) for _, y in examples], dtype=torch.float32)  # (B, 1)
+        x = torch.tensor([list(x) for x, _ in examples], dtype=self.dtype)  # (B, 1)
+        y = torch.tensor([list(y) for _, y in examples], dtype=self.dtype)  # (B, 1)
         if x.shape[1] != 1 or y.shape[1] != 1:
             raise ValueError(f"SinusoidMLP maps one number to one number; got x width {x.shape[1]}, y width {y.shape[1]}")
         return {"x": x, "y": y}
 
     def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        return ((self.net(batch["x"]) - batch["y"]) ** 2).mean()
+        return ((self.net(batch["x"].to(self.dtype)) - batch["y"].to(self.dtype)) ** 2).mean()
 
     def predict(self, inputs, kind: str = "regression") -> list:
         if kind not in self.kinds:
             raise ValueError(f"SinusoidMLP serves kinds {self.kinds}; cannot serve a {kind!r} task")
         with torch.no_grad():
-            x = torch.tensor([list(v) for v in inputs], dtype=torch.float32)
+            x = torch.tensor([list(v) for v in inputs], dtype=self.dtype)
             return [tuple(r) for r in self.net(x).tolist()]
 
 
