@@ -311,7 +311,9 @@ def reproduce_maml_sinusoid(
     """Run the rows of Table 2 (and the article's rows and Reptile); return the results.
 
     Returns ``{"rows": {row: [mse_1, mse_5, mse_10]}, "curves": {row: [mse_0..mse_10]},
-    "ci95": {row: [...]}, "lr": {row: fine-tuning step size}, "paper": PAPER_TABLE2 (as lists),
+    "ci95": {row: [...]}, "lr": {row: fine-tuning step size}, "per_task": {row: the MSE of every
+    evaluation wave after 10 steps, the same waves for every row, so rows compare paired},
+    "paper": PAPER_TABLE2 (as lists),
     "config": dict, "quick": bool, "seconds": {row: float}}`` (plus ``"models": {row: SinusoidMLP}``
     with ``keep_models=True``).
     """
@@ -361,7 +363,7 @@ def _reproduce(cfg: ReproConfig, rows: tuple[str, ...], progress: bool, keep_mod
         "article: ArticlePull(beta=0.01)": lambda: _train_stream(cfg, "pull", progress),
         "Reptile": lambda: _train_reptile(cfg, progress),
     }
-    out: dict[str, Any] = {"rows": {}, "curves": {}, "ci95": {}, "lr": {}, "seconds": {},
+    out: dict[str, Any] = {"rows": {}, "curves": {}, "ci95": {}, "lr": {}, "seconds": {}, "per_task": {},
                            "paper": {k: list(v) for k, v in PAPER_TABLE2.items()},
                            "config": asdict(cfg), "quick": cfg == QUICK}
     for row in rows:
@@ -372,6 +374,7 @@ def _reproduce(cfg: ReproConfig, rows: tuple[str, ...], progress: bool, keep_mod
         out["curves"][row] = [round(v, 4) for v in res.mean]
         out["ci95"][row] = [round(v, 4) for v in res.ci95]
         out["rows"][row] = [round(res.mean[s], 4) for s in EVAL_STEPS]
+        out["per_task"][row] = [round(v, 6) for v in res.per_task[:, max(EVAL_STEPS)].tolist()]
         out["lr"][row] = lr
         out["seconds"][row] = round(time.perf_counter() - start, 1)
         if keep_models:

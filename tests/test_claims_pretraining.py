@@ -11,9 +11,9 @@ import math
 import pytest
 import torch
 
-from metamap_edu import language, metrics, tasks
-from metamap_edu.pretrain import (antonym_experiment, fit_multitask, lm_loss, new_pretraining_model, pipeline_tasks, pretrain,
-                                  run_pipeline, verdict_sentences)
+from metamap_edu import language, metrics, noise, tasks
+from metamap_edu.pretrain import (antonym_experiment, compare_orders, fit_multitask, lm_loss, new_pretraining_model,
+                                  pipeline_tasks, pretrain, run_pipeline, verdict_sentences)
 from metamap_edu.transformer import TransformerConfig, with_task_prefix
 
 def test_pretraining_learns_text_of_domains_never_labelled():
@@ -30,22 +30,30 @@ def test_pretraining_learns_text_of_domains_never_labelled():
 
 
 def test_text_to_text_model_beats_chance_on_every_kind_after_short_training():
-    """Notebook 07, step 2: one model, one θ, learns all three kinds (short budget, loose bar)."""
+    """Notebook 07, step 2: one model, one θ, learns all three kinds (short budget). Topic and NER
+    improve over the untrained model by a paired 95% interval over three training seeds;
+    translation's BLEU only leaves zero at this budget (test_pretrained.py measures it trained long)."""
     torch.set_num_threads(1)
     topic = with_task_prefix(tasks.topic_task(domains=["movies", "restaurants", "hotels"], n_per_class=40, seed=0))
     ner = tasks.ner_task(n=160, seed=0)
     trans = with_task_prefix(tasks.translation_family(n_per_task=160, seed=0)[0])
     splits = [t.train_test_split(0.25, seed=0) for t in (topic, ner, trans)]
     corpus = language.corpus(500, seed=0)
-    model = new_pretraining_model(corpus, [a for a, _ in splits], config=TransformerConfig(width=48, depth=2, heads=4),
-                                  vocab_size=2400, seed=0)
-    untrained = {b.name: metrics.score(model, b) for _, b in splits}
-    fit_multitask(model, [a for a, _ in splits], steps=240, lr=3e-3, seed=0, progress=False)
-    trained = {b.name: metrics.score(model, b) for _, b in splits}
-    print("held-out scores, untrained -> trained:", {k: (round(untrained[k], 3), round(v, 3)) for k, v in trained.items()})
-    assert trained["topic"] > 0.6  # chance is 1/3
-    assert trained["ner"] > untrained["ner"] + 0.2
-    assert trained["translation/lumo"] > untrained["translation/lumo"]  # BLEU needs far more steps (test_pretrained.py)
+    base = new_pretraining_model(corpus, [a for a, _ in splits], config=TransformerConfig(width=48, depth=2, heads=4),
+                                 vocab_size=2400, seed=0)
+    untrained = {b.name: metrics.score(base, b) for _, b in splits}
+    trained = {b.name: [] for _, b in splits}
+    for seed in (0, 1, 2):
+        model = copy.deepcopy(base)
+        fit_multitask(model, [a for a, _ in splits], steps=240, lr=3e-3, seed=seed, progress=False)
+        for _, b in splits:
+            trained[b.name].append(metrics.score(model, b))
+    print("held-out scores, untrained -> trained:", untrained, trained)
+    for kind in ("topic", "ner"):
+        gain = noise.paired_difference(trained[kind], [untrained[kind]] * 3)
+        assert gain.verdict == noise.HELPS, (kind, gain)
+    assert min(trained["topic"]) > 0.5  # chance is 1/3
+    assert sum(trained["translation/lumo"]) / 3 > untrained["translation/lumo"]
 
 
 def _pipeline_inputs(n=160, seed=0):
@@ -56,18 +64,28 @@ def _pipeline_inputs(n=160, seed=0):
     return base, [a for a, _ in splits], [b for _, b in splits], corpus
 
 
-def test_notebook07_order_comparison_as_printed():
-    """Notebook 07, section 3, at its default parameters: the stored notebook prints "pretraining
-    first is not better on average"; this re-runs the same code and checks the same direction."""
+def test_notebook07_order_comparison_finds_no_measurable_difference_yet_detects_training():
+    """Notebook 07, section 3, at its default parameters: pretraining first against pretraining
+    last, paired over three seeds. The notebook prints "no measurable difference at this budget";
+    this re-runs the same comparison and asserts that verdict (the paired 95% interval includes 0).
+
+    Positive control: with the same seeds, tasks and test examples, the same rule does detect the
+    effect of the task training itself (60 steps per task against 1), so three seeds of this
+    pipeline can resolve an effect of that size."""
     torch.set_num_threads(1)
     base, train_tasks, test_tasks, corpus = _pipeline_inputs()
-    first = run_pipeline(base, train_tasks, test_tasks, corpus, ("pretrain",), order="pretrain-first",
-                         steps_per_task=60, pretrain_steps=150, seed=0)
-    last = run_pipeline(base, train_tasks, test_tasks, corpus, ("pretrain",), order="article",
-                        steps_per_task=60, pretrain_steps=150, seed=0)
-    mean_first, mean_last = sum(first.values()) / 4, sum(last.values()) / 4
-    print(f"pretrain first {first} mean {mean_first:.3f}; pretrain last {last} mean {mean_last:.3f}")
-    assert not mean_first > mean_last
+    result = compare_orders(base, train_tasks, test_tasks, corpus, seeds=(0, 1, 2),
+                            steps_per_task=60, pretrain_steps=150)
+    print(f"first {result['first']} last {result['last']} difference {result['difference']}")
+    assert result["difference"].verdict == noise.NO_DIFFERENCE
+    untrained = []
+    for seed in (0, 1, 2):
+        row = run_pipeline(base, train_tasks, test_tasks, corpus, ("pretrain",), steps_per_task=1,
+                           pretrain_steps=150, seed=seed)
+        untrained.append(sum(row.values()) / len(row))
+    control = noise.paired_difference(result["first"], untrained)
+    print(f"untrained {untrained}: trained - untrained {control}")
+    assert control.verdict == noise.HELPS
 
 
 def test_untied_embeddings_separate_antonyms_that_tied_ones_do_not_yet():
@@ -98,3 +116,28 @@ def test_verdict_gap_and_sentences_validate_their_input():
         antonym_experiment("yes", steps=1)
     s = verdict_sentences(50, seed=3)
     assert s == verdict_sentences(50, seed=3) and all(x.split()[-4:-1] == ["overall", "it", "was"] for x in s)
+
+
+def test_notebook06_pretraining_groups_music_words_but_not_their_polarity():
+    """Notebook 06, section 4, with the shipped `lm` checkpoint against its untrained starting
+    point, word by word over music's adjectives: pretraining puts measurably more music words among
+    a word's five nearest neighbours (the positive control), and makes no measurable difference to
+    how many share its polarity."""
+    from metamap_edu import noise, pretrained
+    from metamap_edu.pretrain import neighbour_agreement
+
+    music = language.LEXICON["music"]
+    words = sorted(set(music.positive) | set(music.negative))
+    sign = {w: +1 for w in language.SHARED_POSITIVE} | {w: -1 for w in language.SHARED_NEGATIVE}
+    for d in language.ALL_DOMAINS:
+        sign |= {w: +1 for w in language.LEXICON[d].positive} | {w: -1 for w in language.LEXICON[d].negative}
+    adjectives = sorted(sign)
+    fresh, lm = pretrained.fresh_model(), pretrained.load_pretrained("lm")
+    in_music = lambda w, n: n in words                      # noqa: E731
+    same_sign = lambda w, n: sign.get(n, 0) == sign[w]      # noqa: E731
+    topic = noise.paired_difference(neighbour_agreement(lm, words, adjectives, in_music),
+                                    neighbour_agreement(fresh, words, adjectives, in_music))
+    polarity = noise.paired_difference(neighbour_agreement(lm, words, adjectives, same_sign),
+                                       neighbour_agreement(fresh, words, adjectives, same_sign))
+    assert topic.verdict == noise.HELPS and topic.low > 1.0, topic
+    assert polarity.verdict == noise.NO_DIFFERENCE, polarity

@@ -64,11 +64,13 @@ OBJECTIVE = "causal"   # "causal" or "masked"
 
 # %%
 import matplotlib.pyplot as plt
+import numpy as np
 
 import metamap_edu as mm
 from metamap_edu import exercises, language, viz, widgets
-from metamap_edu.pretrain import (OBJECTIVES, lm_batch, lm_loss, nearest_tokens, new_pretraining_model,
-                                  pretrain, sample_efficiency)
+from metamap_edu.noise import paired_difference
+from metamap_edu.pretrain import (OBJECTIVES, lm_batch, lm_loss, nearest_tokens, neighbour_agreement,
+                                  new_pretraining_model, pretrain)
 from metamap_edu.tasks import sentiment_family
 from metamap_edu.text import train_bpe
 from metamap_edu.transformer import TransformerConfig, with_task_prefix
@@ -189,15 +191,14 @@ exercises.check_prediction_count(n_predictions, model, corpus[:20])
 # model is, on average, choosing among about $e^2 \approx 7$ tokens.
 
 # %%
-import copy
 import math
 
-scratch = copy.deepcopy(model)                   # the same θ₀, never pretrained
 held_out_sentences = language.corpus(300, seed=SEED + 1)
-print(f"log V = {math.log(len(tok)):.3f}; held-out loss before: {lm_loss(model, held_out_sentences, OBJECTIVE):.3f}")
+# losses to one decimal: after a few hundred steps the second decimal differs between CPUs
+print(f"log V = {math.log(len(tok)):.2f}; held-out loss before: {lm_loss(model, held_out_sentences, OBJECTIVE):.1f}")
 result = pretrain(model, corpus, objective=OBJECTIVE, steps=PRETRAIN_STEPS, batch_size=32, lr=3e-3, seed=SEED)
-print(f"after {PRETRAIN_STEPS} steps ({result.tokens_seen} tokens): training loss {result.final_loss:.3f}, "
-      f"held-out loss {lm_loss(model, held_out_sentences, OBJECTIVE):.3f}")
+print(f"after {PRETRAIN_STEPS} steps ({result.tokens_seen} tokens): training loss {result.final_loss:.1f}, "
+      f"held-out loss {lm_loss(model, held_out_sentences, OBJECTIVE):.1f}")
 viz.plot_pretraining_loss({OBJECTIVE: result.losses})
 plt.show()
 
@@ -205,10 +206,15 @@ plt.show()
 # ## 4. What did it learn about words it never saw with a label?
 #
 # Each token has an input vector (a row of the embedding matrix, shared with the output layer).
-# Training pushes words used in the same contexts toward similar vectors. Below: the nearest
-# adjectives, by cosine similarity, to adjectives of the held-out `music` domain, before and after
-# pretraining; count how many neighbours share the word's polarity (chance is about half). Green words are positive in the music
-# domain or in their own domain, red ones negative. No sentence of the corpus carries a label.
+# Training pushes words used in the same contexts toward similar vectors. Which words end up
+# nearest after a few hundred steps depends on the last bits of every step (another CPU rounds
+# differently and lists other neighbours), so we look at a model that has finished learning: the
+# `lm` checkpoint the package ships, 8,000 steps of the same causal objective on 100,000 unlabeled
+# sentences (section 6 says more about it). Below: the nearest adjectives, by cosine similarity,
+# to adjectives of the held-out `music` domain, before (the checkpoint's untrained starting point)
+# and after pretraining; count how many neighbours share the word's polarity (chance is about
+# half). Green words are positive in the music domain or in their own domain, red ones negative.
+# No sentence of the corpus carries a label.
 
 # %%
 music = language.LEXICON["music"]
@@ -219,8 +225,11 @@ adjectives = sorted(sign)
 def polarity(word):
     return sign.get(word, 0)
 
+from metamap_edu import pretrained
+
+lm = pretrained.load_pretrained("lm")             # 8,000 causal-LM steps, shipped with the package
 probe_words = [music.positive[0], music.negative[0], music.positive[1], music.negative[1]]
-for name, m in (("from scratch", scratch), ("pretrained", model)):
+for name, m in (("from scratch", pretrained.fresh_model()), ("pretrained", lm)):
     print(name)
     for word in probe_words[:2]:
         near = nearest_tokens(m, word, k=5, candidates=adjectives)
@@ -228,28 +237,52 @@ for name, m in (("from scratch", scratch), ("pretrained", model)):
         print(f"  {word:>10}: {', '.join(w for w, _ in near):60} same polarity: {agree}/5")
 
 # %% [markdown]
+# Now count over all of music's adjectives, word by word: how many of each word's five nearest
+# neighbours are *music* words, and how many share its *polarity*. Each count is paired by word,
+# so the two models are compared with the course's noise rule (the paired 95% interval of the
+# difference must exclude zero).
+
+# %%
+music_words = sorted(set(music.positive) | set(music.negative))
+fresh = pretrained.fresh_model()
+for what, same in (("music words among the 5 nearest", lambda w, n: n in music_words),
+                   ("same polarity among the 5 nearest", lambda w, n: polarity(n) == polarity(w))):
+    before = neighbour_agreement(fresh, music_words, adjectives, same)
+    after = neighbour_agreement(lm, music_words, adjectives, same)
+    d = paired_difference(after, before)
+    print(f"{what}: scratch {np.mean(before):.1f}, pretrained {np.mean(after):.1f} per word; "
+          f"pretrained - scratch {d.format(1)} -> {d.verdict}")
+
+# %% [markdown]
+# Pretraining moved music's adjectives next to each other: a word's neighbours are now mostly
+# music words, where the untrained model's are a random draw from all 268 adjectives. It did *not*
+# sort them by polarity: *catchy* sits as close to *screechy* as to *tuneful*. Co-occurrence teaches
+# which words belong to the same topic, because they share their sentences; good and bad words of
+# one topic share their sentences too. Section 7 comes back to this.
+#
 # Run the cell below to enable the widget: pick a held-out adjective and see its neighbours.
 
 # %%
-view = widgets.nearest_words_view(probe_words[0], model, k=8, candidates=adjectives, polarity_of=polarity)
+view = widgets.nearest_words_view(probe_words[0], lm, k=8, candidates=adjectives, polarity_of=polarity)
 print(view.text)
 plt.show()
-display(widgets.nearest_words_widget(model, probe_words, k=8, candidates=adjectives, polarity_of=polarity))
+display(widgets.nearest_words_widget(lm, probe_words, k=8, candidates=adjectives, polarity_of=polarity))
 
 # %% [markdown]
 # ## 5. Where does each token look?
 #
 # Attention weights say how much each token reads from each earlier one (row $i$ sums to 1; the
 # causal mask keeps the upper triangle at zero). Different heads learn different habits: one reads
-# the previous token, another jumps back to the noun, another to the start.
+# the previous token, another jumps back to the noun, another to the start. As in section 4 we
+# look inside the shipped `lm`, whose weights are the same on every machine.
 
 # %%
 sentences = ["the soundtrack was catchy but the vocals were shrill",
              "anna said the battery was not long", held_out_sentences[3]]
-view = widgets.attention_view(sentences[0], 1, 0, model)
+view = widgets.attention_view(sentences[0], 1, 0, lm)     # the shipped lm, like section 4
 print(view.text)
 plt.show()
-display(widgets.attention_widget(model, sentences))
+display(widgets.attention_widget(lm, sentences))
 
 # %% [markdown]
 # ## 6. Sample efficiency on a held-out domain
@@ -270,26 +303,25 @@ display(widgets.attention_widget(model, sentences))
 # All three get the same supports, the same steps and the same test sentences.
 
 # %%
-from metamap_edu import pretrained
-
 starts = {
     "from scratch": pretrained.fresh_model(),
-    "pretrained": pretrained.load_pretrained("lm"),
+    "pretrained": lm,
     "pretrained + labels of other domains": pretrained.load_pretrained("text2text"),
 }
 curves = pretrained.k_shot_curves(starts, ks=KS, seeds=SEEDS, seed=SEED)
 for name, accs in curves.items():
-    print(f"{name:>37}: " + "  ".join(f"K={k}: {a:.3f}" for k, a in zip(KS, accs)))
+    print(f"{name:>37}: " + "  ".join(f"K={k}: {a:.2f}" for k, a in zip(KS, accs)))   # 2 decimals hold on every CPU
 k5 = KS.index(5)
 for name in list(starts)[1:]:
-    print(f"gain over scratch at K=5, {name}: {curves[name][k5] - curves['from scratch'][k5]:+.3f}")
+    gain = round(curves[name][k5] - curves["from scratch"][k5], 1) or 0.0   # one decimal survives every CPU
+    print(f"gain over scratch at K=5, {name}: {gain:+.1f}")
 viz.plot_sample_efficiency(KS, curves, chance=0.5)
 plt.show()
 
 # %% [markdown]
 # Read the curves at $K = 5$, against chance (0.5) and against each other; the gains are printed
-# above. The issue set a target of +15 points for pretraining on unlabeled text, and **it is not
-# met**: the `lm` checkpoint is no better than scratch. It has read many music sentences, but
+# above. A clear win for pretraining on unlabeled text would be +15 points at $K = 5$, and **it is
+# not there**: the `lm` checkpoint is no better than scratch. It has read many music sentences, but
 # nothing in them said which music words are good and which bad, and section 7 shows why that
 # is hard to learn from unlabeled text.
 #
@@ -375,7 +407,7 @@ exercises.check_bpe_first_merge(first_merge)
 # - Pretraining lowers the loss on sentences from domains that never had labels. Whether that
 #   helps a few-shot task is a measurement, not a promise: on the held-out domain, the shipped
 #   language model gains nothing at K = 5 (the article's step 4 does not hold here), and labelled
-#   tasks of related domains give a clear gain, still short of the issue's +15 points (section 6).
+#   tasks of related domains give a clear gain, still short of +15 points (section 6).
 # - Words used in the same contexts, like *great* and *awful*, get similar vectors. Only their
 #   co-occurrence tells them apart, and tied embeddings make that slower to learn (section 7).
 #

@@ -46,7 +46,7 @@ except ImportError:
 # **What you'll learn.**
 # - how "every NLP task is a mapping" becomes literal: `<prefix> input <sep> output <eos>`;
 # - how to run an ablation: change one thing at a time, same seed, same data, same budget;
-# - why pretraining belongs *first*.
+# - how to tell an effect from noise: both orders on the same seeds, and a paired 95% interval.
 #
 # **What you'll need.** Notebooks 03-06.
 #
@@ -65,7 +65,7 @@ import matplotlib.pyplot as plt
 
 import metamap_edu as mm
 from metamap_edu import exercises, language, tasks, viz, widgets
-from metamap_edu.pretrain import new_pretraining_model, pipeline_tasks, run_pipeline
+from metamap_edu.pretrain import compare_orders, new_pretraining_model, pipeline_tasks, run_pipeline
 from metamap_edu.transformer import TransformerConfig
 
 mm.check_parameters(FAST=FAST, SEED=SEED, STEPS_PER_TASK=(STEPS_PER_TASK, 1, 2000),
@@ -124,6 +124,9 @@ except ValueError as err:
 # BLEU/100 (translation).
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (each score comes from 40 test examples after a few dozen steps; between CPUs one or two
+#  examples change their answer, so the third decimal -- and sometimes the second -- moves)
 configs = {
     "none": (),
     "l2": ("l2",),
@@ -154,6 +157,8 @@ plt.show()
 # runs above; combinations not in the table say so).
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (the rows of the table above, which move between CPUs for the same reason)
 component_names = ["pretrain", "l2", "pull", "reptile", "maml"]
 toggle_table = {frozenset(c): row for c, row in zip(configs.values(), table.values())}
 view = widgets.pipeline_view(toggle_table, pretrain=True)
@@ -169,26 +174,31 @@ display(widgets.pipeline_widget(toggle_table, component_names))
 # stream first and pretraining last.
 
 # %%
-orders = {
-    "pretrain first": table["pretrain"],
-    "article: pretrain last": run_pipeline(base, train_tasks, test_tasks, corpus, ("pretrain",), order="article",
-                                           steps_per_task=STEPS_PER_TASK, pretrain_steps=PRETRAIN_STEPS, seed=SEED),
-}
-for name, row in orders.items():
-    print(f"{name:>24}: " + "  ".join(f"{short[t]} {v:.3f}" for t, v in row.items())
-          + f"  | mean {sum(row.values()) / len(row):.3f}")
-first_mean = sum(orders["pretrain first"].values()) / len(test_tasks)
-last_mean = sum(orders["article: pretrain last"].values()) / len(test_tasks)
-print(f"\npretraining first is {'better' if first_mean > last_mean else 'not better'} on average "
-      f"({first_mean:.3f} vs {last_mean:.3f})")
+# NBVAL_IGNORE_OUTPUT
+# (per-seed scores move in the second decimal between CPUs; the interval below is what we compare)
+order_seeds = [SEED, SEED + 1] if FAST else [SEED, SEED + 1, SEED + 2]
+orders = compare_orders(base, train_tasks, test_tasks, corpus, seeds=order_seeds, first=table["pretrain"],
+                        steps_per_task=STEPS_PER_TASK, pretrain_steps=PRETRAIN_STEPS)
+for seed, first, last in zip(order_seeds, orders["first"], orders["last"]):
+    print(f"seed {seed}: mean score over the four tasks, pretrain first {first:.3f}, pretrain last {last:.3f}")
+diff = orders["difference"]
+print(f"pretrain first - pretrain last, paired over {diff.n} seeds: {diff.format(2)} (95% interval)")
+
+# %%
+print("pretraining first against pretraining last:",
+      diff.verdict if diff.excludes_zero else "no measurable difference at this budget")
 
 # %% [markdown]
-# Two forces pull in opposite directions. Pretraining last optimizes a different objective
-# (predict the next word of unlabeled text) *after* the tasks were learned, with nothing holding
-# the task skills in place. Pretraining first gives the tasks a better start, but only pays off
-# once the tasks get enough steps to use it. At this notebook's small budget the printed
-# comparison is the measurement; `tests/test_claims_pretraining.py` re-runs it on this code
-# and checks the direction printed here.
+# The course judges every comparison by one rule (`metamap_edu.noise.paired_difference`): run
+# both arms on the same seeds, take the per-seed differences $d_i$, and call an effect only when
+# the 95% interval $\bar d \pm t_{0.975,\,n-1}\, s_d/\sqrt n$ excludes zero. Here it does not: at
+# a few dozen steps per task both orders leave the model near chance (section 4 shows the same
+# architecture trained long enough), and which order wins on one seed is decided by noise — on
+# another CPU even the sign of a single seed's difference can flip. So the honest answer at this
+# budget is *no measurable difference*. The argument for pretraining first is the one every
+# modern system follows: pretraining last optimizes another objective *after* the tasks were
+# learned, with nothing holding the task skills in place. `tests/test_claims_pretraining.py`
+# re-runs this comparison and asserts the verdict printed here.
 
 # %% [markdown]
 # ## 4. The same model, trained long enough
@@ -235,7 +245,7 @@ for task, (_, test) in splits_t2t.items():
 # computed like sacrebleu). So the article's central claim holds at this small scale: one
 # parameter vector serves all four kinds as $x \to y$ mappings — once pretraining comes first
 # and the tasks are *mixed* rather than streamed one after another.
-# `tests/test_pretrained.py::test_text2text_reaches_the_issue_targets_on_held_out_examples`
+# `tests/test_pretrained.py::test_text2text_scores_well_on_held_out_examples_of_every_kind`
 # asserts these targets with the same function.
 
 # %% [markdown]
@@ -268,8 +278,9 @@ exercises.check_article_order(in_article_order)
 #   its table is the honest answer to "which step matters".
 # - Sequential training forgets across task kinds too; the article's pulls (formula 2 and its
 #   code's pull) trade the newest task for the older ones.
-# - Where pretraining goes is an empirical question; the comparison in section 3 measures it
-#   instead of assuming it, and real systems put it first because, at scale, it pays off.
+# - Where pretraining goes is an empirical question. At this notebook's budget the paired
+#   comparison over seeds in section 3 finds no measurable difference between the two orders;
+#   real systems put it first because, at scale, it pays off.
 #
 # ## In practice
 # Real systems pretrain first on far more text, then fine-tune or instruction-tune on many
