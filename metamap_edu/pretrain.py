@@ -84,7 +84,14 @@ def learning_rate(step: int, steps: int, lr: float, warmup: int = 0, schedule: s
 
     .. math:: \alpha_s = \alpha \cdot \min\big(1, \tfrac{s+1}{w}\big) \cdot
               \begin{cases} 1 & \text{constant} \\ \tfrac12\big(1 + \cos\tfrac{\pi s}{S}\big) & \text{cosine} \end{cases}
+    ``steps`` ≥ 1, 0 ≤ ``step`` < ``steps``, ``lr`` > 0, ``warmup`` ≥ 0 and ``schedule`` one of
+    :data:`SCHEDULES`; anything else raises a ``ValueError``/``TypeError`` naming the argument.
     """
+    steps = check_int("steps", steps, min=1)
+    step = check_int("step", step, min=0, max=steps - 1)
+    lr = check_float("lr", lr, min=0.0, min_inclusive=False)
+    warmup = check_int("warmup", warmup, min=0)
+    check_choice("schedule", schedule, SCHEDULES)
     scale = min(1.0, (step + 1) / warmup) if warmup > 0 else 1.0
     if schedule == "cosine":
         scale *= 0.5 * (1.0 + math.cos(math.pi * step / steps))

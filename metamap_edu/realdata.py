@@ -59,6 +59,7 @@ __all__ = [
     "load_real_task",
     "trim_to_context",
     "DEMO_INTENTS",
+    "DEMO_GROUPS",
     "demo_intents",
     "write_demo_csv",
     "TfidfCentroid",
@@ -88,9 +89,11 @@ class ClassSplit:
     def __post_init__(self):
         for part in ("train", "val", "test"):
             object.__setattr__(self, part, _label_tuple(part, getattr(self, part)))
-        for part in ("train", "test"):
-            if not getattr(self, part):
-                raise ValueError(f"{part} must name at least one label; got an empty list")
+        for part in ("train", "val", "test"):
+            labels = getattr(self, part)
+            if (part != "val" or labels) and len(labels) < 2:
+                raise ValueError(f"{part} must name at least two labels{' (or none)' if part == 'val' else ''}: "
+                                 f"an episode needs two classes; got {list(labels)}")
         seen: dict[str, str] = {}
         for part in ("train", "val", "test"):
             for label in getattr(self, part):
@@ -655,6 +658,14 @@ DEMO_INTENTS: dict[str, tuple[str, ...]] = {
                       "remember to buy {item}", "what's on my shopping list"),
     "lights": ("turn off the lights in the {room}", "switch on the {room} lights", "dim the lights in the {room}",
                "make the {room} brighter", "are the lights in the {room} on"),
+}
+
+#: The domain of each generated intent: a label -> group mapping for :func:`split_by_groups`.
+DEMO_GROUPS: dict[str, str] = {
+    **{y: "banking" for y in ("card_lost", "card_arrival", "card_declined", "change_pin", "top_up_failed",
+                              "exchange_rate", "transfer_pending", "refund", "close_account", "balance")},
+    **{y: "travel" for y in ("flight_status", "book_hotel", "cancel_booking", "lost_luggage", "weather")},
+    **{y: "home" for y in ("set_alarm", "play_music", "order_food", "shopping_list", "lights")},
 }
 
 _OPENERS = ("", "", "", "hi, ", "hello, ", "hey, ", "excuse me, ", "quick question: ")
