@@ -44,7 +44,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_float, check_int, check_nonempty, check_seed, check_type
+from ._checks import _show, check_float, check_int, check_nonempty, check_path, check_seed, check_sequence, check_type
 from ._progress import bars_disabled, progress_bar
 
 __all__ = [
@@ -114,6 +114,7 @@ def minilm_path() -> Path:
 
 def sha256_file(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
     """Hex SHA-256 of the bytes of ``path``, read in chunks (90 MB take well under a second)."""
+    check_path("path", path)
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(chunk_size), b""):
@@ -123,6 +124,9 @@ def sha256_file(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
 
 def sha256_texts(texts: Sequence[str]) -> list[str]:
     """Hex SHA-256 of each text's UTF-8 bytes: the per-text key of :class:`EmbeddingCache`."""
+    texts = check_sequence("texts", texts, "a list of str")
+    for t in texts:
+        check_type("texts", t, str, "a list of str")
     return [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
 
 
@@ -133,6 +137,8 @@ def verify_model_dir(path: str | os.PathLike, expected_sha256: str = MINILM_SHA2
     file) and ``FileNotFoundError`` when there is no ``model.safetensors``. Pickle-based weights
     (``pytorch_model.bin``) are refused outright: loading them could execute code.
     """
+    check_path("path", path)
+    check_type("expected_sha256", expected_sha256, str)
     check_type("expected_sha256", expected_sha256, str)
     path = Path(path)
     weights = path / "model.safetensors"
@@ -182,6 +188,9 @@ def load_minilm(
     are short; 64 word pieces keep CPU time low). Returns a ``SentenceTransformer`` in eval mode
     with ``model.metamap_sha256`` set to the verified hash.
     """
+    if path is not None:
+        check_path("path", path)
+    check_type("expected_sha256", expected_sha256, str)
     _require("load_minilm")
     max_seq_length = check_int("max_seq_length", max_seq_length, min=8, max=512)
     path = minilm_path() if path is None else Path(path)
@@ -352,8 +361,18 @@ class SentenceEncoder:
 # ------------------------------------------------------------------------------------------------
 # ProtoNet head on frozen embeddings
 # ------------------------------------------------------------------------------------------------
+def _as_matrix(name: str, value) -> np.ndarray:
+    """``value`` as a float32 array, or a ``TypeError`` naming ``name``."""
+    try:
+        return np.asarray(value, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an (N, D) array of numbers; got {_show(value)}") from None
+
+
 def prototypes(embeddings: np.ndarray, labels: Sequence[str]) -> tuple[tuple[str, ...], np.ndarray]:
     """Class prototypes :math:`c_k` = mean embedding of class k; returns ``(classes, (K, D) array)``."""
+    labels = check_sequence("labels", labels, "a list of labels")
+    embeddings = _as_matrix("embeddings", embeddings)
     embeddings = np.asarray(embeddings, dtype=np.float32)
     labels = list(labels)
     if embeddings.ndim != 2 or len(embeddings) != len(labels):
@@ -367,6 +386,9 @@ def prototypes(embeddings: np.ndarray, labels: Sequence[str]) -> tuple[tuple[str
 
 def protonet_predict(support_emb: np.ndarray, support_labels: Sequence[str], query_emb: np.ndarray) -> list[str]:
     """Label each query row with the class of the nearest prototype (squared Euclidean distance)."""
+    support_labels = check_sequence("support_labels", support_labels, "a list of labels")
+    support_emb = _as_matrix("support_emb", support_emb)
+    query_emb = _as_matrix("query_emb", query_emb)
     classes, protos = prototypes(support_emb, support_labels)
     query_emb = np.asarray(query_emb, dtype=np.float32)
     if query_emb.ndim != 2 or query_emb.shape[1] != protos.shape[1]:
@@ -378,6 +400,8 @@ def protonet_predict(support_emb: np.ndarray, support_labels: Sequence[str], que
 def protonet_accuracy(encode: Callable[[list[str]], np.ndarray], support, query) -> float:
     """Episode accuracy of a frozen encoder plus ProtoNet head; ``support``/``query`` are MappingTasks
     (or sequences of ``(text, label)`` pairs)."""
+    if not callable(encode):
+        raise TypeError(f"encode must be a function texts -> (N, D) array, e.g. SentenceEncoder(...).encode; got {_show(encode)}")
     s_x, s_y = zip(*list(support))
     q_x, q_y = zip(*list(query))
     pred = protonet_predict(encode(list(s_x)), s_y, encode(list(q_x)))
@@ -401,6 +425,9 @@ class SentenceClassifier(nn.Module):
     kinds = ("classification",)
 
     def __init__(self, body: nn.Module, labels: Sequence[str], dim: int | None = None, scale: float = 2.0):
+        if not isinstance(body, nn.Module):
+            raise TypeError(f"body must be a sentence-transformers model (a torch.nn.Module, from load_minilm); got {_show(body)}")
+        labels = check_sequence("labels", labels, "a list of labels")
         super().__init__()
         labels = tuple(check_nonempty("labels", list(labels)))
         if len(set(labels)) != len(labels):
@@ -559,6 +586,7 @@ def finetune_episodes(model, episodes: Sequence, *, progress: bool = True, desc:
     notebook, none when ``TQDM_DISABLE=1``). ``kwargs`` go to :func:`finetune_fewshot`. Returns one
     result dict per episode.
     """
+    episodes = check_sequence("episodes", episodes, "a list of Episodes")
     episodes = list(check_nonempty("episodes", list(episodes), "at least one episode"))
     for e in episodes:
         if not hasattr(e, "support") or not hasattr(e, "query"):

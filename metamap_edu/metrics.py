@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import _show, check_int, check_nonempty, check_type
+from ._checks import _show, check_int, check_nonempty, check_sequence, check_type
 
 __all__ = [
     "accuracy",
@@ -46,6 +46,8 @@ __all__ = [
 
 
 def _pair(y_true: Sequence[Any], y_pred: Sequence[Any]) -> tuple[list, list]:
+    y_true = check_sequence("y_true", y_true, "a list of labels")
+    y_pred = check_sequence("y_pred", y_pred, "a list of labels")
     y_true, y_pred = list(y_true), list(y_pred)
     if len(y_true) != len(y_pred):
         raise ValueError(f"y_true and y_pred must have the same length; got {len(y_true)} and {len(y_pred)}")
@@ -95,6 +97,7 @@ def bio_entities(tags: Sequence[str]) -> list[tuple[str, int, int]]:
     that does not continue an entity of type X; it ends before ``O``, ``B-*`` or a change of type.
     ``["B-PER", "I-PER", "O", "I-LOC"]`` -> ``[("PER", 0, 1), ("LOC", 3, 3)]``.
     """
+    tags = check_sequence("tags", tags, "a list of BIO tags")
     out: list[tuple[str, int, int]] = []
     prev_tag, prev_type, begin = "O", "_", 0
     for i, tag in enumerate(list(tags) + ["O"]):
@@ -256,6 +259,7 @@ def exact_match(references: Sequence[str], predictions: Sequence[str]) -> float:
 
 def bleu_tokenize(text: str) -> list[str]:
     """The '13a' tokenization of WMT's mteval script, as sacrebleu applies it by default."""
+    check_type("text", text, str)
     line = str(text).replace("<skipped>", "").replace("-\n", "").replace("\n", " ")
     if "&" in line:
         line = line.replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")

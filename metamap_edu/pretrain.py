@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ._checks import check_choice, check_float, check_int, check_nonempty, check_seed, check_type
+from ._checks import check_choice, check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
 from .train import DivergenceError
 from .transformer import OBJECTIVE_PREFIXES, TinyTransformer, TransformerConfig, build_tokenizer
 from ._progress import bars_disabled
@@ -154,6 +154,8 @@ def lm_loss(
     seed: int = 0,
 ) -> float:
     """Mean pretraining loss of ``model`` on ``sentences`` (no gradient; masks drawn from ``seed``)."""
+    check_type("model", model, TinyTransformer)
+    sentences = check_sequence("sentences", sentences, "a list of str")
     _check_objective(objective)
     sentences = list(sentences)
     check_nonempty("sentences", sentences, "at least one sentence")
@@ -269,6 +271,8 @@ def new_pretraining_model(
     Weights are initialized from ``seed``, so a pretrained model and a from-scratch model built
     with the same arguments start from the same θ₀.
     """
+    corpus = check_sequence("corpus", corpus, "a list of str")
+    tasks = check_sequence("tasks", tasks, "a list of MappingTasks")
     corpus = list(corpus)
     check_nonempty("corpus", corpus, "at least one sentence (the corpus is empty)")
     tokenizer = build_tokenizer(corpus, tasks, vocab_size=vocab_size)

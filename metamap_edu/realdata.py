@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._checks import _show, check_choice, check_float, check_int, check_nonempty, check_seed, check_type
+from ._checks import _show, check_choice, check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
 from .language import derive_seed
 from .tasks import EpisodeSampler, MappingTask, TaskFamily, load_classification
 from .text import word_tokenize
@@ -573,7 +573,7 @@ def trim_to_context(texts: Sequence[str], tokenizer, max_tokens: int) -> list[st
     A model with a context of C positions reads at most C tokens; a longer real utterance must be
     cut, and a learner should know how many were. Texts that fit come back unchanged.
     """
-    texts = list(check_nonempty("texts", list(texts), "at least one text"))
+    texts = check_nonempty("texts", check_sequence("texts", texts, "a list of str"), "at least one text")
     for t in texts:
         check_type("texts", t, str, "a sequence of str")
     max_tokens = check_int("max_tokens", max_tokens, min=1)
@@ -735,7 +735,9 @@ class TfidfCentroid:
     """
 
     def __init__(self, corpus: Sequence[str], bigrams: bool = True):
-        corpus = list(check_nonempty("corpus", list(corpus), "at least one text"))
+        corpus = check_nonempty("corpus", check_sequence("corpus", corpus, "a list of str"), "at least one text")
+        for t in corpus:
+            check_type("corpus", t, str, "a list of str")
         self.bigrams = bool(bigrams)
         df: Counter = Counter()
         for text in corpus:
@@ -787,12 +789,15 @@ class TfidfCentroid:
 
 def episode_scores(score: Callable, episodes: Sequence) -> list[float]:
     """``[score(episode) for episode in episodes]`` as floats (a method's accuracy on each episode)."""
-    return [float(score(e)) for e in check_nonempty("episodes", list(episodes), "at least one episode")]
+    if not callable(score):
+        raise TypeError(f"score must be a function episode -> accuracy; got {_show(score)}")
+    return [float(score(e)) for e in check_nonempty("episodes", check_sequence("episodes", episodes, "a list of Episodes"), "at least one episode")]
 
 
 def summarize(scores: Sequence[float]) -> tuple[float, float]:
     """(mean, half-width of the 95% confidence interval 1.96 s / sqrt(n)) of per-episode scores."""
-    s = np.asarray(check_nonempty("scores", list(scores)), dtype=np.float64)
+    scores = check_nonempty("scores", check_sequence("scores", scores, "a list of numbers"))
+    s = np.asarray([check_float(f"scores[{i}]", v) for i, v in enumerate(scores)], dtype=np.float64)
     half = 1.96 * float(s.std(ddof=1)) / math.sqrt(len(s)) if len(s) > 1 else float("nan")
     return float(s.mean()), half
 
@@ -804,7 +809,9 @@ def bpe_stats(tokenizer, texts: Sequence[str]) -> dict[str, float]:
     language never saw; they fall apart into characters or raw bytes. Returns
     ``{"tokens_per_word", "byte_fraction", "words"}``.
     """
-    texts = list(check_nonempty("texts", list(texts), "at least one text"))
+    texts = check_nonempty("texts", check_sequence("texts", texts, "a list of str"), "at least one text")
+    for t in texts:
+        check_type("texts", t, str, "a list of str")
     n_words = sum(len(t.split()) for t in texts)
     pieces = [p for t in texts for p in tokenizer.tokenize(" " + t)]
     n_bytes = sum(1 for p in pieces if p.startswith("<0x") or p.startswith("<byte"))

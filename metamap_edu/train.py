@@ -52,7 +52,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import _show, check_choice, check_float, check_int, check_nonempty, check_seed, check_type
+from ._checks import _show, check_choice, check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
 from .metrics import continual_metrics, score
 from ._progress import bars_disabled
 
@@ -294,6 +294,10 @@ def training_step(model: Any, batch: dict, optimizer: torch.optim.Optimizer, reg
     bookkeeping): objective L_t(θ) + ``step_penalty``, backward, ``before_step``, optimizer step,
     ``after_step``. ``bench/trainer_overhead.py`` times it with and without a regularizer.
     """
+    if not callable(getattr(model, "loss", None)):
+        raise TypeError(f"model must follow the model contract (a loss(batch) method); got {_show(model)}")
+    check_type("batch", batch, dict, "a dict of tensors from model.collate")
+    check_type("optimizer", optimizer, torch.optim.Optimizer, "a torch.optim optimizer")
     _, _, target, value = _objective(model, batch, regularizer)
     _update(model, target, optimizer, regularizer)
     return value
@@ -990,6 +994,8 @@ class SequentialTrainer:
 
 def model_flat(model: nn.Module) -> torch.Tensor:
     """θ as one detached flat copy (same as :func:`metamap_edu.models.flat_params`)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {_show(model)} of type {type(model).__name__}")
     return torch.cat([p.detach().reshape(-1) for p in _trainable(model)]).clone()
 
 
@@ -1070,6 +1076,8 @@ def stability_plasticity(
     each averaged over ``seeds`` (per-seed arrays under ``"<name>_per_seed"``, shape (S, V)).
     Taught in notebooks/04_staying_close_the_l2_bridge.
     """
+    values = check_sequence("values", values, "a list of numbers")
+    seeds = check_sequence("seeds", seeds, "a list of int seeds")
     values = [float(v) for v in check_nonempty("values", list(values), "at least one strength")]
     seeds = list(check_nonempty("seeds", list(seeds), "at least one seed"))
     names = ("acc", "bwt", "fwt", "forgetting", "last")

@@ -281,3 +281,12 @@ def test_report_threads_prints_the_count_and_warns_when_cores_are_busy(monkeypat
         monkeypatch.setattr(reproducibility, "free_cores", lambda: 2.0)
         reproducibility.report_threads("bench", n=2)
     assert reproducibility.report_threads("x").startswith(f"x: {torch.get_num_threads()} torch")
+
+
+def test_the_commands_print_their_thread_count(tmp_path, capsys, monkeypatch):
+    from metamap_edu import cli, reproducibility
+
+    monkeypatch.setattr(reproducibility, "free_cores", lambda: 1.0)
+    assert cli.main(["build", str(tmp_path / "missing_source.py")]) == 1
+    out = capsys.readouterr().out
+    assert "metamap-edu build (each notebook kernel): 1 torch thread(s)" in out and "about 1.0 free" in out
