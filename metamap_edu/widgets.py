@@ -255,7 +255,14 @@ def lambda_slider(X, y, theta_prev, lam: float = 1.0, min_exp: float = -3.0, max
     """A λ slider (log scale) driving :func:`lambda_view`."""
     from .closed_form import ridge_toward
 
-    ridge_toward(X, y, theta_prev, lam=check_float("lam", lam, min=0.0))  # the same checks the view makes
+    tensors = []
+    for name, value in (("X", X), ("y", y), ("theta_prev", theta_prev)):
+        try:
+            tensors.append(_f64(value))
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be a tensor, an array or a nested list of numbers; got {_show(value)}") from None
+    X_, y_, prev_ = tensors
+    ridge_toward(X_, y_.reshape(-1), prev_.reshape(-1), lam=check_float("lam", lam, min=0.0))  # the view's checks
     import ipywidgets as w
 
     slider = w.FloatLogSlider(value=lam, base=10, min=min_exp, max=max_exp, step=0.1, description="λ",
