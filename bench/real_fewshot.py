@@ -339,12 +339,12 @@ def main(argv=None) -> int:
         return r.mean, r.high - r.mean
 
     def record(method, name, scores, val_scores=None):
-        mean, half = interval(scores)
-        row = {"mean": round(mean, 4), "ci95": round(half, 4), "episodes": len(scores)}
+        mean, half = (round(v, 4) for v in interval(scores))  # the log, the table and the JSON show one figure
+        row = {"mean": mean, "ci95": half, "episodes": len(scores)}
         text = f"test {mean:.3f} ± {half:.3f} ({len(scores)} episodes)"
         if val_scores:
-            vm, vh = interval(val_scores)
-            row.update(val_mean=round(vm, 4), val_ci95=round(vh, 4), val_episodes=len(val_scores))
+            vm, vh = (round(v, 4) for v in interval(val_scores))
+            row.update(val_mean=vm, val_ci95=vh, val_episodes=len(val_scores))
             text += f"; validation {vm:.3f} ± {vh:.3f} ({len(val_scores)})"
         results[name][method] = row
         log(f"  {method:<16} {name:<14} {text}")
