@@ -275,6 +275,12 @@ def main(argv=None) -> int:
                  "finetune_episodes", "finetune_val_episodes", "finetune_steps", "bpe_vocab"):
         if getattr(args, flag) < 1:
             ap.error(f"--{flag.replace('_', '-')} must be >= 1; got {getattr(args, flag)}")
+    if args.max_per_class < 0:
+        ap.error(f"--max-per-class must be >= 0 (0 keeps every example); got {args.max_per_class}")
+    if args.threads is not None and args.threads < 1:
+        ap.error(f"--threads must be >= 1; got {args.threads}")
+    if not args.anchor >= 0:
+        ap.error(f"--anchor must be >= 0; got {args.anchor}")
     if args.quick:
         args.episodes, args.val_episodes, args.finetune_episodes, args.finetune_val_episodes = 20, 10, 2, 1
         args.pretrain_steps, args.meta_iterations, args.val_every, args.finetune_steps = 30, 20, 10, 2

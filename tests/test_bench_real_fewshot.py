@@ -52,11 +52,24 @@ def test_settings_flag_parses_and_refuses_bad_items(bench):
     assert [n for _, n, _ in bench.build_parser().parse_args(["x.csv"]).settings] == [5, 5, 15, 15]
 
 
-def test_split_and_groups_are_exclusive(bench, data):
+@pytest.mark.parametrize("flags,needle", [
+    (["--split", "SPLIT", "--groups", "GROUPS"], "at most one of --split"),
+    (["--test-groups", "travel"], "need --groups"),
+    (["--max-per-class", "-1"], "--max-per-class must be >= 0"),
+    (["--threads", "0"], "--threads must be >= 1"),
+    (["--anchor", "-0.5"], "--anchor must be >= 0"),
+    (["--episodes", "0"], "--episodes must be >= 1"),
+    (["--settings", "5w0s"], "--settings"),
+    (["--finetune-lrs", "0,1e-5"], "positive numbers"),
+])
+def test_bad_flags_stop_at_once_with_a_message(bench, data, capsys, flags, needle):
     folder, csv, _ = data
+    flags = [str(folder / "split.json") if f == "SPLIT" else str(folder / "groups.json") if f == "GROUPS" else f
+             for f in flags]
     with pytest.raises(SystemExit) as info:
-        bench.main([str(csv), "--split", str(folder / "split.json"), "--groups", str(folder / "groups.json")])
+        bench.main([str(csv), *flags])
     assert info.value.code == 2
+    assert needle in capsys.readouterr().err
 
 
 def _run(bench, monkeypatch, capsys, argv):
