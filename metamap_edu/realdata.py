@@ -12,6 +12,11 @@ turns that one many-class task into what meta-learning needs:
   .. math::  L = L_{train} \\cup L_{val} \\cup L_{test}, \\qquad L_{train} \\cap L_{test} = \\emptyset,
 
   so every test episode asks about intents the learner has never seen -- the few-shot question;
+  or a split **you choose** (:class:`ClassSplit` by hand, :func:`load_class_split` from a JSON
+  file, :func:`split_by_groups` holding out whole groups of labels such as domains), passed to
+  ``split_task_by_class(task, classes=...)``; ``docs/your_own_data.md`` shows the file layouts;
+* texts that carry two labels (:func:`label_conflicts`, :func:`resolve_conflicts`) and texts too
+  long for a small model's context (:func:`trim_to_context`), each reported with a count;
 * a **family** of tasks, one per group of labels (:func:`label_group_family`);
 * **N-way K-shot episodes** over one side of the split (:func:`episode_sampler`);
 * a **TF-IDF nearest-centroid baseline** in plain numpy (:class:`TfidfCentroid`), the yardstick
