@@ -20,6 +20,8 @@ __all__ = [
     "check_nonempty",
     "check_probability",
     "check_parameters",
+    "check_sequence",
+    "check_path",
 ]
 
 
@@ -138,3 +140,21 @@ def check_parameters(**parameters: Any) -> dict[str, Any]:
         else:
             raise TypeError(f"check_parameters: give {name} as ({name}, low, high); got {_show(spec)}")
     return out
+
+
+def check_sequence(name: str, value: Any, what: str = "a list") -> list:
+    """Return ``list(value)`` for a list-like ``value``; a string, a mapping or a non-iterable raises
+    ``TypeError`` naming ``name`` (a string is iterable, but never meant as a list of items)."""
+    if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be {what}; got {_show(value)} of type {type(value).__name__}")
+    return list(value)
+
+
+def check_path(name: str, value: Any) -> "Path":
+    """Return ``value`` as a ``pathlib.Path``; anything but a str or an ``os.PathLike`` raises ``TypeError``."""
+    import os
+    from pathlib import Path
+
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (a str or a pathlib.Path); got {_show(value)} of type {type(value).__name__}")
+    return Path(value)

@@ -14,3 +14,13 @@ def bars_disabled(progress: bool = True) -> bool:
     """True when no bar should be drawn: ``progress`` is off or ``TQDM_DISABLE`` is set."""
     return (not progress) or os.environ.get("TQDM_DISABLE", "").strip().lower() in ("1", "true", "yes")
 
+
+
+def progress_bar(iterable, desc: str, progress: bool = True, total: int | None = None):
+    """``iterable`` wrapped in a ``tqdm.auto`` bar that follows :func:`bars_disabled`.
+
+    The bar leaves nothing behind when done (``leave=False``), so finished cells stay clean.
+    """
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, disable=bars_disabled(progress), leave=False)

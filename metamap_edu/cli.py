@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from . import notebook_runner as nr
+from ._checks import _show
 
 __all__ = ["main", "build_parser"]
 
@@ -56,6 +57,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not sources:
         print("build: no notebook sources found (expected notebooks/src/NN_name.py)", file=sys.stderr)
         return 2
+    _report_threads("build (each notebook kernel)", 1)
     failed = 0
     for source in sources:
         if not source.is_file():
@@ -79,6 +81,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_threads(command: str, n: int | None = None) -> None:
+    """Print the torch thread count a command uses; warn when it exceeds the free cores.
+
+    Every notebook calls ``set_threads(1)`` in its first cell, so a kernel of ``build``/``run``
+    uses one thread whatever ``OMP_NUM_THREADS`` says.
+    """
+    from .reproducibility import report_threads
+
+    report_threads(f"metamap-edu {command}", n)
+
+
 def _show_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -99,6 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"run: {', '.join(map(str, missing))} does not exist", file=sys.stderr)
         return 2
     modes = (True, False) if args.all_modes else (args.fast,)
+    _report_threads("run (each notebook kernel)", 1)
     results = []
     for fast in modes:
         for notebook in notebooks:
@@ -127,6 +141,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from .reproducibility import set_threads
 
     set_threads()
+    _report_threads("reproduce")
     cfg = dataclasses.replace(rp.QUICK if args.quick else rp.FULL, seed=args.seed)
     print(f"reproduce: MAML paper, Table 2 (5-shot sinusoid), {'quick' if args.quick else 'full'} run, "
           f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)", flush=True)
@@ -187,6 +202,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     from .reproducibility import set_threads
 
     set_threads(1)  # the shipped files were made on one thread: the same bits need the same reductions
+    _report_threads("pretrain")
     unknown = [n for n in args.names if n not in pretrained.NAMES]
     if unknown:
         print(f"pretrain: unknown checkpoint {unknown[0]!r}; allowed: {', '.join(pretrained.NAMES)}", file=sys.stderr)
@@ -290,6 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is not None and (isinstance(argv, str) or not isinstance(argv, (list, tuple)) or not all(isinstance(a, str) for a in argv)):
+        raise TypeError(f"argv must be None or a list of str such as ['doctor']; got {_show(argv)}")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -26,7 +26,7 @@ import warnings
 from importlib import metadata
 from pathlib import Path
 
-from ._checks import check_nonempty, check_type
+from ._checks import check_nonempty, check_path, check_type
 
 __all__ = [
     "DISTRIBUTION",
@@ -201,6 +201,7 @@ def insert_header(source: str | os.PathLike) -> bool:
     Only the top of the file changes: an existing badge/install pair is replaced, everything
     from the first other cell on is kept byte for byte. Returns True when the file changed.
     """
+    check_path("source", source)
     path = Path(source)
     if path.suffix != ".py" or not path.is_file():
         raise ValueError(f"source must be an existing jupytext percent script (.py); got {str(source)!r}")

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._checks import _show, check_int, check_path, check_sequence, check_type
+
 __all__ = [
     "Check",
     "STATUSES",
@@ -79,6 +81,8 @@ def _dist_version(name: str) -> str | None:
 # --------------------------------------------------------------------------------------------
 def check_python(version_info: tuple[int, ...] | None = None) -> Check:
     """Python must be at least 3.10."""
+    if version_info is not None and (not isinstance(version_info, tuple) or not all(isinstance(x, int) for x in version_info)):
+        raise TypeError(f"version_info must be a tuple of ints such as (3, 11, 7); got {_show(version_info)}")
     v = tuple(version_info if version_info is not None else sys.version_info[:3])
     found = "Python " + ".".join(str(x) for x in v[:3])
     if v[:2] < MIN_PYTHON:
@@ -94,6 +98,10 @@ def check_torch(version: str | None = None, cuda: str | None = None) -> Check:
     Pass ``version`` (``torch.__version__``) and ``cuda`` (``torch.version.cuda``) to test the
     logic without torch; by default they are read from the installed torch.
     """
+    if version is not None:
+        check_type("version", version, str)
+    if cuda is not None:
+        check_type("cuda", cuda, str)
     if version is None:
         try:
             torch = importlib.import_module("torch")
@@ -114,6 +122,8 @@ def check_torch(version: str | None = None, cuda: str | None = None) -> Check:
 
 def check_ipywidgets(version: str | None = None) -> Check:
     """ipywidgets >= 8 (the sliders in every notebook)."""
+    if version is not None:
+        check_type("version", version, str)
     version = version if version is not None else _dist_version("ipywidgets")
     if version is None:
         return Check("ipywidgets", "problem", "ipywidgets is not installed",
@@ -139,6 +149,12 @@ def check_widget_extension(version: str | None = None, jupyterlab: str | None = 
     Without it JupyterLab shows ``Error displaying widget`` or the text of the widget
     (``IntSlider(value=3)``) instead of a slider.
     """
+    if version is not None:
+        check_type("version", version, str)
+    if jupyterlab is not None:
+        check_type("jupyterlab", jupyterlab, str)
+    if labextension_dirs is not None:
+        check_type("labextension_dirs", labextension_dirs, list)
     version = version if version is not None else _dist_version("jupyterlab_widgets")
     jupyterlab = jupyterlab if jupyterlab is not None else _dist_version("jupyterlab")
     if jupyterlab is None:
@@ -164,6 +180,10 @@ def check_matplotlib(backend: str | None = None, in_kernel: bool | None = None) 
 
     A kernel started with ``MPLBACKEND=Agg`` draws nothing (``plt.show()`` only warns).
     """
+    if backend is not None:
+        check_type("backend", backend, str)
+    if in_kernel is not None:
+        check_type("in_kernel", in_kernel, bool)
     if backend is None:
         try:
             import matplotlib
@@ -188,6 +208,10 @@ def check_threads(omp: str | None = None, cpu_count: int | None = None) -> Check
     Results of float sums depend on the thread count, so the course fixes it; more threads than
     cores only slows everyone down (30 kernels on a JupyterHub each taking every core).
     """
+    if omp is not None:
+        check_type("omp", omp, str)
+    if cpu_count is not None:
+        check_int("cpu_count", cpu_count, min=1)
     omp = os.environ.get("OMP_NUM_THREADS") if omp is None else omp
     cpu_count = cpu_count if cpu_count is not None else (os.cpu_count() or 1)
     if omp is None or omp.strip() == "":
@@ -224,6 +248,8 @@ def _home_relative(path: Path) -> str:
 
 def check_cache_dir(path: str | os.PathLike | None = None) -> Check:
     """The cache folder exists (or can be made) and a file can be written in it."""
+    if path is not None:
+        check_path("path", path)
     path = Path(path) if path is not None else cache_dir()
     shown = _home_relative(path)
     try:
@@ -257,6 +283,8 @@ def run_checks() -> list[Check]:
 
 def format_checks(results: list[Check], details: bool = True) -> str:
     """A plain-text table. ``details=False`` hides versions and paths (for deterministic notebooks)."""
+    for i, r in enumerate(check_sequence("results", results, "a list of Check")):
+        check_type(f"results[{i}]", r, Check)
     label = {"ok": "OK", "warn": "WARNING", "problem": "PROBLEM"}
     width = max([len(r.name) for r in results] + [5])
     lines = []

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from ._checks import _show
+
 __all__: list[str] = []  # each section below appends its public names
 
 
@@ -172,6 +174,12 @@ def check_max_stable_lr(answer, X) -> bool:
 
 def _split_R(R):
     """``(initial row or None, trained rows (T, T))`` from a ``(T, T)`` or ``(T + 1, T)`` matrix."""
+    try:
+        import numpy as _np
+
+        _np.asarray(R.detach().cpu().numpy() if hasattr(R, "detach") else R, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"R must be an accuracy matrix of numbers (a list of rows, an array or a tensor); got {_show(R)}") from None
     import numpy as np
 
     if hasattr(R, "detach"):

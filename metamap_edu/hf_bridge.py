@@ -37,7 +37,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._checks import check_int, check_nonempty, check_type
+from ._checks import _show, check_int, check_nonempty, check_sequence, check_type
 from .models import CourseModel
 from .text import BPETokenizer
 
@@ -218,6 +218,9 @@ def functional_support(model: nn.Module, examples, kind: str = "classification")
     Returns ``{"functional_call": bool, "vmap": bool, "reason": str}``; ``reason`` is ``""`` when
     both work, else the first line of the error (the meta-learners then loop over tasks).
     """
+    if not isinstance(model, nn.Module) or not callable(getattr(model, "collate", None)):
+        raise TypeError(f"model must be a course model (a torch.nn.Module with collate, e.g. HFClassifier); got {_show(model)}")
+    examples = check_sequence("examples", examples, "a list of (x, y) pairs")
     from torch.func import grad, vmap
 
     from .meta import loss_at, parameters_of

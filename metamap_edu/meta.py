@@ -38,7 +38,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
-from ._checks import check_float, check_int, check_nonempty, check_seed, check_type
+from ._checks import _show, check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
 from ._progress import bars_disabled
 
 __all__ = [
@@ -103,6 +103,9 @@ def parameters_of(model: nn.Module) -> Params:
 
 def loss_at(params: Mapping[str, torch.Tensor], model: nn.Module, batch: Batch) -> torch.Tensor:
     """L(θ; batch): ``model.loss(batch)`` evaluated with the parameters ``params`` (a pure function)."""
+    check_type("params", params, Mapping, "a dict name -> tensor (dict(model.named_parameters()))")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {_show(model)} of type {type(model).__name__}")
     wrapper = _LossOf(model)
     return functional_call(wrapper, {"model." + k: v for k, v in params.items()}, (batch,), strict=False)
 
@@ -125,6 +128,9 @@ def adapt(
     inner gradient is detached: φ still depends on θ through the identity path, which gives the
     first-order (FOMAML) meta-gradient ∇L_Q(φ). Works inside ``torch.func.vmap``.
     """
+    check_type("params", params, Mapping, "a dict name -> tensor (dict(model.named_parameters()))")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {_show(model)} of type {type(model).__name__}")
     steps = check_int("steps", steps, min=0)
     lr = check_float("lr", lr, min=0.0, min_inclusive=False)
     check_type("create_graph", create_graph, bool)
@@ -714,6 +720,7 @@ def meta_train(
 
 def mean_ci95(values: Sequence[float]) -> tuple[float, float]:
     """(mean, half-width of the normal 95% confidence interval 1.96·s/√n)."""
+    values = check_sequence("values", values, "a list of numbers")
     t = torch.as_tensor(list(values), dtype=torch.float64)
     if t.numel() == 0:
         raise ValueError("values must contain at least one number")

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import check_nonempty
+from ._checks import _show, check_int, check_nonempty, check_sequence, check_type
 
 __all__ = [
     "accuracy",
@@ -46,6 +46,8 @@ __all__ = [
 
 
 def _pair(y_true: Sequence[Any], y_pred: Sequence[Any]) -> tuple[list, list]:
+    y_true = check_sequence("y_true", y_true, "a list of labels")
+    y_pred = check_sequence("y_pred", y_pred, "a list of labels")
     y_true, y_pred = list(y_true), list(y_pred)
     if len(y_true) != len(y_pred):
         raise ValueError(f"y_true and y_pred must have the same length; got {len(y_true)} and {len(y_pred)}")
@@ -95,6 +97,7 @@ def bio_entities(tags: Sequence[str]) -> list[tuple[str, int, int]]:
     that does not continue an entity of type X; it ends before ``O``, ``B-*`` or a change of type.
     ``["B-PER", "I-PER", "O", "I-LOC"]`` -> ``[("PER", 0, 1), ("LOC", 3, 3)]``.
     """
+    tags = check_sequence("tags", tags, "a list of BIO tags")
     out: list[tuple[str, int, int]] = []
     prev_tag, prev_type, begin = "O", "_", 0
     for i, tag in enumerate(list(tags) + ["O"]):
@@ -135,12 +138,20 @@ def entity_f1(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]]) 
 # Continual-learning metrics (GEM, Lopez-Paz & Ranzato 2017)
 # ---------------------------------------------------------------------------------------------
 def _check_R(R: Any) -> np.ndarray:
-    R = np.asarray(R, dtype=float)
+    try:
+        R = np.asarray(R, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"R must be a (T+1, T) matrix of numbers (a list of rows or an array); got {_show(R)}") from None
     if R.ndim != 2 or R.shape[1] < 1 or R.shape[0] != R.shape[1] + 1:
         raise ValueError(
             "R must be the (T+1, T) accuracy matrix: row 0 before any training, row i after task i; "
             f"got shape {R.shape}"
         )
+    bad = np.argwhere(~np.isfinite(R))
+    if len(bad):
+        i, j = (int(v) for v in bad[0])
+        raise ValueError(f"R must hold finite scores; got {R[i, j]} at R[{i}, {j}] ({len(bad)} non-finite entries): "
+                         "a task that was never scored, or a training run that diverged")
     return R
 
 
@@ -248,6 +259,7 @@ def exact_match(references: Sequence[str], predictions: Sequence[str]) -> float:
 
 def bleu_tokenize(text: str) -> list[str]:
     """The '13a' tokenization of WMT's mteval script, as sacrebleu applies it by default."""
+    check_type("text", text, str)
     line = str(text).replace("<skipped>", "").replace("-\n", "").replace("\n", " ")
     if "&" in line:
         line = line.replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
@@ -267,7 +279,11 @@ def corpus_bleu(references: Sequence[str], predictions: Sequence[str], max_order
     c the total predicted length and r the total reference length. A zero match count at order n
     is smoothed to 1 / (2^k · total_n), k counting the zero orders so far (sacrebleu's "exp").
     """
+    max_order = check_int("max_order", max_order, min=1, max=10)
     refs, preds = _pair(references, predictions)
+    for name, texts in (("references", refs), ("predictions", preds)):
+        for t in texts:
+            check_type(name, t, str, "a sequence of str")
     correct, total = [0] * max_order, [0] * max_order
     sys_len = ref_len = 0
     for ref, pred in zip(refs, preds):

@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_int, check_nonempty, check_type
+from ._checks import _show, check_int, check_nonempty, check_type
 from .text import WordVocab, word_tokenize
 
 __all__ = [
@@ -69,6 +69,8 @@ def flat_params(model: nn.Module) -> torch.Tensor:
     For a :class:`LinearMap` with one output this is ``[w_1, ..., w_d, b]``, the same order as
     :func:`metamap_edu.closed_form.add_bias_column` uses, so closed-form answers compare directly.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {_show(model)} of type {type(model).__name__}")
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         return torch.zeros(0)

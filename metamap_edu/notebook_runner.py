@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _kernel
-from ._checks import check_float, check_type
+from ._checks import _show, check_float, check_path, check_sequence, check_type
 from ._kernel import KERNEL_NAME, KERNEL_STARTUP_TIMEOUT, current_env_kernel_manager
 
 __all__ = [
@@ -85,6 +85,8 @@ class NotebookError(RuntimeError):
 
 def cell_label(index: int, source: str) -> str:
     """``cell 7 ("mm.fit(model, task)")``: the cell's position (0-based, as nbformat counts) and first line."""
+    check_type("index", index, int)
+    check_type("source", source, str)
     first = next((line.strip() for line in source.splitlines() if line.strip()), "")
     if len(first) > 60:
         first = first[:57] + "..."
@@ -100,6 +102,8 @@ def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     ``PYTHONHASHSEED`` is deliberately left alone: each kernel gets a different string-hash seed,
     so an output that depends on the iteration order of a ``set`` shows up as an nbval failure.
     """
+    if extra is not None and (not isinstance(extra, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in extra.items())):
+        raise TypeError(f"extra must be None or a dict of str -> str environment variables; got {_show(extra)}")
     env = dict(os.environ)
     env["TQDM_DISABLE"] = "1"
     env.pop("MPLBACKEND", None)
@@ -128,18 +132,23 @@ def _default_notebooks_dir() -> Path:
 
 def find_sources(notebooks_dir: str | os.PathLike | None = None) -> list[Path]:
     """All jupytext sources ``notebooks/src/NN_*.py``, sorted by number."""
+    if notebooks_dir is not None:
+        check_path("notebooks_dir", notebooks_dir)
     root = Path(notebooks_dir) if notebooks_dir is not None else _default_notebooks_dir()
     return sorted((root / "src").glob("[0-9][0-9]_*.py"))
 
 
 def find_notebooks(notebooks_dir: str | os.PathLike | None = None) -> list[Path]:
     """All stored notebooks ``notebooks/NN_*.ipynb``, sorted by number."""
+    if notebooks_dir is not None:
+        check_path("notebooks_dir", notebooks_dir)
     root = Path(notebooks_dir) if notebooks_dir is not None else _default_notebooks_dir()
     return sorted(root.glob("[0-9][0-9]_*.ipynb"))
 
 
 def notebook_for_source(source: str | os.PathLike) -> Path:
     """``notebooks/src/03_x.py`` -> ``notebooks/03_x.ipynb`` (the parent of ``src``)."""
+    check_path("source", source)
     source = Path(source)
     parent = source.parent.parent if source.parent.name == "src" else source.parent
     return parent / (source.stem + ".ipynb")
@@ -147,6 +156,7 @@ def notebook_for_source(source: str | os.PathLike) -> Path:
 
 def read_source(path: str | os.PathLike):
     """Read a jupytext percent script as a notebook (``nbformat.NotebookNode``)."""
+    check_path("path", path)
     try:
         import jupytext
     except ImportError:
@@ -168,6 +178,8 @@ def clean_notebook(nb):
     Keeps cell tags, outputs and the widget state (so a static page can show the widgets);
     gives cells stable ids ``cell-00``, ``cell-01``, ... so rebuilding does not churn the diff.
     """
+    if not hasattr(nb, "cells"):
+        raise TypeError(f"nb must be a notebook (nbformat.NotebookNode, e.g. from nbformat.read); got {_show(nb)}")
     nb = copy.deepcopy(nb)
     meta = nb.metadata
     language_info = {k: v for k, v in meta.get("language_info", {}).items() if k in _KEEP_LANGUAGE_INFO}
@@ -205,6 +217,10 @@ def execute(nb, *, name: str, cwd: str | os.PathLike, cell_timeout: float = DEFA
     Raises :class:`NotebookError` naming ``name`` and the cell when a cell raises, when one cell
     runs longer than ``cell_timeout`` seconds, or when the whole run exceeds ``run_timeout``.
     """
+    if not hasattr(nb, "cells"):
+        raise TypeError(f"nb must be a notebook (nbformat.NotebookNode, e.g. from nbformat.read); got {_show(nb)}")
+    check_type("name", name, str)
+    check_path("cwd", cwd)
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -273,6 +289,9 @@ def build_notebook(source: str | os.PathLike, *, output: str | os.PathLike | Non
     The kernel's working directory is the notebook's folder (``notebooks/``), as when a learner
     opens it in JupyterLab. Nothing is written when execution fails.
     """
+    check_path("source", source)
+    if output is not None:
+        check_path("output", output)
     import nbformat
 
     source = Path(source)
@@ -386,6 +405,10 @@ def run_notebook(notebook: str | os.PathLike, *, fast: bool = False, cell_timeou
     The whole child process group is killed when ``run_timeout`` passes; the result then names
     the cell papermill had marked as running.
     """
+    check_path("notebook", notebook)
+    check_type("fast", fast, bool)
+    if output_dir is not None:
+        check_path("output_dir", output_dir)
     notebook = Path(notebook)
     check_type("fast", fast, bool)
     cell_timeout = check_float("cell_timeout", cell_timeout, min=0.1)
@@ -457,6 +480,8 @@ def _kill_group(proc) -> None:
 # --------------------------------------------------------------------------------------------
 def format_table(results: list[RunResult]) -> str:
     """A Markdown table: notebook, mode, seconds, peak kernel memory, pass/fail."""
+    for i, r in enumerate(check_sequence("results", results, "a list of RunResult")):
+        check_type(f"results[{i}]", r, RunResult)
     lines = ["| notebook | mode | seconds | peak kernel memory (MB) | result |",
              "| --- | --- | ---: | ---: | --- |"]
     for r in results:
@@ -474,6 +499,9 @@ def format_table(results: list[RunResult]) -> str:
 
 def write_report(results: list[RunResult], report_dir: str | os.PathLike) -> tuple[Path, Path]:
     """Write ``run-report.json`` and ``run-report.md`` into ``report_dir``; return both paths."""
+    for i, r in enumerate(check_sequence("results", results, "a list of RunResult")):
+        check_type(f"results[{i}]", r, RunResult)
+    check_path("report_dir", report_dir)
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     import platform

@@ -29,7 +29,7 @@ from typing import Any
 
 import torch
 
-from ._checks import check_choice, check_float, check_int, check_nonempty, check_seed, check_type
+from ._checks import check_choice, check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
 from .train import DivergenceError
 from .transformer import OBJECTIVE_PREFIXES, TinyTransformer, TransformerConfig, build_tokenizer
 from ._progress import bars_disabled
@@ -87,7 +87,14 @@ def learning_rate(step: int, steps: int, lr: float, warmup: int = 0, schedule: s
 
     .. math:: \alpha_s = \alpha \cdot \min\big(1, \tfrac{s+1}{w}\big) \cdot
               \begin{cases} 1 & \text{constant} \\ \tfrac12\big(1 + \cos\tfrac{\pi s}{S}\big) & \text{cosine} \end{cases}
+    ``steps`` ≥ 1, 0 ≤ ``step`` < ``steps``, ``lr`` > 0, ``warmup`` ≥ 0 and ``schedule`` one of
+    :data:`SCHEDULES`; anything else raises a ``ValueError``/``TypeError`` naming the argument.
     """
+    steps = check_int("steps", steps, min=1)
+    step = check_int("step", step, min=0, max=steps - 1)
+    lr = check_float("lr", lr, min=0.0, min_inclusive=False)
+    warmup = check_int("warmup", warmup, min=0)
+    check_choice("schedule", schedule, SCHEDULES)
     scale = min(1.0, (step + 1) / warmup) if warmup > 0 else 1.0
     if schedule == "cosine":
         scale *= 0.5 * (1.0 + math.cos(math.pi * step / steps))
@@ -150,6 +157,8 @@ def lm_loss(
     seed: int = 0,
 ) -> float:
     """Mean pretraining loss of ``model`` on ``sentences`` (no gradient; masks drawn from ``seed``)."""
+    check_type("model", model, TinyTransformer)
+    sentences = check_sequence("sentences", sentences, "a list of str")
     _check_objective(objective)
     sentences = list(sentences)
     check_nonempty("sentences", sentences, "at least one sentence")
@@ -265,6 +274,8 @@ def new_pretraining_model(
     Weights are initialized from ``seed``, so a pretrained model and a from-scratch model built
     with the same arguments start from the same θ₀.
     """
+    corpus = check_sequence("corpus", corpus, "a list of str")
+    tasks = check_sequence("tasks", tasks, "a list of MappingTasks")
     corpus = list(corpus)
     check_nonempty("corpus", corpus, "at least one sentence (the corpus is empty)")
     tokenizer = build_tokenizer(corpus, tasks, vocab_size=vocab_size)

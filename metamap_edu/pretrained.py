@@ -124,6 +124,8 @@ def recipe_fingerprint(recipe: Recipe) -> str:
 
 def pretraining_corpus(recipe: Recipe | None = None) -> list[str]:
     """The unlabeled sentences a recipe pretrains on (:func:`metamap_edu.language.corpus`)."""
+    if recipe is not None:
+        check_type("recipe", recipe, Recipe)
     from .language import corpus
 
     recipe = recipe or RECIPES["lm"]
@@ -166,6 +168,8 @@ def fresh_model(recipe: Recipe | None = None):
     It starts from exactly the θ₀ that the ``lm`` recipe starts from, so "from scratch" against
     "pretrained" differs only in the pretraining.
     """
+    if recipe is not None:
+        check_type("recipe", recipe, Recipe)
     from .pretrain import new_pretraining_model
     from .transformer import TransformerConfig
 
@@ -266,6 +270,9 @@ def held_out_scores(model, seed: int = 0, limit: int | None = None) -> dict[str,
     (:func:`metamap_edu.metrics.score`). ``limit`` scores only the first ``limit`` test examples
     of each task.
     """
+    from .transformer import TinyTransformer
+
+    check_type("model", model, TinyTransformer, "a TinyTransformer (e.g. load_pretrained('text2text'))")
     from .metrics import score
 
     out = {}

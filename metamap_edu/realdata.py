@@ -12,6 +12,11 @@ turns that one many-class task into what meta-learning needs:
   .. math::  L = L_{train} \\cup L_{val} \\cup L_{test}, \\qquad L_{train} \\cap L_{test} = \\emptyset,
 
   so every test episode asks about intents the learner has never seen -- the few-shot question;
+  or a split **you choose** (:class:`ClassSplit` by hand, :func:`load_class_split` from a JSON
+  file, :func:`split_by_groups` holding out whole groups of labels such as domains), passed to
+  ``split_task_by_class(task, classes=...)``; ``docs/your_own_data.md`` shows the file layouts;
+* texts that carry two labels (:func:`label_conflicts`, :func:`resolve_conflicts`) and texts too
+  long for a small model's context (:func:`trim_to_context`), each reported with a count;
 * a **family** of tasks, one per group of labels (:func:`label_group_family`);
 * **N-way K-shot episodes** over one side of the split (:func:`episode_sampler`);
 * a **TF-IDF nearest-centroid baseline** in plain numpy (:class:`TfidfCentroid`), the yardstick
@@ -25,9 +30,11 @@ come from templates written for this course.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 import random
+import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._checks import check_float, check_int, check_nonempty, check_seed, check_type
+from ._checks import _show, check_choice, check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
 from .language import derive_seed
 from .tasks import EpisodeSampler, MappingTask, TaskFamily, load_classification
 from .text import word_tokenize
@@ -43,14 +50,21 @@ from .text import word_tokenize
 __all__ = [
     "ClassSplit",
     "MetaSplit",
+    "load_class_split",
+    "load_groups",
+    "split_by_groups",
     "split_classes",
     "restrict_to_classes",
     "split_task_by_class",
     "label_group_family",
     "episode_sampler",
     "drop_rare_classes",
+    "label_conflicts",
+    "resolve_conflicts",
     "load_real_task",
+    "trim_to_context",
     "DEMO_INTENTS",
+    "DEMO_GROUPS",
     "demo_intents",
     "write_demo_csv",
     "TfidfCentroid",
@@ -65,7 +79,13 @@ __all__ = [
 # ------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ClassSplit:
-    """Disjoint class lists for meta-training, meta-validation and meta-testing (each sorted)."""
+    """Disjoint class lists for meta-training, meta-validation and meta-testing (each sorted).
+
+    Each part may be given as any sequence of labels (a list, a tuple, the keys of a dict...);
+    it is stored as a sorted tuple. ``val`` may be empty. Build one by hand from a published
+    protocol, read one from a JSON file (:func:`load_class_split`), hold out whole groups of
+    labels (:func:`split_by_groups`) or draw one at random (:func:`split_classes`).
+    """
 
     train: tuple[str, ...]
     val: tuple[str, ...]
@@ -73,7 +93,12 @@ class ClassSplit:
 
     def __post_init__(self):
         for part in ("train", "val", "test"):
-            check_type(part, getattr(self, part), tuple, "a tuple of labels")
+            object.__setattr__(self, part, _label_tuple(part, getattr(self, part)))
+        for part in ("train", "val", "test"):
+            labels = getattr(self, part)
+            if (part != "val" or labels) and len(labels) < 2:
+                raise ValueError(f"{part} must name at least two labels{' (or none)' if part == 'val' else ''}: "
+                                 f"an episode needs two classes; got {list(labels)}")
         seen: dict[str, str] = {}
         for part in ("train", "val", "test"):
             for label in getattr(self, part):
@@ -91,6 +116,148 @@ class ClassSplit:
     @property
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.train), "val": len(self.val), "test": len(self.test)}
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Every label of the split, sorted."""
+        return tuple(sorted(self.train + self.val + self.test))
+
+    def to_dict(self) -> dict[str, list[str]]:
+        """``{"train": [...], "val": [...], "test": [...]}``: the layout :func:`load_class_split` reads."""
+        return {"train": list(self.train), "val": list(self.val), "test": list(self.test)}
+
+
+def _label_tuple(name: str, labels) -> tuple[str, ...]:
+    """A sequence of str labels as a sorted tuple; a string, a non-sequence or a repeat is refused."""
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, (Sequence, set, frozenset, dict)):
+        raise TypeError(f"{name} must be a sequence of labels (a list or a tuple of str); got {_show(labels)} "
+                        f"of type {type(labels).__name__}")
+    labels = list(labels)
+    for y in labels:
+        check_type(name, y, str, "a sequence of str labels")
+    repeated = sorted({y for y in labels if labels.count(y) > 1})
+    if repeated:
+        raise ValueError(f"{name} names label(s) {repeated[:5]} more than once")
+    return tuple(sorted(labels))
+
+
+def load_class_split(path: str | os.PathLike) -> ClassSplit:
+    """Read a :class:`ClassSplit` from a JSON file ``{"train": [...], "val": [...], "test": [...]}``.
+
+    ``val`` may be left out (no validation classes). Other keys are refused, so that a typo such
+    as ``"tests"`` is not silently ignored. Written by ``json.dump(split.to_dict(), fh)``.
+    """
+    obj = _read_json_object("path", path, "a class split")
+    unknown = sorted(set(obj) - {"train", "val", "test"})
+    if unknown or "train" not in obj or "test" not in obj:
+        raise ValueError(
+            f"class split file {str(path)!r} must be a JSON object with keys 'train', 'test' and optionally 'val' "
+            f"(each a list of labels); got keys {sorted(obj)}"
+        )
+    try:
+        return ClassSplit(train=obj["train"], val=obj.get("val", []), test=obj["test"])
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"class split file {str(path)!r}: {err}") from None
+
+
+def _read_json_object(name: str, path, what: str) -> dict:
+    check_type(name, path, (str, os.PathLike), "a str or a pathlib.Path")
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"{name} {str(p)!r} is not a file ({what} as JSON)")
+    try:
+        obj = json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{name} {str(p)!r} is not a valid UTF-8 JSON file ({what}): {err}") from None
+    if not isinstance(obj, dict):
+        raise ValueError(f"{name} {str(p)!r} must hold one JSON object ({what}); got a {type(obj).__name__}")
+    return obj
+
+
+def load_groups(path: str | os.PathLike) -> dict[str, str]:
+    """Read a label -> group mapping from a JSON file.
+
+    Two layouts are accepted: ``{"label": "group", ...}`` and ``{"group": ["label", ...], ...}``;
+    a label in two groups is refused. Returns ``{label: group}``.
+    """
+    obj = _read_json_object("path", path, "a label -> group mapping")
+    return _check_groups(obj, f"groups file {str(path)!r}")
+
+
+def _check_groups(groups, where: str = "groups") -> dict[str, str]:
+    if not isinstance(groups, dict) or not groups:
+        raise TypeError(f"{where} must be a non-empty dict label -> group (or group -> list of labels); got {_show(groups)}")
+    out: dict[str, str] = {}
+    if all(isinstance(v, (list, tuple)) for v in groups.values()):  # group -> [labels]
+        for g, labels in groups.items():
+            for y in labels:
+                check_type(f"{where}: the labels of group {g!r}", y, str, "str labels")
+                if y in out:
+                    raise ValueError(f"{where}: label {y!r} is in both group {out[y]!r} and group {g!r}")
+                out[y] = str(g)
+        return out
+    for y, g in groups.items():
+        if not isinstance(y, str) or not isinstance(g, str):
+            raise TypeError(
+                f"{where} must map str labels to str group names ({{\"label\": \"group\"}}) or group names to lists "
+                f"of labels ({{\"group\": [\"label\", ...]}}); got {y!r}: {_show(g)}"
+            )
+        out[y] = g
+    return out
+
+
+def split_by_groups(
+    groups,
+    *,
+    test_groups: Sequence[str] | None = None,
+    val_groups: Sequence[str] | None = None,
+    val_fraction: float = 0.2,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+) -> ClassSplit:
+    """A class split that holds out whole **groups** of labels (e.g. domains).
+
+    ``groups`` maps each label to its group (or each group to its labels, as :func:`load_groups`
+    reads). Named ``test_groups``/``val_groups`` go to meta-test/meta-validation; without names,
+    the sorted group names are shuffled with ``seed`` and ``round(fraction * n_groups)`` groups
+    (at least one when the fraction is > 0) go to each part. Every other group is for
+    meta-training, so a test episode asks about a domain never seen in meta-training.
+    """
+    mapping = _check_groups(groups)
+    names = sorted(set(mapping.values()))
+    seed = check_seed("seed", seed)
+    if test_groups is None and val_groups is None:
+        val_fraction = check_float("val_fraction", val_fraction, min=0.0, max=1.0, max_inclusive=False)
+        test_fraction = check_float("test_fraction", test_fraction, min=0.0, max=1.0, max_inclusive=False)
+        n_test = max(1, round(test_fraction * len(names))) if test_fraction > 0 else 0
+        n_val = max(1, round(val_fraction * len(names))) if val_fraction > 0 else 0
+        if len(names) - n_test - n_val < 1 or n_test < 1:
+            raise ValueError(
+                f"groups must hold at least {1 + max(n_test, 1) + n_val} groups for val_fraction={val_fraction:g} and "
+                f"test_fraction={test_fraction:g}; got {len(names)}: {names[:10]}"
+            )
+        order = list(names)
+        random.Random(derive_seed(seed, "group-split")).shuffle(order)
+        test_set, val_set = set(order[:n_test]), set(order[n_test : n_test + n_val])
+    else:
+        test_set = set(_label_tuple("test_groups", test_groups or []))
+        val_set = set(_label_tuple("val_groups", val_groups or []))
+        for arg, chosen in (("test_groups", test_set), ("val_groups", val_set)):
+            unknown = sorted(chosen - set(names))
+            if unknown:
+                raise ValueError(f"{arg} names unknown group(s) {unknown}; the groups are {names}")
+        if not test_set:
+            raise ValueError(f"test_groups must name at least one group; the groups are {names}")
+        if test_set & val_set:
+            raise ValueError(f"test_groups and val_groups share {sorted(test_set & val_set)}; they must be disjoint")
+        if not set(names) - test_set - val_set:
+            raise ValueError("test_groups and val_groups take every group; leave at least one for meta-training")
+    part = {g: "test" if g in test_set else "val" if g in val_set else "train" for g in names}
+    return ClassSplit(
+        train=[y for y, g in mapping.items() if part[g] == "train"],
+        val=[y for y, g in mapping.items() if part[g] == "val"],
+        test=[y for y, g in mapping.items() if part[g] == "test"],
+    )
 
 
 def _labels_of(source) -> tuple[str, ...]:
@@ -165,26 +332,97 @@ def restrict_to_classes(task: MappingTask, classes: Sequence[str], name: str | N
 
 @dataclass(frozen=True)
 class MetaSplit:
-    """A task cut by class: ``train``/``val``/``test`` tasks (``val`` may be None) and the :class:`ClassSplit`."""
+    """A task cut by class: ``train``/``val``/``test`` tasks (``val`` may be None) and the :class:`ClassSplit`.
+
+    The tasks must hold exactly the classes the split names for them (``val`` is None exactly
+    when the split has no validation classes); anything else is refused, naming both.
+    """
 
     train: MappingTask
     val: MappingTask | None
     test: MappingTask
     classes: ClassSplit
 
+    def __post_init__(self):
+        check_type("classes", self.classes, ClassSplit)
+        for part in ("train", "val", "test"):
+            t = getattr(self, part)
+            named = getattr(self.classes, part)
+            if t is None:
+                if part != "val":
+                    raise TypeError(f"{part} must be a classification MappingTask; got None")
+                if named:
+                    raise ValueError(f"val is None but the class split names {len(named)} validation classes {list(named)[:5]}")
+                continue
+            check_type(part, t, MappingTask)
+            held = tuple(sorted(set(t.labels)))
+            if held != tuple(named):
+                extra = sorted(set(held) - set(named))
+                missing = sorted(set(named) - set(held))
+                raise ValueError(
+                    f"the {part} task {t.name!r} holds {len(held)} labels but the class split names {len(named)} {part} "
+                    f"labels; labels only in the task: {extra[:5]}{'...' if len(extra) > 5 else ''}, only in the split: "
+                    f"{missing[:5]}{'...' if len(missing) > 5 else ''}"
+                )
 
-def split_task_by_class(task: MappingTask, val_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0) -> MetaSplit:
-    """Cut one many-class task into meta-train / meta-val / meta-test tasks with disjoint classes."""
+
+def split_task_by_class(
+    task: MappingTask,
+    val_fraction: float = 0.2,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    *,
+    classes: ClassSplit | None = None,
+) -> MetaSplit:
+    """Cut one many-class task into meta-train / meta-val / meta-test tasks with disjoint classes.
+
+    By default the classes are drawn by :func:`split_classes` (``val_fraction``,
+    ``test_fraction``, ``seed``). Pass ``classes=`` a :class:`ClassSplit` of your own (from a
+    published protocol, :func:`load_class_split` or :func:`split_by_groups`) to use it instead:
+    every label it names must be a label of ``task`` (labels dropped as rare by
+    :func:`load_real_task` are skipped with a warning), and labels of ``task`` it does not name
+    are left out with a warning.
+    """
     check_type("task", task, MappingTask)
-    if test_fraction == 0:
-        raise ValueError("test_fraction must be > 0: a meta-test set of held-out classes is the point of the split")
-    split = split_classes(task, val_fraction, test_fraction, seed)
+    if task.kind != "classification":
+        raise ValueError(f"task must be a classification task; got kind={task.kind!r}")
+    if classes is None:
+        if test_fraction == 0:
+            raise ValueError("test_fraction must be > 0: a meta-test set of held-out classes is the point of the split")
+        split = split_classes(task, val_fraction, test_fraction, seed)
+    else:
+        split = _fit_split_to_task(check_type("classes", classes, ClassSplit), task)
     return MetaSplit(
         train=restrict_to_classes(task, split.train, f"{task.name}/meta-train"),
         val=restrict_to_classes(task, split.val, f"{task.name}/meta-val") if split.val else None,
         test=restrict_to_classes(task, split.test, f"{task.name}/meta-test"),
         classes=split,
     )
+
+
+def _fit_split_to_task(split: ClassSplit, task: MappingTask) -> ClassSplit:
+    have = set(task.labels)
+    dropped = set(task.metadata.get("dropped_classes", ()))
+    unknown = [y for y in split.labels if y not in have and y not in dropped]
+    if unknown:
+        raise ValueError(
+            f"classes names {len(unknown)} label(s) that are not labels of task {task.name!r}: {unknown[:5]}"
+            f"{'...' if len(unknown) > 5 else ''} (its labels: {list(task.labels)[:8]}...); check the spelling and "
+            f"the label column"
+        )
+    skipped = sorted(set(split.labels) & dropped)
+    if skipped:
+        warnings.warn(f"{len(skipped)} label(s) of the class split were dropped as rare and are skipped: {skipped[:5]}",
+                      stacklevel=3)
+    unnamed = sorted(have - set(split.labels))
+    if unnamed:
+        warnings.warn(f"{len(unnamed)} label(s) of task {task.name!r} are in no part of the class split and are left "
+                      f"out: {unnamed[:5]}{'...' if len(unnamed) > 5 else ''}", stacklevel=3)
+    parts = {part: [y for y in getattr(split, part) if y in have] for part in ("train", "val", "test")}
+    for part in ("train", "test"):
+        if not parts[part]:
+            raise ValueError(f"classes leaves no {part} label that is a label of task {task.name!r}")
+    return ClassSplit(**parts)
 
 
 def label_group_family(
@@ -247,6 +485,53 @@ def drop_rare_classes(task: MappingTask, min_count: int) -> MappingTask:
     return MappingTask(out.name, "classification", out.examples, output_space=out.output_space, metadata=md)
 
 
+def label_conflicts(task: MappingTask) -> dict[str, tuple[str, ...]]:
+    """The texts of ``task`` that carry more than one label: ``{text: (label, label, ...)}``.
+
+    Real files often hold the same utterance twice with two labels (an annotation slip, or two
+    intents that overlap). Such a text cannot be classified right both times, and when its copies
+    fall on both sides of a class split, the test classes leak into meta-training.
+    """
+    check_type("task", task, MappingTask)
+    if task.kind != "classification":
+        raise ValueError(f"task must be a classification task; got kind={task.kind!r}")
+    by: dict[str, set] = {}
+    for x, y in task.examples:
+        by.setdefault(x, set()).add(y)
+    return {x: tuple(sorted(ys)) for x, ys in by.items() if len(ys) > 1}
+
+
+ON_CONFLICT = ("keep", "drop", "error")
+
+
+def resolve_conflicts(task: MappingTask, on_conflict: str = "keep") -> MappingTask:
+    """Handle texts with two or more labels (:func:`label_conflicts`) as ``on_conflict`` says.
+
+    ``"keep"`` keeps every example and warns once with the count and the first examples;
+    ``"drop"`` removes every example of such a text, with the same warning; ``"error"`` raises
+    ``ValueError`` listing them. A task without conflicts comes back unchanged, silently.
+    """
+    check_type("task", task, MappingTask)
+    check_choice("on_conflict", on_conflict, ON_CONFLICT)
+    conflicts = label_conflicts(task)
+    if not conflicts:
+        return task
+    shown = "; ".join(f"{x!r} -> {list(ys)}" for x, ys in list(conflicts.items())[:3])
+    message = f"{len(conflicts)} text(s) of {task.name!r} carry more than one label, e.g. {shown}"
+    if on_conflict == "error":
+        raise ValueError(f"{message}; fix the file, or pass on_conflict='keep' or 'drop'")
+    if on_conflict == "keep":
+        warnings.warn(f"{message}; they are kept (on_conflict='drop' removes them, 'error' refuses the file)", stacklevel=3)
+        return task
+    keep = [i for i, (x, _) in enumerate(task.examples) if x not in conflicts]
+    warnings.warn(f"{message}; their {len(task) - len(keep)} examples are dropped (on_conflict='drop')", stacklevel=3)
+    if len({task.examples[i][1] for i in keep}) < 2:
+        raise ValueError(f"on_conflict='drop' leaves fewer than two classes of {task.name!r}")
+    md = task.metadata
+    md["conflicting_texts"] = len(conflicts)
+    return MappingTask(task.name, "classification", [task.examples[i] for i in keep], metadata=md)
+
+
 def load_real_task(
     path: str | os.PathLike,
     text_column: str = "text",
@@ -255,20 +540,29 @@ def load_real_task(
     min_per_class: int = 1,
     max_per_class: int | None = None,
     seed: int = 0,
+    on_conflict: str = "keep",
     **loader_kwargs,
 ) -> MappingTask:
     """Read a file with :func:`metamap_edu.tasks.load_classification`, then tidy it for episodes.
 
-    Classes with fewer than ``min_per_class`` examples are dropped (:func:`drop_rare_classes`);
-    ``max_per_class`` keeps a seeded random subset of each class (to bound CPU time). Malformed
-    files (missing column, empty label, bad encoding, ragged rows) fail in the loader with a
-    message naming the file, the line and the fix.
+    Any layout the loader reads works: CSV, TSV, JSON lines, a JSON array of records, or a JSON
+    object of named lists of ``[text, label]`` pairs (pick the list with ``key=``). Texts that
+    carry two different labels are handled by :func:`resolve_conflicts` (``on_conflict``:
+    ``"keep"`` with a warning, ``"drop"`` or ``"error"``). Classes with fewer than
+    ``min_per_class`` examples are then dropped (:func:`drop_rare_classes`); ``max_per_class``
+    keeps a seeded random subset of each class (to bound CPU time). Malformed files (missing
+    column, empty label, bad encoding, ragged rows) fail in the loader with a message naming the
+    file, the line and the fix.
     """
-    task = load_classification(path, text_column, label_column, **loader_kwargs)
-    task = drop_rare_classes(task, min_per_class) if min_per_class > 1 else task
+    min_per_class = check_int("min_per_class", min_per_class, min=1)
     if max_per_class is not None:
         max_per_class = check_int("max_per_class", max_per_class, min=1)
-        seed = check_seed("seed", seed)
+    seed = check_seed("seed", seed)
+    check_choice("on_conflict", on_conflict, ON_CONFLICT)
+    task = load_classification(path, text_column, label_column, **loader_kwargs)
+    task = resolve_conflicts(task, on_conflict)
+    task = drop_rare_classes(task, min_per_class) if min_per_class > 1 else task
+    if max_per_class is not None:
         rng = random.Random(derive_seed(seed, "max-per-class"))
         by: dict[str, list[int]] = {}
         for i, y in enumerate(task.outputs):
@@ -276,6 +570,32 @@ def load_real_task(
         keep = sorted(i for y in task.labels for i in (rng.sample(by[y], max_per_class) if len(by[y]) > max_per_class else by[y]))
         task = task.subset(keep)
     return task
+
+
+def trim_to_context(texts: Sequence[str], tokenizer, max_tokens: int) -> list[str]:
+    """Each text cut to its first ``max_tokens`` tokens of ``tokenizer``; warns with the count cut.
+
+    A model with a context of C positions reads at most C tokens; a longer real utterance must be
+    cut, and a learner should know how many were. Texts that fit come back unchanged.
+    """
+    texts = check_nonempty("texts", check_sequence("texts", texts, "a list of str"), "at least one text")
+    for t in texts:
+        check_type("texts", t, str, "a sequence of str")
+    max_tokens = check_int("max_tokens", max_tokens, min=1)
+    if not callable(getattr(tokenizer, "encode", None)) or not callable(getattr(tokenizer, "decode", None)):
+        raise TypeError(f"tokenizer must have encode() and decode() (a BPETokenizer); got {type(tokenizer).__name__}")
+    out, cut = [], 0
+    for t in texts:
+        ids = tokenizer.encode(" " + t)
+        if len(ids) > max_tokens:
+            cut += 1
+            t = tokenizer.decode(ids[:max_tokens]).strip() or t
+        out.append(t)
+    if cut:
+        longest = max(len(tokenizer.encode(" " + t)) for t in texts)
+        warnings.warn(f"{cut} of {len(texts)} texts are longer than {max_tokens} tokens (the longest has {longest}) "
+                      f"and were cut to their first {max_tokens}", stacklevel=2)
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -345,6 +665,14 @@ DEMO_INTENTS: dict[str, tuple[str, ...]] = {
                "make the {room} brighter", "are the lights in the {room} on"),
 }
 
+#: The domain of each generated intent: a label -> group mapping for :func:`split_by_groups`.
+DEMO_GROUPS: dict[str, str] = {
+    **{y: "banking" for y in ("card_lost", "card_arrival", "card_declined", "change_pin", "top_up_failed",
+                              "exchange_rate", "transfer_pending", "refund", "close_account", "balance")},
+    **{y: "travel" for y in ("flight_status", "book_hotel", "cancel_booking", "lost_luggage", "weather")},
+    **{y: "home" for y in ("set_alarm", "play_music", "order_food", "shopping_list", "lights")},
+}
+
 _OPENERS = ("", "", "", "hi, ", "hello, ", "hey, ", "excuse me, ", "quick question: ")
 _CLOSERS = ("", "", "", "?", ".", " please", " thanks", " asap", "!")
 
@@ -412,7 +740,9 @@ class TfidfCentroid:
     """
 
     def __init__(self, corpus: Sequence[str], bigrams: bool = True):
-        corpus = list(check_nonempty("corpus", list(corpus), "at least one text"))
+        corpus = check_nonempty("corpus", check_sequence("corpus", corpus, "a list of str"), "at least one text")
+        for t in corpus:
+            check_type("corpus", t, str, "a list of str")
         self.bigrams = bool(bigrams)
         df: Counter = Counter()
         for text in corpus:
@@ -464,12 +794,15 @@ class TfidfCentroid:
 
 def episode_scores(score: Callable, episodes: Sequence) -> list[float]:
     """``[score(episode) for episode in episodes]`` as floats (a method's accuracy on each episode)."""
-    return [float(score(e)) for e in check_nonempty("episodes", list(episodes), "at least one episode")]
+    if not callable(score):
+        raise TypeError(f"score must be a function episode -> accuracy; got {_show(score)}")
+    return [float(score(e)) for e in check_nonempty("episodes", check_sequence("episodes", episodes, "a list of Episodes"), "at least one episode")]
 
 
 def summarize(scores: Sequence[float]) -> tuple[float, float]:
     """(mean, half-width of the 95% confidence interval 1.96 s / sqrt(n)) of per-episode scores."""
-    s = np.asarray(check_nonempty("scores", list(scores)), dtype=np.float64)
+    scores = check_nonempty("scores", check_sequence("scores", scores, "a list of numbers"))
+    s = np.asarray([check_float(f"scores[{i}]", v) for i, v in enumerate(scores)], dtype=np.float64)
     half = 1.96 * float(s.std(ddof=1)) / math.sqrt(len(s)) if len(s) > 1 else float("nan")
     return float(s.mean()), half
 
@@ -481,7 +814,9 @@ def bpe_stats(tokenizer, texts: Sequence[str]) -> dict[str, float]:
     language never saw; they fall apart into characters or raw bytes. Returns
     ``{"tokens_per_word", "byte_fraction", "words"}``.
     """
-    texts = list(check_nonempty("texts", list(texts), "at least one text"))
+    texts = check_nonempty("texts", check_sequence("texts", texts, "a list of str"), "at least one text")
+    for t in texts:
+        check_type("texts", t, str, "a list of str")
     n_words = sum(len(t.split()) for t in texts)
     pieces = [p for t in texts for p in tokenizer.tokenize(" " + t)]
     n_bytes = sum(1 for p in pieces if p.startswith("<0x") or p.startswith("<byte"))

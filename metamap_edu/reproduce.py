@@ -43,7 +43,7 @@ from typing import Any
 import torch
 from torch.func import stack_module_state
 
-from ._checks import check_float, check_int, check_seed
+from ._checks import check_float, check_int, check_path, check_seed, check_type
 from .meta import MAML, Reptile, evaluate_adaptation, meta_train, parameters_of
 from .sinusoid import SINUSOID_DEFAULTS, SinusoidMLP, SinusoidSampler
 from ._progress import bars_disabled
@@ -317,6 +317,10 @@ def reproduce_maml_sinusoid(
     "config": dict, "quick": bool, "seconds": {row: float}}`` (plus ``"models": {row: SinusoidMLP}``
     with ``keep_models=True``).
     """
+    check_type("quick", quick, bool)
+    if config is not None:
+        check_type("config", config, ReproConfig)
+    check_type("progress", progress, bool)
     cfg = config if config is not None else (QUICK if quick else FULL)
     if not isinstance(cfg, ReproConfig):
         raise TypeError(f"config must be a ReproConfig; got {type(cfg).__name__}")
@@ -388,6 +392,7 @@ def format_table(result: dict[str, Any], digits: int = 2) -> str:
     ``digits`` decimals per MSE: notebook 05 prints one, the digits that stay the same on other
     CPUs (a few hundred training steps leave differences in the second decimal).
     """
+    check_type("result", result, dict, "the dict reproduce_maml_sinusoid returns")
     digits = check_int("digits", digits, min=0, max=6)
     head = f"{'row':42s} {'ours: 1':>8s} {'5':>6s} {'10':>6s}   {'paper: 1':>8s} {'5':>6s} {'10':>6s}   {'step':>5s}"
     lines = [head, "-" * len(head)]
@@ -404,6 +409,8 @@ def format_table(result: dict[str, Any], digits: int = 2) -> str:
 
 def write_json(result: dict[str, Any], path: str) -> None:
     """``{row: [mse_after_1, mse_after_5, mse_after_10]}`` -- the format the issue asks for."""
+    check_type("result", result, dict)
+    check_path("path", path)
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(result["rows"], fh, indent=2)
         fh.write("\n")
@@ -494,6 +501,9 @@ def nlp_episode_comparison(config: NLPConfig | None = None, progress: bool = Fal
     "ci95": ..., "n_way": N, "config": dict, "protonet_seen_classes_accuracy": float}`` -- the last
     is ProtoNet's accuracy on episodes of the *training* classes, for contrast.
     """
+    if config is not None:
+        check_type("config", config, NLPConfig)
+    check_type("progress", progress, bool)
     from .meta import DenseBagOfWords, ProtoNet, RelabelledSampler, mean_ci95, relabel_episode, slot_labels
     from .tasks import EpisodeSampler
     from .text import WordVocab
@@ -577,6 +587,7 @@ def _episode_task(support, query, name: str):
 
 def format_nlp_table(result: dict[str, Any], steps: int | None = None) -> str:
     """Accuracy after ``steps`` fine-tuning steps (default: the last) for every method and K."""
+    check_type("result", result, dict, "the dict nlp_episode_comparison returns")
     ks = sorted(next(iter(result["accuracy"].values())))
     head = f"{'method':34s}" + "".join(f"{'K=' + str(k):>8s}" for k in ks)
     lines = [head, "-" * len(head)]

@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._checks import check_float, check_int, check_seed, check_type
+from ._checks import check_float, check_int, check_seed, check_sequence, check_type
 
 __all__ = [
     "SINUSOID_DEFAULTS",
@@ -52,6 +52,21 @@ class SinusoidConfig:
     inner_steps: int = 1  # inner steps during meta-training
     meta_batch_size: int = 25
     outer_lr: float = 1e-3  # Adam
+
+    def __post_init__(self):
+        for name in ("amplitude", "phase", "x_range"):
+            pair = getattr(self, name)
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError(f"{name} must be a (low, high) pair; got {pair!r}")
+            lo, hi = (check_float(f"{name}[{i}]", v) for i, v in enumerate(pair))
+            if hi < lo:
+                raise ValueError(f"{name} must have low <= high; got {pair!r}")
+        for i, h in enumerate(check_sequence("hidden", self.hidden, "a tuple of layer widths")):
+            check_int(f"hidden[{i}]", h, min=1)
+        for name in ("k_shot_train", "k_shot_eval", "inner_steps", "meta_batch_size"):
+            check_int(name, getattr(self, name), min=1 if name != "inner_steps" else 0)
+        for name in ("inner_lr", "outer_lr"):
+            check_float(name, getattr(self, name), min=0.0, min_inclusive=False)
 
 
 SINUSOID_DEFAULTS = SinusoidConfig()
@@ -186,6 +201,7 @@ class SinusoidMLP(nn.Module):
     kinds = ("regression",)
 
     def __init__(self, hidden: Sequence[int] = SINUSOID_DEFAULTS.hidden):
+        hidden = tuple(check_int(f"hidden[{i}]", h, min=1) for i, h in enumerate(check_sequence("hidden", hidden, "a list of layer widths")))
         super().__init__()
         sizes = [1] + [check_int("hidden", h, min=1) for h in hidden] + [1]
         layers: list[nn.Module] = []
@@ -233,6 +249,8 @@ def task_agnostic_mse(config: SinusoidConfig = SINUSOID_DEFAULTS, grid: int = 20
     x-average on a fine grid over ``x_range``. About 3.0 for the paper's setup: no function of x
     alone can fit every wave, which is why adaptation is needed at all.
     """
+    check_type("config", config, SinusoidConfig)
+    grid = check_int("grid", grid, min=2)
     grid = check_int("grid", grid, min=2)
     a, b = config.amplitude
     ea, ea2 = (a + b) / 2, (a * a + a * b + b * b) / 3

@@ -36,7 +36,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ._checks import check_type
+from ._checks import check_path, check_type
 from .colab import REPOSITORY_URL, binder_url, colab_url
 
 __all__ = ["NotebookInfo", "notebook_info", "build_site", "check_links", "WIDGET_NOTE"]
@@ -285,6 +285,7 @@ def _copy_local_files(pages: list[Path], src: Path, out: Path) -> None:
 
 def check_links(out_dir: str | os.PathLike) -> list[str]:
     """Every internal ``href``/``src`` of every page that points to a missing file or anchor."""
+    check_path("out_dir", out_dir)
     out = Path(out_dir)
     pages = sorted(out.rglob("*.html"))
     parsed = {page.resolve(): _parse(page) for page in pages}

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._checks import check_type
+from ._checks import _show, check_type
 
 __all__ = [
     "SOLUTION_TAG",
@@ -158,6 +158,9 @@ def stub_problems(solution: str, stub: str, check: str = "") -> list[str]:
     identical. Other cells: same leading comments, a ``raise NotImplementedError``, and
     ``name = ...`` for exactly the answer names the check cell reads.
     """
+    check_type("solution", solution, str)
+    check_type("stub", stub, str)
+    check_type("check", check, str)
     problems = []
     sol, stb = _parse(solution, "the solution cell"), _parse(stub, "the stub")
     sol_fns, stb_fns = list(_function_defs(sol)), list(_function_defs(stb))
@@ -206,6 +209,8 @@ def stub_problems(solution: str, stub: str, check: str = "") -> list[str]:
 
 def find_exercises(nb) -> list[Exercise]:
     """Every ``solution``-tagged code cell with the next code cell as its check."""
+    if not hasattr(nb, "cells"):
+        raise TypeError(f"nb must be a notebook (nbformat.NotebookNode, e.g. from nbformat.read); got {_show(nb)}")
     exercises = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or SOLUTION_TAG not in cell.get("metadata", {}).get("tags", []):
@@ -221,6 +226,8 @@ def find_exercises(nb) -> list[Exercise]:
 
 def student_notebook(nb):
     """A student copy of ``nb``: stubs for solutions, checks kept, outputs cleared."""
+    if not hasattr(nb, "cells"):
+        raise TypeError(f"nb must be a notebook (nbformat.NotebookNode, e.g. from nbformat.read); got {_show(nb)}")
     student = copy.deepcopy(nb)
     for ex in find_exercises(nb):
         cell = student.cells[ex.solution_index]

@@ -884,28 +884,40 @@ def load_classification(
     format: str | None = None,
     encoding: str = "utf-8",
     name: str | None = None,
+    key: str | Sequence[str] | None = None,
 ) -> MappingTask:
-    """A text-classification task from a CSV, TSV or JSON-lines file with named columns.
+    """A text-classification task from a CSV, TSV or JSON file with named columns.
 
-    ``format`` is ``"csv"``, ``"tsv"`` or ``"jsonl"``; by default it follows the file suffix
-    (``.csv``, ``.tsv``/``.tab``, ``.jsonl``/``.ndjson``/``.json``). CSV/TSV need a header row.
+    ``format`` is ``"csv"``, ``"tsv"``, ``"jsonl"`` or ``"json"``; by default it follows the file
+    suffix (``.csv``, ``.tsv``/``.tab``, ``.jsonl``/``.ndjson``, ``.json``). CSV/TSV need a header
+    row. JSON comes in three layouts (:data:`JSON_LAYOUTS`): JSON lines (one record per line), one
+    JSON array of records (``[{"text": ..., "label": ...}, ...]``), or one JSON object of named
+    lists of ``[text, label]`` pairs (``{"train": [["hi", "greet"], ...], "test": [...]}``), whose
+    list ``key`` picks (a name or a list of names, joined; optional when there is one list). A
+    ``.json`` file holding one document is read as the array or object layout, else as JSON lines.
     Integer labels become strings (``1 -> "1"``). The file is parsed, never evaluated.
     """
     check_type("text_column", text_column, str)
     check_type("label_column", label_column, str)
     if format is not None:
         check_type("format", format, str)
-        check_choice("format", format, ("csv", "tsv", "jsonl"))
+        check_choice("format", format, ("csv", "tsv", "jsonl", "json"))
+    if key is not None:
+        keys = [key] if isinstance(key, str) else key
+        if not isinstance(keys, (list, tuple)) or not keys or not all(isinstance(k, str) for k in keys):
+            raise TypeError(f"key must be a str or a non-empty list of str (names of lists in a JSON object); got {_show(key)}")
     p, text = _read_text(path, encoding)
     if format is None:
         suffix = p.suffix.lower()
-        by_suffix = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+        by_suffix = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
         if suffix not in by_suffix:
             raise ValueError(
                 f"format must be given for a file ending in {suffix or '(no suffix)'!r}: pass "
-                "format='csv', 'tsv' or 'jsonl'"
+                "format='csv', 'tsv', 'jsonl' or 'json'"
             )
         format = by_suffix[suffix]
+    if key is not None and format in ("csv", "tsv"):
+        raise ValueError(f"key={key!r} picks a list of a JSON object; file {str(p)!r} is read as {format.upper()}")
     name = _task_name(name, p)
     examples: list[tuple[str, str]] = []
     if format in ("csv", "tsv"):
@@ -934,30 +946,84 @@ def load_classification(
                 raise ValueError(f"file {str(p)!r} line {line}: empty text in column {text_column!r}")
             examples.append((x, _label_text(row[li], f"file {str(p)!r} line {line}", label_column)))
     else:
-        for line, raw in enumerate(text.splitlines(), start=1):
-            if not raw.strip():
-                continue
+        document = None
+        if format == "json":
             try:
-                obj = json.loads(raw)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"file {str(p)!r} line {line} is not valid JSON: {e.msg}") from None
-            if not isinstance(obj, dict):
-                raise ValueError(
-                    f"file {str(p)!r} line {line} must be a JSON object; got {_show(obj)} "
-                    "(the file must hold one JSON object per line: JSON lines)"
-                )
-            for arg, col in (("text_column", text_column), ("label_column", label_column)):
-                if col not in obj:
+                document = json.loads(text)
+            except json.JSONDecodeError:
+                format = "jsonl"  # not one document: try one record per line
+            if key is not None and not isinstance(document, dict):
+                raise ValueError(f"key={key!r} picks a list of a JSON object, but file {str(p)!r} holds "
+                                 f"{'JSON lines' if document is None else 'a JSON ' + type(document).__name__}")
+        if document is not None:
+            examples = _json_document_examples(document, p, text_column, label_column, key)
+        else:
+            if key is not None:
+                raise ValueError(f"key={key!r} picks a list of a JSON object; file {str(p)!r} is read as JSON lines")
+            for line, raw in enumerate(text.splitlines(), start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    obj = json.loads(raw)
+                except json.JSONDecodeError as e:
+                    raise ValueError(f"file {str(p)!r} line {line} is not valid JSON ({e.msg}), so it is neither "
+                                     f"one JSON document nor JSON lines; the supported layouts are {JSON_LAYOUTS}") from None
+                if not isinstance(obj, dict):
                     raise ValueError(
-                        f"{arg}={col!r} is not a key of file {str(p)!r} line {line}; its keys are {sorted(obj)}"
+                        f"file {str(p)!r} line {line} must be a JSON object; got {_show(obj)} "
+                        f"(the supported layouts are {JSON_LAYOUTS})"
                     )
-            x = obj[text_column]
-            if not isinstance(x, str) or not x.strip():
-                raise ValueError(
-                    f"file {str(p)!r} line {line}: text in {text_column!r} must be a non-empty string; got {_show(x)}"
-                )
-            examples.append((x.strip(), _label_text(obj[label_column], f"file {str(p)!r} line {line}", label_column)))
+                examples.append(_json_record(obj, f"file {str(p)!r} line {line}", text_column, label_column))
     return _finish_classification(name, examples, p, format, label_column)
+
+
+#: The JSON layouts :func:`load_classification` reads, as its error messages name them.
+JSON_LAYOUTS = (
+    "JSON lines (one {\"text\": ..., \"label\": ...} object per line), "
+    "a JSON array of such records, or a JSON object of named lists of [text, label] pairs "
+    "(pick the list with key=)"
+)
+
+
+def _json_record(obj: Any, where: str, text_column: str, label_column: str) -> tuple[str, str]:
+    """One example from a record ``{text_column: ..., label_column: ...}`` or a ``[text, label]`` pair."""
+    if isinstance(obj, dict):
+        for arg, col in (("text_column", text_column), ("label_column", label_column)):
+            if col not in obj:
+                raise ValueError(f"{arg}={col!r} is not a key of {where}; its keys are {sorted(obj)}")
+        x, y = obj[text_column], obj[label_column]
+    elif isinstance(obj, list) and len(obj) == 2:
+        x, y = obj
+    else:
+        raise ValueError(f"{where} must be a record {{{text_column!r}: ..., {label_column!r}: ...}} or a "
+                         f"[text, label] pair; got {_show(obj)} (the supported layouts are {JSON_LAYOUTS})")
+    if not isinstance(x, str) or not x.strip():
+        raise ValueError(f"{where}: the text must be a non-empty string; got {_show(x)}")
+    return x.strip(), _label_text(y, where, label_column)
+
+
+def _json_document_examples(document: Any, p: Path, text_column: str, label_column: str, key: Any) -> list:
+    """Examples from one JSON document: an array of records, or an object of named lists (``key``)."""
+    if isinstance(document, list):
+        return [_json_record(obj, f"file {str(p)!r} item {i}", text_column, label_column) for i, obj in enumerate(document)]
+    if not isinstance(document, dict):
+        raise ValueError(f"file {str(p)!r} holds a single JSON {type(document).__name__}; the supported layouts are {JSON_LAYOUTS}")
+    lists = sorted(k for k, v in document.items() if isinstance(v, list))
+    if not lists:
+        raise ValueError(f"file {str(p)!r} is a JSON object without lists (keys {sorted(document)[:10]}); "
+                         f"the supported layouts are {JSON_LAYOUTS}")
+    if key is None:
+        if len(lists) > 1:
+            raise ValueError(f"file {str(p)!r} holds {len(lists)} named lists {lists}; pick one or more with key=, "
+                             f"e.g. key={lists[0]!r} or key={lists[:2]!r}")
+        key = lists
+    keys = [key] if isinstance(key, str) else list(key)
+    unknown = [k for k in keys if k not in lists]
+    if unknown:
+        raise ValueError(f"key={key!r} names {unknown}, which {'is' if len(unknown) == 1 else 'are'} not a list of file "
+                         f"{str(p)!r}; its lists are {lists}")
+    return [_json_record(obj, f"file {str(p)!r} list {k!r} item {i}", text_column, label_column)
+            for k in keys for i, obj in enumerate(document[k])]
 
 
 def load_conll(

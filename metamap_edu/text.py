@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from ._checks import check_int, check_nonempty, check_type
+from ._checks import check_int, check_nonempty, check_sequence, check_type
 
 __all__ = ["SPECIAL_TOKENS", "word_tokenize", "WordVocab", "pretokenize", "BPETokenizer", "train_bpe"]
 
@@ -341,6 +341,7 @@ def train_bpe(
 
     Taught in notebooks/06_pretraining_on_unlabeled_text.
     """
+    texts = check_sequence("texts", texts, "a list of str")
     vocab_size = check_int("vocab_size", vocab_size, min=1)
     min_frequency = check_int("min_frequency", min_frequency, min=1)
     texts = list(texts)

@@ -52,7 +52,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_float, check_int, check_nonempty, check_seed, check_type
+from ._checks import _show, check_choice, check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
 from .metrics import continual_metrics, score
 from ._progress import bars_disabled
 
@@ -107,9 +107,19 @@ def sgd_step(params: Iterable[torch.Tensor], grads: Iterable[torch.Tensor], lr: 
     Taught in notebooks/02_learning_one_mapping.
     """
     lr = check_float("lr", lr, min=0.0, min_inclusive=False)
+    for name, value in (("params", params), ("grads", grads)):
+        if isinstance(value, torch.Tensor) or not isinstance(value, Iterable):
+            raise TypeError(f"{name} must be a list of tensors (e.g. list(model.parameters())); got {_show(value)}")
     params, grads = list(params), list(grads)
     if len(params) != len(grads):
         raise ValueError(f"params and grads must have the same length; got {len(params)} and {len(grads)}")
+    for i, (theta, g) in enumerate(zip(params, grads)):
+        check_type(f"params[{i}]", theta, torch.Tensor, "a tensor")
+        if g is None:
+            continue
+        check_type(f"grads[{i}]", g, torch.Tensor, "a tensor or None")
+        if g.shape != theta.shape:
+            raise ValueError(f"grads[{i}] must have the shape of params[{i}], {tuple(theta.shape)}; got {tuple(g.shape)}")
     with torch.no_grad():
         for theta, g in zip(params, grads):
             if g is None:
@@ -197,7 +207,12 @@ def _check_task(name: str, task: Any, model: Any) -> Any:
 
 
 class _Batches:
-    """Minibatches of a task, reshuffled every epoch by a seeded generator; full batch when B ≥ n."""
+    """Minibatches of a task, reshuffled every epoch by a seeded generator; full batch when B ≥ n.
+
+    Every minibatch holds exactly B examples, so each epoch uses ⌊n / B⌋ of them and the n mod B
+    left over after the last full batch wait for the next shuffle (they are not kept for a
+    smaller batch). Over many epochs every example is drawn equally often on average.
+    """
 
     def __init__(self, model: Any, task: Any, batch_size: int, seed: int):
         self.model, self.kind = model, task.kind
@@ -279,6 +294,10 @@ def training_step(model: Any, batch: dict, optimizer: torch.optim.Optimizer, reg
     bookkeeping): objective L_t(θ) + ``step_penalty``, backward, ``before_step``, optimizer step,
     ``after_step``. ``bench/trainer_overhead.py`` times it with and without a regularizer.
     """
+    if not callable(getattr(model, "loss", None)):
+        raise TypeError(f"model must follow the model contract (a loss(batch) method); got {_show(model)}")
+    check_type("batch", batch, dict, "a dict of tensors from model.collate")
+    check_type("optimizer", optimizer, torch.optim.Optimizer, "a torch.optim optimizer")
     _, _, target, value = _objective(model, batch, regularizer)
     _update(model, target, optimizer, regularizer)
     return value
@@ -377,7 +396,9 @@ def fit(
     r"""Train ``model`` on one :class:`~metamap_edu.tasks.MappingTask` (formula 1); return a :class:`History`.
 
     Each of ``steps`` steps draws a minibatch of ``batch_size`` examples (reshuffled every epoch;
-    the whole task when ``batch_size >= len(task)``, i.e. plain gradient descent), computes the
+    the whole task when ``batch_size >= len(task)``, i.e. plain gradient descent; every batch is
+    full, so the ``len(task) mod batch_size`` examples left at the end of an epoch are skipped
+    until the next shuffle, which draws them again at random), computes the
     mean loss and updates θ with ``optimizer``: ``"sgd"`` (θ ← θ − α∇L), ``"momentum"`` (heavy
     ball, 0.9) or ``"adam"``. The metric (:func:`metamap_edu.metrics.score` on ``eval_task``,
     default ``task``) is recorded before training, every ``eval_every`` steps, and at the end.
@@ -973,6 +994,8 @@ class SequentialTrainer:
 
 def model_flat(model: nn.Module) -> torch.Tensor:
     """θ as one detached flat copy (same as :func:`metamap_edu.models.flat_params`)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {_show(model)} of type {type(model).__name__}")
     return torch.cat([p.detach().reshape(-1) for p in _trainable(model)]).clone()
 
 
@@ -1053,6 +1076,8 @@ def stability_plasticity(
     each averaged over ``seeds`` (per-seed arrays under ``"<name>_per_seed"``, shape (S, V)).
     Taught in notebooks/04_staying_close_the_l2_bridge.
     """
+    values = check_sequence("values", values, "a list of numbers")
+    seeds = check_sequence("seeds", seeds, "a list of int seeds")
     values = [float(v) for v in check_nonempty("values", list(values), "at least one strength")]
     seeds = list(check_nonempty("seeds", list(seeds), "at least one seed"))
     names = ("acc", "bwt", "fwt", "forgetting", "last")

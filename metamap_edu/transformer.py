@@ -33,7 +33,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._checks import check_choice, check_float, check_int, check_nonempty, check_type
+from ._checks import _show, check_choice, check_float, check_int, check_nonempty, check_path, check_sequence, check_type
 from .models import CourseModel
 from .text import BPETokenizer, train_bpe
 
@@ -103,6 +103,7 @@ class CausalSelfAttention(nn.Module):
     """
 
     def __init__(self, config: TransformerConfig):
+        check_type("config", config, TransformerConfig)
         super().__init__()
         self.heads = config.heads
         self.qkv = nn.Linear(config.width, 3 * config.width)
@@ -138,6 +139,7 @@ class Block(nn.Module):
     """x + attention(LN(x)), then x + MLP(LN(x)) (pre-LayerNorm, as in GPT-2)."""
 
     def __init__(self, config: TransformerConfig):
+        check_type("config", config, TransformerConfig)
         super().__init__()
         self.ln1 = nn.LayerNorm(config.width)
         self.attn = CausalSelfAttention(config)
@@ -159,6 +161,7 @@ class Block(nn.Module):
 # --------------------------------------------------------------------------------------------
 def output_text(y, kind: str) -> str:
     """The output side of an example as text: the label, the tags joined by spaces, or the sentence."""
+    check_choice("kind", kind, KIND_PREFIXES)
     if kind == "tagging":
         return " ".join(y)
     return str(y)
@@ -170,6 +173,8 @@ def task_prefix(task) -> str:
     Built from ``task.metadata`` (``family``, and ``language`` for translation); falls back to the
     kind's generic prefix (:data:`KIND_PREFIXES`).
     """
+    if not hasattr(task, "kind") or not hasattr(task, "metadata"):
+        raise TypeError(f"task must be a MappingTask; got {_show(task)} of type {type(task).__name__}")
     meta = getattr(task, "metadata", {}) or {}
     if task.kind == "translation" and meta.get("language"):
         return f"<to-{meta['language']}>"
@@ -187,6 +192,8 @@ def with_task_prefix(task, prefix: str | None = None):
     sentences). Tagging tasks are returned unchanged: their inputs must stay aligned with their
     tags, and they use the generic ``<tag>`` prefix.
     """
+    if not hasattr(task, "kind") or not hasattr(task, "metadata"):
+        raise TypeError(f"task must be a MappingTask; got {_show(task)} of type {type(task).__name__}")
     from .tasks import MappingTask
 
     if task.kind == "tagging":
@@ -210,6 +217,8 @@ def build_tokenizer(
     the prefix tokens (objectives, kinds, the course's task families and languages, each task's
     :func:`task_prefix`, ``extra_prefixes``) become special tokens.
     """
+    texts = check_sequence("texts", texts, "a list of str")
+    tasks = check_sequence("tasks", tasks, "a list of MappingTasks")
     from .language import ALL_LANGUAGES
 
     texts = [" " + t for t in texts]
@@ -588,6 +597,7 @@ def _read_checkpoint(path: str | os.PathLike) -> dict:
 
 def checkpoint_meta(path: str | os.PathLike) -> dict:
     """The ``meta`` dict a checkpoint was saved with (empty for files saved without one)."""
+    path = check_path("path", path)
     return dict(_read_checkpoint(path).get("meta", {}))
 
 
@@ -597,6 +607,7 @@ def load_checkpoint(path: str | os.PathLike, like: TinyTransformer | None = None
     With ``like``, the checkpoint must have the same config and tokenizer, else ``ValueError``
     saying what differs.
     """
+    path = check_path("path", path)
     data = _read_checkpoint(path)
     try:
         names = {f.name for f in fields(TransformerConfig)}

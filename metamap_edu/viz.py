@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._checks import check_type
+from ._checks import check_sequence, check_type
 from .closed_form import least_squares, ridge_toward
 
 __all__: list[str] = []  # each section below appends its public names
@@ -575,6 +575,7 @@ def plot_adaptation_curves(result: Mapping, paper: Mapping | None = None, ax=Non
     ``paper`` (row -> (mse_1, mse_5, mse_10)) adds the paper's numbers as hollow markers.
     Taught in notebooks/05_meta_learning_proper.
     """
+    check_type("result", result, Mapping, "a dict")
     curves = result["curves"]
     fig, ax = _new_axes(ax, figsize=(7.5, 4.5))
     for i, (row, vals) in enumerate(curves.items()):
@@ -595,6 +596,7 @@ def plot_sinusoid_adaptation(demo: Mapping, ax=None, title: str | None = None):
 
     ``demo`` is what :func:`metamap_edu.widgets.sinusoid_adaptation` returns.
     """
+    check_type("demo", demo, Mapping, "a dict")
     fig, ax = _new_axes(ax, figsize=(7, 4.2))
     x = np.asarray(demo["x"])
     ax.plot(x, demo["truth"], "k-", lw=2, label="true wave")
@@ -613,6 +615,7 @@ def plot_sinusoid_adaptation(demo: Mapping, ax=None, title: str | None = None):
 def plot_nlp_comparison(result: Mapping, steps: int | None = None, axes=None, title: str | None = None):
     """Two panels: accuracy against K (after ``steps`` fine-tuning steps, default the last) and
     accuracy against fine-tuning steps at the largest K, one line per method."""
+    check_type("result", result, Mapping, "a dict")
     acc = result["accuracy"]
     ks = sorted(next(iter(acc.values())))
     if axes is None:
@@ -643,6 +646,8 @@ def plot_pull_vs_reptile(ks: Sequence[int], measured: Mapping, ax=None, title: s
 
     ``measured``: β -> list of measured ε_eff (one per k).
     """
+    ks = check_sequence("ks", ks, "a list of ints")
+    check_type("measured", measured, Mapping, "a dict")
     fig, ax = _new_axes(ax, figsize=(6, 4))
     ks = np.asarray(list(ks))
     for i, (beta, eps) in enumerate(measured.items()):
@@ -666,6 +671,7 @@ def plot_pretraining_loss(losses: Mapping, smooth: int = 20, ax=None, title: str
 
     The curve is a running mean over ``smooth`` steps. Taught in notebooks/06_pretraining_on_unlabeled_text.
     """
+    check_type("losses", losses, Mapping, "a dict")
     fig, ax = _new_axes(ax, figsize=(6.5, 4))
     for i, (name, values) in enumerate(losses.items()):
         v = np.asarray(values, dtype=float)
@@ -683,6 +689,7 @@ def plot_pretraining_loss(losses: Mapping, smooth: int = 20, ax=None, title: str
 
 def plot_attention(tokens: Sequence[str], weights, ax=None, title: str | None = None):
     """Heat map of one attention head: row i = how much token i reads from each token j ≤ i."""
+    tokens = check_sequence("tokens", tokens, "a list of token strings")
     w = np.asarray(weights, dtype=float)
     n = len(tokens)
     fig, ax = _new_axes(ax, figsize=(0.42 * n + 2.2, 0.42 * n + 1.6))
@@ -701,6 +708,8 @@ def plot_attention(tokens: Sequence[str], weights, ax=None, title: str | None = 
 def plot_sample_efficiency(ks: Sequence[int], curves: Mapping, chance: float | None = None, ax=None,
                            title: str | None = None):
     """Test accuracy against K (examples per class) for each model in ``curves`` (name -> list)."""
+    ks = check_sequence("ks", ks, "a list of ints")
+    check_type("curves", curves, Mapping, "a dict")
     fig, ax = _new_axes(ax, figsize=(6, 4))
     for i, (name, values) in enumerate(curves.items()):
         ax.plot(list(ks), values, "o-", color=f"C{i}", label=name, lw=2)
@@ -720,6 +729,7 @@ def plot_sample_efficiency(ks: Sequence[int], curves: Mapping, chance: float | N
 
 def plot_ablation(table: Mapping, ax=None, title: str | None = None):
     """Grouped bars: ``table`` maps a configuration name to {task name: score}."""
+    check_type("table", table, Mapping, "a dict")
     names = list(table)
     columns = list(next(iter(table.values()))) if names else []
     fig, ax = _new_axes(ax, figsize=(max(6, 1.3 * len(columns) + 3), 4))

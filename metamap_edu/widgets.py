@@ -17,6 +17,8 @@ from typing import Any, NamedTuple
 
 import matplotlib.pyplot as plt
 
+from ._checks import _show, check_choice, check_float, check_int, check_seed, check_sequence, check_type
+
 __all__: list[str] = ["View", "interactive_view"]  # each section below appends its public names
 
 
@@ -43,6 +45,12 @@ def _display_output(obj) -> dict:
     return {"output_type": "display_data", "data": data, "metadata": metadata}
 
 
+def _module_type():
+    from torch import nn
+
+    return nn.Module
+
+
 def interactive_view(view: Callable[..., View], controls: dict[str, Any], **fixed: Any):
     """Wire ipywidgets ``controls`` (name -> widget) to ``view(**values, **fixed)``; return a VBox.
 
@@ -53,6 +61,9 @@ def interactive_view(view: Callable[..., View], controls: dict[str, Any], **fixe
     ``with out: display(...)``: captured displays reach headless runners (nbval, papermill) as
     ordinary cell outputs, which a browser never shows, so stored and re-run outputs would differ.
     """
+    if not callable(view):
+        raise TypeError(f"view must be a function returning a View; got {_show(view)}")
+    check_type("controls", controls, dict, "a dict name -> ipywidget")
     import ipywidgets as w
 
     out = w.Output()
@@ -196,6 +207,10 @@ def alpha_view(alpha: float, task, steps: int = 40, start=(-2.0, 3.0)) -> View:
 
 def alpha_slider(task, steps: int = 40, start=(-2.0, 3.0), alpha: float = 0.1, min_exp: float = -3.0, max_exp: float = 0.5):
     """An α slider (log scale, ``10**min_exp`` to ``10**max_exp``) driving :func:`alpha_view`."""
+    from .tasks import MappingTask
+
+    check_type("task", task, MappingTask)
+    steps = check_int("steps", steps, min=1, max=10_000)
     import ipywidgets as w
 
     slider = w.FloatLogSlider(value=alpha, base=10, min=min_exp, max=max_exp, step=0.05, description="α",
@@ -238,6 +253,16 @@ def lambda_view(lam: float, X, y, theta_prev, lams=None) -> View:
 
 def lambda_slider(X, y, theta_prev, lam: float = 1.0, min_exp: float = -3.0, max_exp: float = 3.0):
     """A λ slider (log scale) driving :func:`lambda_view`."""
+    from .closed_form import ridge_toward
+
+    tensors = []
+    for name, value in (("X", X), ("y", y), ("theta_prev", theta_prev)):
+        try:
+            tensors.append(_f64(value))
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be a tensor, an array or a nested list of numbers; got {_show(value)}") from None
+    X_, y_, prev_ = tensors
+    ridge_toward(X_, y_.reshape(-1), prev_.reshape(-1), lam=check_float("lam", lam, min=0.0))  # the view's checks
     import ipywidgets as w
 
     slider = w.FloatLogSlider(value=lam, base=10, min=min_exp, max=max_exp, step=0.1, description="λ",
@@ -251,6 +276,7 @@ def task_orders(names) -> dict[str, tuple[int, ...]]:
     Returns ``{"movies → books → ...": (0, 1, ...), ...}`` -- enough to see that order matters
     without listing all T! permutations.
     """
+    names = check_sequence("names", names, "a list of task names")
     names = list(names)
     T = len(names)
     base = list(range(T))
@@ -291,6 +317,7 @@ def stream_view(order, steps_per_task: int, family, **stream_kwargs) -> View:
 
 def stream_explorer(family, steps_per_task: int = 60, max_steps: int = 300, **stream_kwargs):
     """A task-order dropdown and a steps-per-task slider driving :func:`stream_view` (with a Run button)."""
+    check_sequence("family", family, "a TaskFamily or a list of MappingTasks")
     import ipywidgets as w
 
     names = [getattr(t, "name", f"task {i}").split("/")[-1] for i, t in enumerate(family)]
@@ -342,6 +369,8 @@ def seed_view(seed: int, n: int = 6) -> View:
 
 def seed_explorer(seed: int = 0, max_seed: int = 20):
     """A slider over the seed showing :func:`seed_view`. Taught in ``notebooks/00_start_here``."""
+    seed = check_seed("seed", seed)
+    max_seed = check_int("max_seed", max_seed, min=1, max=10**6)
     import ipywidgets as w
 
     slider = w.IntSlider(value=seed, min=0, max=max_seed, step=1, description="seed",
@@ -429,6 +458,9 @@ def task_browser_view(family: str = "sentiment", domain: str = "movies", seed: i
 
 def task_browser(family: str = "sentiment", domain: str = "movies", seed: int = 0, relatedness: float = 0.5):
     """Dropdowns for family and domain, a seed box and a relatedness slider driving :func:`task_browser_view`."""
+    check_choice("family", family, BROWSER_FAMILIES)
+    check_choice("domain", domain, browser_choices(family))
+    seed = check_seed("seed", seed)
     import ipywidgets as w
 
     fam = w.Dropdown(options=BROWSER_FAMILIES, value=family, description="family")
@@ -457,6 +489,7 @@ def sinusoid_adaptation(models: dict, episode, steps: int = 5, lr: float = 0.01,
     a grid of x, before and after adaptation, and each model's query MSE after adaptation. The
     models themselves are not changed (adaptation is a pure function of their parameters).
     """
+    check_type("models", models, dict, "a dict name -> model")
     import math
 
     import torch
@@ -497,6 +530,7 @@ def sinusoid_adaptation_view(steps: int, lr: float, models: dict, episode) -> Vi
 
 def sinusoid_adaptation_widget(models: dict, episode, steps: int = 5, lr: float = 0.01):
     """Sliders for inner steps (0-50) and inner lr (log scale, 1e-3 to 0.3) on one sine episode."""
+    check_type("models", models, dict, "a dict name -> model")
     import ipywidgets as w
 
     controls = {
@@ -537,6 +571,8 @@ def nearest_words_view(word: str, model, k: int = 6, candidates=None, polarity_o
 
 def nearest_words_widget(model, words, k: int = 6, candidates=None, polarity_of=None):
     """A dropdown of ``words``; shows :func:`nearest_words_view` for the chosen one."""
+    check_type("model", model, _module_type(), "a TinyTransformer")
+    words = check_sequence("words", words, "a list of words")
     import ipywidgets as w
 
     words = list(words)
@@ -547,6 +583,8 @@ def nearest_words_widget(model, words, k: int = 6, candidates=None, polarity_of=
 
 def attention_view(sentence: str, layer: int, head: int, model) -> View:
     """One head's attention map on ``sentence`` and, for its last token, the token it reads most."""
+    check_type("sentence", sentence, str)
+    check_type("model", model, _module_type(), "a TinyTransformer")
     from .viz import plot_attention
 
     tokens, maps = model.attention_maps(sentence)  # (L, H, T, T)
@@ -562,6 +600,8 @@ def attention_view(sentence: str, layer: int, head: int, model) -> View:
 
 def attention_widget(model, sentences):
     """Pick a sentence, a layer and a head; shows :func:`attention_view`."""
+    check_type("model", model, _module_type(), "a TinyTransformer")
+    sentences = check_sequence("sentences", sentences, "a list of str")
     import ipywidgets as w
 
     sentences = list(sentences)
@@ -578,6 +618,7 @@ def pipeline_view(table: dict, **switches) -> View:
 
     ``table`` maps a frozenset of component names switched on to {task name: score}.
     """
+    check_type("table", table, dict)
     from .viz import plot_ablation
 
     on = frozenset(k for k, v in switches.items() if v)
@@ -595,6 +636,8 @@ def pipeline_view(table: dict, **switches) -> View:
 
 def pipeline_widget(table: dict, components):
     """One checkbox per component; shows the precomputed :func:`pipeline_view` row."""
+    check_type("table", table, dict)
+    components = check_sequence("components", components, "a list of component names")
     import ipywidgets as w
 
     controls = {c: w.Checkbox(value=False, description=c) for c in components}

