@@ -556,17 +556,25 @@ def save_checkpoint(model: TinyTransformer, path: str | os.PathLike, meta: dict 
     """Write ``{'format', 'config', 'tokenizer', 'state_dict', 'label_words', 'meta'}``.
 
     Tensors, numbers, strings, lists and dicts only, so ``torch.load(weights_only=True)`` reads it.
+    Tensors that share memory (the tied input/output embedding) are written once.
     ``meta`` is free-form information about how the model was made (:func:`checkpoint_meta`).
     """
     check_type("model", model, TinyTransformer)
     if meta is not None:
         check_type("meta", meta, dict)
+    state: dict[str, torch.Tensor] = {}
+    copies: dict[tuple, torch.Tensor] = {}  # one copy per tensor: a tied matrix is stored once, not twice
+    for k, v in model.state_dict().items():
+        key = (v.data_ptr(), tuple(v.shape), tuple(v.stride()))
+        if key not in copies:
+            copies[key] = v.detach().clone()
+        state[k] = copies[key]
     torch.save(
         {
             "format": _CHECKPOINT_FORMAT,
             "config": asdict(model.config),
             "tokenizer": model.tokenizer.to_dict(),
-            "state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
+            "state_dict": state,
             "label_words": {k: list(v) for k, v in model.label_words.items()},
             "meta": dict(meta or {}),
         },
