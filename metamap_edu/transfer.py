@@ -9,7 +9,7 @@ accuracy on each episode, so two methods can be compared episode by episode with
 noise rule (:func:`metamap_edu.noise.paired_difference`).
 
 * **Frozen ProtoNet probe** (:func:`protonet_scores`): prototypes :math:`c_k` are the mean pooled
-  hidden states of each class's support examples; a query goes to the nearest prototype,
+  hidden states (after :data:`PROBE_LAYERS` blocks) of each class's support examples; a query goes to the nearest prototype,
   :math:`\hat y = \arg\min_k \lVert f_\theta(x) - c_k\rVert^2`. Nothing is trained: the score says
   what the encoder :math:`f_\theta` already knows.
 * **Meta-training** (:func:`meta_train_protonet`): ProtoNet episodes on the meta-train classes
@@ -36,6 +36,7 @@ from ._checks import check_float, check_int, check_nonempty, check_seed, check_t
 from .realdata import TfidfCentroid, episode_sampler
 
 __all__ = [
+    "PROBE_LAYERS",
     "held_out_episodes",
     "VocabularyTfidf",
     "tfidf_scores",
@@ -44,7 +45,15 @@ __all__ = [
     "meta_train_protonet",
     "PrototypeClassifier",
     "finetune_scores",
+    "pretrain_encoder",
+    "truncate_episode",
 ]
+
+
+#: How many transformer blocks the features pass through: 1 of the 2, the middle of the network.
+#: A causal language model's last block specialises in predicting the next word; what words
+#: *mean* sits lower down (``bench/world_effects.py`` prints the last block's probe alongside).
+PROBE_LAYERS = 1
 
 
 def held_out_episodes(task, n_way: int, k_shot: int, n_query: int, n: int, seed: int = 0) -> list:
@@ -98,8 +107,8 @@ def tfidf_scores(corpus: Sequence[str], episodes: Sequence, bigrams: bool = True
 # Frozen features
 # ------------------------------------------------------------------------------------------------
 @torch.no_grad()
-def _embed(model, texts: list[str], chunk: int = 256) -> torch.Tensor:
-    return torch.cat([model.embed(texts[i : i + chunk]) for i in range(0, len(texts), chunk)])  # (N, C)
+def _embed(model, texts: list[str], layers: int | None, chunk: int = 256) -> torch.Tensor:
+    return torch.cat([model.embed(texts[i : i + chunk], layers=layers) for i in range(0, len(texts), chunk)])  # (N, C)
 
 
 def _prototype_predict(zs: torch.Tensor, ys: list, zq: torch.Tensor) -> list:
@@ -109,13 +118,14 @@ def _prototype_predict(zs: torch.Tensor, ys: list, zq: torch.Tensor) -> list:
     return [classes[i] for i in torch.cdist(zq, protos).argmin(1).tolist()]
 
 
-def protonet_scores(model, episodes: Sequence, prefix: str | None = "<lm>") -> list[float]:
+def protonet_scores(model, episodes: Sequence, prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS) -> list[float]:
     """Query accuracy of nearest-prototype classification on ``model``'s frozen pooled features.
 
     ``model`` is any encoder with ``embed(texts) -> (N, C)`` (a
     :class:`~metamap_edu.transformer.TinyTransformer`); it is evaluated in eval mode and left unchanged.
     Every text is read after the token ``prefix`` (default ``<lm>``: what a language model read
-    during pretraining; ``None`` reads the text as it is).
+    during pretraining; ``None`` reads the text as it is). The features are the hidden states
+    after ``layers`` blocks, averaged over the tokens (:meth:`~metamap_edu.transformer.TinyTransformer.embed`).
     """
     episodes = check_nonempty("episodes", list(episodes), "at least one episode")
     was = model.training
@@ -124,7 +134,7 @@ def protonet_scores(model, episodes: Sequence, prefix: str | None = "<lm>") -> l
         out = []
         for e in episodes:
             support, query = _support_query(e)
-            z = _embed(model, _with_prefix([x for x, _ in support] + [x for x, _ in query], prefix))
+            z = _embed(model, _with_prefix([x for x, _ in support] + [x for x, _ in query], prefix), layers)
             pred = _prototype_predict(z[: len(support)], [y for _, y in support], z[len(support) :])
             out.append(sum(p == y for p, (_, y) in zip(pred, query)) / len(query))
     finally:
@@ -150,7 +160,7 @@ def scratch_copy(model, seed: int = 0):
 # ------------------------------------------------------------------------------------------------
 def meta_train_protonet(model, train_task, n_way: int = 5, k_shot: int = 5, n_query: int = 5,
                         iterations: int = 200, meta_batch_size: int = 2, lr: float = 5e-4, seed: int = 0,
-                        progress: bool = False, prefix: str | None = "<lm>"):
+                        progress: bool = False, prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS):
     """A copy of ``model`` meta-trained with ProtoNet episodes of ``train_task``'s classes.
 
     ``iterations`` Adam steps at ``lr`` (cosine-annealed), each on the mean query cross-entropy
@@ -165,7 +175,7 @@ def meta_train_protonet(model, train_task, n_way: int = 5, k_shot: int = 5, n_qu
     learner.train()
     torch.manual_seed(seed)
     proto = ProtoNet(learner, outer_lr=check_float("lr", lr, min=0.0, min_inclusive=False),
-                     embed=lambda enc, xs: enc.embed(_with_prefix(xs, prefix)))
+                     embed=lambda enc, xs: enc.embed(_with_prefix(xs, prefix), layers=layers))
     sampler = episode_sampler(train_task, n_way, k_shot, n_query, seed=seed)
     meta_train(proto, sampler, meta_batch_size=meta_batch_size, iterations=iterations, seed=seed,
                progress=progress, lr_schedule="cosine")
@@ -186,14 +196,16 @@ class PrototypeClassifier(nn.Module):
     :func:`metamap_edu.train.training_step` calls).
     """
 
-    def __init__(self, encoder, support: Sequence[tuple[str, str]], prefix: str | None = "<lm>"):
+    def __init__(self, encoder, support: Sequence[tuple[str, str]], prefix: str | None = "<lm>",
+                 layers: int | None = PROBE_LAYERS):
         super().__init__()
         support = check_nonempty("support", list(support), "at least one (text, label) pair")
         self.encoder = encoder
         self.prefix = prefix
+        self.layers = layers
         self.classes = sorted({y for _, y in support})
         with torch.no_grad():
-            z = encoder.embed(_with_prefix([x for x, _ in support], prefix))  # (S, C)
+            z = encoder.embed(_with_prefix([x for x, _ in support], prefix), layers=layers)  # (S, C)
             idx = torch.tensor([self.classes.index(y) for _, y in support])
             protos = torch.stack([z[idx == k].mean(0) for k in range(len(self.classes))])  # (N, C)
         self.head = nn.Linear(protos.shape[1], len(self.classes))
@@ -202,7 +214,7 @@ class PrototypeClassifier(nn.Module):
             self.head.bias.copy_(-(protos**2).sum(1))
 
     def logits(self, texts: Sequence[str]) -> torch.Tensor:
-        return self.head(self.encoder.embed(_with_prefix(texts, self.prefix)))  # (B, N)
+        return self.head(self.encoder.embed(_with_prefix(texts, self.prefix), layers=self.layers))  # (B, N)
 
     def batch(self, examples: Sequence[tuple[str, str]]) -> dict:
         return {"x": [x for x, _ in examples], "y": torch.tensor([self.classes.index(y) for _, y in examples])}
@@ -217,7 +229,7 @@ class PrototypeClassifier(nn.Module):
 
 def finetune_scores(model, episodes: Sequence, steps: int = 30, lr: float = 1e-3, batch_size: int = 32,
                     regularizer: str | None = None, strength: float | None = None, seed: int = 0,
-                    prefix: str | None = "<lm>") -> list[float]:
+                    prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS) -> list[float]:
     """Query accuracy after fine-tuning a copy of ``model`` on each episode's support set.
 
     A :class:`PrototypeClassifier` on a copy of ``model`` takes ``steps`` Adam steps at ``lr`` on
@@ -241,7 +253,7 @@ def finetune_scores(model, episodes: Sequence, steps: int = 30, lr: float = 1e-3
     for i, e in enumerate(episodes):
         support, query = _support_query(e)
         torch.manual_seed(seed + i)
-        clf = PrototypeClassifier(copy.deepcopy(model), support, prefix)
+        clf = PrototypeClassifier(copy.deepcopy(model), support, prefix, layers)
         clf.train()
         reg = make_regularizer(regularizer, strength) if regularizer is not None else None
         if reg is not None:
@@ -255,3 +267,37 @@ def finetune_scores(model, episodes: Sequence, steps: int = 30, lr: float = 1e-3
         pred = clf.predict([x for x, _ in query])
         out.append(sum(p == y for p, (_, y) in zip(pred, query)) / len(query))
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Real data: the course's encoder pretrained on unlabeled utterances
+# ------------------------------------------------------------------------------------------------
+def pretrain_encoder(texts: Sequence[str], steps: int = 2000, vocab_size: int = 2000, seed: int = 0,
+                     lr: float = 3e-3, batch_size: int = 32, progress: bool = False):
+    """A fresh :class:`~metamap_edu.transformer.TinyTransformer` (default sizes) with a BPE tokenizer
+    trained on ``texts``, pretrained with the causal objective on them (cosine schedule).
+
+    ``texts`` are unlabeled: for a real data set, the utterances of the meta-train classes only.
+    """
+    from .pretrain import new_pretraining_model, pretrain
+
+    texts = check_nonempty("texts", [str(t) for t in texts], "at least one text")
+    model = new_pretraining_model(texts, vocab_size=check_int("vocab_size", vocab_size, min=300), seed=check_seed("seed", seed))
+    pretrain(model, texts, steps=check_int("steps", steps, min=1), batch_size=batch_size, lr=lr, seed=seed,
+             progress=progress, schedule="cosine")
+    return model
+
+
+def truncate_episode(episode, model, reserve: int = 3):
+    """``(support, query)`` of ``episode`` with every text cut, word by word, to fit ``model``'s context
+    (``reserve`` tokens left for the prefix and ``<sep>``). Real utterances can be long."""
+    limit = model.config.context - check_int("reserve", reserve, min=0)
+
+    def cut(text: str) -> str:
+        words = str(text).split()
+        while len(words) > 1 and len(model.tokenizer.encode(" " + " ".join(words))) > limit:
+            words = words[: max(1, len(words) * 3 // 4)]
+        return " ".join(words)
+
+    support, query = _support_query(episode)
+    return [(cut(x), y) for x, y in support], [(cut(x), y) for x, y in query]

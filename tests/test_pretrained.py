@@ -48,7 +48,7 @@ def test_shipped_checkpoint_loads_and_matches_its_recipe(name):
     assert len(info["first_losses"]) == pretrained.RECORDED_STEPS
     assert info["final_loss"] < 0.5 * info["first_losses"][0]
     # the untrained model with the same recipe starts from the same tokenizer and config
-    fresh = pretrained.fresh_model()
+    fresh = pretrained.fresh_model(pretrained.RECIPES[name])
     assert fresh.tokenizer == model.tokenizer and fresh.config == model.config
 
 
