@@ -1,7 +1,8 @@
 """A many-class intent world: 50 intents over 10 domains, said with synonyms and paraphrases.
 
-Taught in ``notebooks/05_meta_learning_proper`` (few-shot episodes on held-out classes) and
-``notebooks/06_pretraining_on_unlabeled_text`` (what unlabeled text teaches).
+The world behind the few-shot measurements of ``bench/world_effects.py`` (episodes on held-out
+classes, what unlabeled text teaches); the ``intents`` checkpoint (:mod:`metamap_edu.pretrained`)
+is pretrained on its :func:`intent_corpus`.
 
 An **intent** is an action on an object of one domain, ``cancel_flight`` or ``renew_loan``. Every
 concept comes with a synonym set of eight words (*cancel, scrap, revoke, annul, void, ...*;

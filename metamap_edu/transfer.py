@@ -1,8 +1,7 @@
 r"""Measuring transfer to held-out classes: frozen probes, meta-training, fine-tuning, TF-IDF.
 
-Taught in ``notebooks/05_meta_learning_proper`` and ``notebooks/06_pretraining_on_unlabeled_text``;
 ``bench/world_effects.py`` runs every measurement here on the intent world
-(:mod:`metamap_edu.intents`).
+(:mod:`metamap_edu.intents`), and ``tests/test_claims_intents.py`` asserts what it finds.
 
 Every method gets the same N-way K-shot episodes of held-out classes and is scored by its query
 accuracy on each episode, so two methods can be compared episode by episode with the course's

@@ -208,3 +208,24 @@ def test_a_tied_embedding_is_stored_once(tmp_path):
     save_checkpoint(untied, tmp_path / "u.pt")
     extra = model.token_embedding.weight.numel() * 4
     assert (tmp_path / "u.pt").stat().st_size - (tmp_path / "m.pt").stat().st_size > 0.9 * extra
+
+
+def test_pretrain_encoder_lowers_the_loss_on_its_unlabeled_texts():
+    from metamap_edu.pretrain import lm_loss
+
+    texts = [x for x, _ in I.intent_examples(n_per_class=4, seed=0)]
+    model = transfer.pretrain_encoder(texts, steps=30, vocab_size=400, seed=0)
+    fresh = transfer.scratch_copy(model, seed=0)
+    assert lm_loss(model, texts[:50]) < lm_loss(fresh, texts[:50]) - 1.0
+    with pytest.raises(ValueError, match="texts"):
+        transfer.pretrain_encoder([], steps=1)
+
+
+def test_truncate_episode_fits_long_texts_into_the_context():
+    model = _tiny_model()
+    long_text = " ".join(["please cancel my flight"] * 40)
+    support, query = transfer.truncate_episode(([(long_text, "a"), ("book a hotel", "b")], [(long_text, "a")]), model)
+    assert support[1] == ("book a hotel", "b")
+    for text, _ in support + query:
+        assert len(model.tokenizer.encode(" " + text)) <= model.config.context - 3
+    assert transfer.protonet_scores(model, [(support, query)]) in ([0.0], [1.0])
