@@ -31,7 +31,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._checks import check_float, check_int, check_nonempty, check_seed, check_type
+from ._checks import check_float, check_int, check_nonempty, check_seed
 from .realdata import TfidfCentroid, episode_sampler
 
 __all__ = [

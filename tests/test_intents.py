@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import random
 import subprocess
 import sys
 from collections import Counter

@@ -70,6 +70,19 @@ def test_fast_recipe_lowers_the_loss_and_writes_a_loadable_checkpoint(tmp_path, 
     assert "lm: loss" in capsys.readouterr().out
 
 
+def test_fast_intents_recipe_pretrains_on_the_intent_documents(tmp_path, capsys):
+    assert cli.main(["pretrain", "intents", "--fast", "--out", str(tmp_path)]) == 0
+    model = load_checkpoint(tmp_path / "intents.pt")
+    shipped = pretrained.load_pretrained("intents")
+    assert model.config == shipped.config and model.tokenizer == shipped.tokenizer
+    assert shipped.tokenizer != pretrained.load_pretrained("lm").tokenizer  # its own whole-word vocabulary
+    info = pretrained.checkpoint_info("intents", tmp_path / "intents.pt")
+    # the same θ₀ and the same first batch as the shipped recipe (the schedules differ after that)
+    assert info["first_losses"][0] == pytest.approx(pretrained.checkpoint_info("intents")["first_losses"][0], rel=1e-4)
+    assert info["final_loss"] < 0.8 * info["first_losses"][0]
+    assert "intents: loss" in capsys.readouterr().out
+
+
 def test_pretrain_command_refuses_an_unknown_name(capsys):
     assert cli.main(["pretrain", "gpt5"]) == 2
     err = capsys.readouterr().err
