@@ -27,6 +27,7 @@ import torch
 
 from metamap_edu import realdata, transfer
 from metamap_edu.noise import mean_interval, paired_difference
+from metamap_edu.tasks import MappingTask
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -46,13 +47,15 @@ def main(argv: list[str] | None = None) -> dict:
     split = realdata.split_task_by_class(task, seed=0)
     train_texts = list(split.train.inputs)
     encoder = transfer.pretrain_encoder(train_texts, steps=args.steps, seed=0)
+    # long utterances are cut to the encoder's context (every method then reads the same words)
+    task = MappingTask(task.name, "classification", list(zip(transfer.fit_to_context(task.inputs, encoder), task.outputs)))
+    split = realdata.split_task_by_class(task, seed=0)
     scores: dict[str, list[float]] = {m: [] for m in ("tfidf", "pretrained", "pretrained+meta", "scratch+meta")}
     for s in range(args.seeds):
         meta = transfer.meta_train_protonet(encoder, split.train, iterations=args.meta_iterations, seed=s)
         scratch = transfer.meta_train_protonet(transfer.scratch_copy(encoder, seed=1000 + s), split.train,
                                                iterations=args.meta_iterations, seed=s)
-        eps = [transfer.truncate_episode(e, encoder) for e in
-               transfer.held_out_episodes(split.test, 5, 1, 5, args.episodes, seed=s)]
+        eps = transfer.held_out_episodes(split.test, 5, 1, 5, args.episodes, seed=s)
         scores["tfidf"] += transfer.tfidf_scores(train_texts, eps)
         scores["pretrained"] += transfer.protonet_scores(encoder, eps)
         scores["pretrained+meta"] += transfer.protonet_scores(meta, eps)

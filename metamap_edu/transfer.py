@@ -45,6 +45,7 @@ __all__ = [
     "PrototypeClassifier",
     "finetune_scores",
     "pretrain_encoder",
+    "fit_to_context",
     "truncate_episode",
 ]
 
@@ -287,9 +288,9 @@ def pretrain_encoder(texts: Sequence[str], steps: int = 2000, vocab_size: int = 
     return model
 
 
-def truncate_episode(episode, model, reserve: int = 3):
-    """``(support, query)`` of ``episode`` with every text cut, word by word, to fit ``model``'s context
-    (``reserve`` tokens left for the prefix and ``<sep>``). Real utterances can be long."""
+def fit_to_context(texts: Sequence[str], model, reserve: int = 3) -> list[str]:
+    """``texts`` with every text cut, word by word, to fit ``model``'s context (``reserve`` tokens
+    left for the prefix and ``<sep>``). Real utterances can be longer than a tiny model reads."""
     limit = model.config.context - check_int("reserve", reserve, min=0)
 
     def cut(text: str) -> str:
@@ -298,5 +299,12 @@ def truncate_episode(episode, model, reserve: int = 3):
             words = words[: max(1, len(words) * 3 // 4)]
         return " ".join(words)
 
+    return [cut(t) for t in texts]
+
+
+def truncate_episode(episode, model, reserve: int = 3):
+    """``(support, query)`` of ``episode`` with its texts cut by :func:`fit_to_context`."""
     support, query = _support_query(episode)
-    return [(cut(x), y) for x, y in support], [(cut(x), y) for x, y in query]
+    s = fit_to_context([x for x, _ in support], model, reserve)
+    q = fit_to_context([x for x, _ in query], model, reserve)
+    return list(zip(s, [y for _, y in support])), list(zip(q, [y for _, y in query]))
