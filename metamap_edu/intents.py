@@ -1,8 +1,8 @@
 """A many-class intent world: 50 intents over 10 domains, said with synonyms and paraphrases.
 
-The world behind the few-shot measurements of ``bench/world_effects.py`` (episodes on held-out
-classes, what unlabeled text teaches); the ``intents`` checkpoint (:mod:`metamap_edu.pretrained`)
-is pretrained on its :func:`intent_corpus`.
+Taught in ``notebooks/06_pretraining_on_unlabeled_text`` (section 7: where unlabeled text helps);
+``bench/world_effects.py`` measures every few-shot effect on it, and the ``intents`` checkpoint
+(:mod:`metamap_edu.pretrained`) is pretrained on its :func:`intent_corpus`.
 
 An **intent** is an action on an object of one domain, ``cancel_flight`` or ``renew_loan``. Every
 concept comes with a synonym set of eight words (*cancel, scrap, revoke, annul, void, ...*;

@@ -1,5 +1,6 @@
 r"""Measuring transfer to held-out classes: frozen probes, meta-training, fine-tuning, TF-IDF.
 
+Taught in ``notebooks/06_pretraining_on_unlabeled_text`` (section 7, the frozen probe and TF-IDF);
 ``bench/world_effects.py`` runs every measurement here on the intent world
 (:mod:`metamap_edu.intents`), and ``tests/test_claims_intents.py`` asserts what it finds.
 
