@@ -292,9 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     # ---- end verbs: site and student ----
 
     # ---- verb: pretrain (issue 5) ----
-    p = sub.add_parser("pretrain", help="rebuild the shipped pretrained checkpoints from their seeds (lm, text2text)")
+    p = sub.add_parser("pretrain", help="rebuild the shipped pretrained checkpoints from their seeds (lm, text2text, intents)")
     p.add_argument("names", nargs="*", metavar="NAME",
-                   help="which checkpoints: lm, text2text (default: both, lm first)")
+                   help="which checkpoints: lm, text2text, intents (default: all, lm first)")
     p.add_argument("--out", metavar="DIR", default=None, help="where to write NAME.pt (default: the package's checkpoints/)")
     p.add_argument("--fast", action="store_true", help="a hundredth of the steps: a quick smoke run, not a usable model")
     p.add_argument("--check", action="store_true",

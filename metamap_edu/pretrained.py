@@ -1,7 +1,7 @@
 """The pretrained checkpoints shipped with the package, and the recipes that reproduce them.
 
 A 60-second run in a notebook gives a model that has barely started to learn. So the package ships
-two small :class:`~metamap_edu.transformer.TinyTransformer` checkpoints in
+three small :class:`~metamap_edu.transformer.TinyTransformer` checkpoints in
 ``metamap_edu/checkpoints/`` (about 1 MB each), and every one of them is rebuilt, from its seed,
 by ``metamap-edu pretrain``:
 
@@ -12,6 +12,10 @@ by ``metamap-edu pretrain``:
   (:func:`metamap_edu.pretrain.fit_multitask`): topic, sentiment over the eight labelled domains,
   NER, and translation into one toy language, each written as ``<prefix> x <sep> y <eos>``.
   Notebook 07 scores it on held-out examples of every kind.
+* ``intents`` -- pretrained with the causal objective on the coherent unlabeled documents of
+  :func:`metamap_edu.intents.intent_corpus` (every domain, held-out ones included; no labels),
+  with its own whole-word tokenizer. ``bench/world_effects.py`` measures what it carries to
+  held-out intent classes (:mod:`metamap_edu.transfer`).
 
 Nothing is downloaded: the files are package data, read with ``torch.load(weights_only=True)``.
 Each file records its :class:`Recipe` and the losses of its first steps, so a test can re-run the
@@ -36,6 +40,7 @@ __all__ = [
     "Recipe",
     "RECIPES",
     "NAMES",
+    "CORPORA",
     "CHECKPOINT_DIR",
     "MAX_TOTAL_BYTES",
     "checkpoint_path",
@@ -87,6 +92,7 @@ class Recipe:
     schedule: str = "cosine"
     base: str | None = None
     task_cycle: tuple[str, ...] = field(default_factory=tuple)
+    corpus: str = "language"  # "language": language.corpus sentences; "intents": intents.intent_corpus documents
 
     def fast(self) -> "Recipe":
         """The same recipe with a hundredth of the steps (at least 30): for smoke tests."""
@@ -98,7 +104,11 @@ RECIPES: dict[str, Recipe] = {
     "lm": Recipe("lm", steps=8000, lr=3e-3),
     "text2text": Recipe("text2text", base="lm", steps=8000, lr=3e-3,
                         task_cycle=("topic", "sentiment", "sentiment", "sentiment", "ner", "translation/lumo")),
+    "intents": Recipe("intents", corpus="intents", vocab_size=1500, corpus_size=40_000, tokenizer_corpus=20_000,
+                      steps=2500, lr=3e-3),
 }
+#: The corpora a recipe can pretrain on.
+CORPORA = ("language", "intents")
 NAMES = tuple(RECIPES)
 
 # sizes of the text-to-text data (examples before the 90/10 train/test split)
@@ -111,24 +121,32 @@ def _check_name(name: str) -> str:
 
 
 def checkpoint_path(name: str) -> Path:
-    """The shipped file of checkpoint ``name`` (``lm`` or ``text2text``)."""
+    """The shipped file of checkpoint ``name`` (``lm``, ``text2text`` or ``intents``)."""
     return CHECKPOINT_DIR / f"{_check_name(name)}.pt"
 
 
 def recipe_fingerprint(recipe: Recipe) -> str:
     """SHA-256 (first 16 hex digits) of the recipe's fields and of the data sizes it uses."""
     check_type("recipe", recipe, Recipe)
-    text = json.dumps({"recipe": asdict(recipe), "t2t_sizes": _T2T_SIZES}, sort_keys=True, default=list)
+    fields_ = asdict(recipe)
+    if fields_["corpus"] == "language":  # recipes older than the field keep their fingerprint
+        del fields_["corpus"]
+    text = json.dumps({"recipe": fields_, "t2t_sizes": _T2T_SIZES}, sort_keys=True, default=list)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def pretraining_corpus(recipe: Recipe | None = None) -> list[str]:
-    """The unlabeled sentences a recipe pretrains on (:func:`metamap_edu.language.corpus`)."""
+    """The unlabeled texts a recipe pretrains on: :func:`metamap_edu.language.corpus` sentences, or
+    for ``corpus="intents"`` the coherent documents of :func:`metamap_edu.intents.intent_corpus`."""
     if recipe is not None:
         check_type("recipe", recipe, Recipe)
+    from .intents import intent_corpus
     from .language import corpus
 
     recipe = recipe or RECIPES["lm"]
+    check_choice("recipe.corpus", recipe.corpus, CORPORA)
+    if recipe.corpus == "intents":
+        return intent_corpus(recipe.corpus_size, seed=recipe.seed)
     return corpus(recipe.corpus_size, seed=recipe.seed)
 
 
@@ -175,7 +193,8 @@ def fresh_model(recipe: Recipe | None = None):
 
     recipe = recipe or RECIPES["lm"]
     corpus = pretraining_corpus(recipe)[: recipe.tokenizer_corpus]
-    train_tasks = [train for train, _ in text2text_splits(recipe.seed).values()]
+    # the lm tokenizer also reads the text2text tasks (labels, tags, target words); the intents one only its corpus
+    train_tasks = [train for train, _ in text2text_splits(recipe.seed).values()] if recipe.corpus == "language" else []
     config = TransformerConfig(context=recipe.context, width=recipe.width, depth=recipe.depth, heads=recipe.heads,
                                tie_embeddings=recipe.tie_embeddings)
     return new_pretraining_model(corpus, train_tasks, config=config, vocab_size=recipe.vocab_size, seed=recipe.seed)

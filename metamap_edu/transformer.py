@@ -282,15 +282,21 @@ class TinyTransformer(CourseModel):
             nn.init.zeros_(module.bias)
 
     # -- forward --------------------------------------------------------------------------
-    def hidden(self, ids: torch.Tensor) -> torch.Tensor:
-        """Final hidden states (after the last LayerNorm) of token ids ``(B, T)`` -> ``(B, T, C)``."""
+    def hidden(self, ids: torch.Tensor, layers: int | None = None) -> torch.Tensor:
+        """Hidden states (after the final LayerNorm) of token ids ``(B, T)`` -> ``(B, T, C)``.
+
+        ``layers`` runs only the first that many blocks (default: all): the hidden state in the
+        middle of the network, which is where a language model keeps what words mean (its last
+        block specialises in predicting the next word).
+        """
         B, T = ids.shape
+        blocks = self.blocks if layers is None else self.blocks[: check_int("layers", layers, min=0, max=len(self.blocks))]
         if T > self.config.context:
             raise ValueError(f"sequence of {T} tokens is longer than config.context={self.config.context}")
         pad = ids == self.tokenizer.pad_id  # (B, T)
         pos = torch.arange(T, device=ids.device)  # (T,)
         x = self.drop(self.token_embedding(ids) + self.position_embedding(pos))  # (B, T, C)
-        for block in self.blocks:
+        for block in blocks:
             x = block(x, pad)  # (B, T, C)
         return self.ln_f(x)  # (B, T, C)
 
@@ -380,9 +386,12 @@ class TinyTransformer(CourseModel):
         logits = self(batch["ids"])  # (B, T, V)
         return F.cross_entropy(logits.reshape(-1, logits.size(-1)), batch["targets"].reshape(-1), ignore_index=-100)
 
-    def pooled(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Encoder view: mean hidden state over the prompt tokens, ``(B, C)`` (differentiable)."""
-        h = self.hidden(batch["ids"])  # (B, T, C)
+    def pooled(self, batch: dict[str, torch.Tensor], layers: int | None = None) -> torch.Tensor:
+        """Encoder view: mean hidden state over the prompt tokens, ``(B, C)`` (differentiable).
+
+        ``layers``: pool the hidden states after that many blocks (default: all; see :meth:`hidden`).
+        """
+        h = self.hidden(batch["ids"], layers)  # (B, T, C)
         m = batch["input_mask"].unsqueeze(-1)  # (B, T, 1)
         return (h * m).sum(1) / m.sum(1).clamp_min(1.0)  # (B, C)
 
@@ -390,8 +399,11 @@ class TinyTransformer(CourseModel):
     def embed_batch(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         return self.pooled(batch)
 
-    def embed(self, inputs: Sequence, kind: str = "classification") -> torch.Tensor:
-        """Pooled hidden states of raw ``inputs``, ``(N, C)``; differentiable (ProtoNet trains through it)."""
+    def embed(self, inputs: Sequence, kind: str = "classification", layers: int | None = None) -> torch.Tensor:
+        """Pooled hidden states of raw ``inputs``, ``(N, C)``; differentiable (ProtoNet trains through it).
+
+        ``layers``: after that many blocks (default: all; see :meth:`hidden`).
+        """
         self._check_kind(kind)
         inputs = list(inputs)
         check_nonempty("inputs", inputs)
@@ -399,7 +411,7 @@ class TinyTransformer(CourseModel):
         self._check_lengths(prompts, 0)
         ids = self._pad(prompts, self.tokenizer.pad_id)
         mask = self._pad([[1] * len(p) for p in prompts], 0).float()
-        return self.pooled({"ids": ids, "input_mask": mask})  # (N, C)
+        return self.pooled({"ids": ids, "input_mask": mask}, layers)  # (N, C)
 
     def _check_lengths(self, prompts: list[list[int]], extra: int) -> None:
         longest = max(len(p) for p in prompts)
@@ -565,17 +577,25 @@ def save_checkpoint(model: TinyTransformer, path: str | os.PathLike, meta: dict 
     """Write ``{'format', 'config', 'tokenizer', 'state_dict', 'label_words', 'meta'}``.
 
     Tensors, numbers, strings, lists and dicts only, so ``torch.load(weights_only=True)`` reads it.
+    Tensors that share memory (the tied input/output embedding) are written once.
     ``meta`` is free-form information about how the model was made (:func:`checkpoint_meta`).
     """
     check_type("model", model, TinyTransformer)
     if meta is not None:
         check_type("meta", meta, dict)
+    state: dict[str, torch.Tensor] = {}
+    copies: dict[tuple, torch.Tensor] = {}  # one copy per tensor: a tied matrix is stored once, not twice
+    for k, v in model.state_dict().items():
+        key = (v.data_ptr(), tuple(v.shape), tuple(v.stride()))
+        if key not in copies:
+            copies[key] = v.detach().clone()
+        state[k] = copies[key]
     torch.save(
         {
             "format": _CHECKPOINT_FORMAT,
             "config": asdict(model.config),
             "tokenizer": model.tokenizer.to_dict(),
-            "state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
+            "state_dict": state,
             "label_words": {k: list(v) for k, v in model.label_words.items()},
             "meta": dict(meta or {}),
         },

@@ -89,7 +89,7 @@ def test_notebook07_order_comparison_finds_no_measurable_difference_yet_detects_
 
 
 def test_untied_embeddings_separate_antonyms_that_tied_ones_do_not_yet():
-    """Notebook 06, section 7, at its default 300 steps: untied separates great/superb from
+    """Notebook 06, section 8, at its default 300 steps: untied separates great/superb from
     terrible/awful, tied cannot tell them apart yet."""
     torch.set_num_threads(1)
     tied = antonym_experiment(True, steps=300, progress=False)
@@ -101,7 +101,7 @@ def test_untied_embeddings_separate_antonyms_that_tied_ones_do_not_yet():
 
 
 def test_tied_embeddings_separate_antonyms_given_five_times_the_steps():
-    """Notebook 06, section 7: tied embeddings are slower, not unable (1,500 steps)."""
+    """Notebook 06, section 8: tied embeddings are slower, not unable (1,500 steps)."""
     torch.set_num_threads(1)
     tied = antonym_experiment(True, steps=1500, progress=False)
     print("tied, 1500 steps", tied)
