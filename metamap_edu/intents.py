@@ -149,6 +149,10 @@ class Intent:
     action: str
     object: str
 
+    def __post_init__(self) -> None:
+        for name in ("label", "domain", "action", "object"):
+            check_type(name, getattr(self, name), str)
+
     @property
     def action_words(self) -> tuple[str, ...]:
         return ACTIONS[self.action]

@@ -32,7 +32,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._checks import check_float, check_int, check_nonempty, check_seed
+from ._checks import check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
 from .realdata import TfidfCentroid, episode_sampler
 
 __all__ = [
@@ -70,8 +70,18 @@ def _with_prefix(texts: list[str], prefix: str | None) -> list[str]:
 def _support_query(episode):
     if hasattr(episode, "support"):
         return list(episode.support.examples), list(episode.query.examples)
+    if not isinstance(episode, (tuple, list)) or len(episode) != 2:
+        raise TypeError(f"an episode must be an Episode or a (support, query) pair of (text, label) lists; "
+                        f"got {type(episode).__name__}")
     support, query = episode
-    return list(support), list(query)
+    return check_sequence("support", support), check_sequence("query", query)
+
+
+def _check_encoder(name: str, model) -> None:
+    """Refuse anything that is not a TinyTransformer (the encoders these probes read)."""
+    from .transformer import TinyTransformer
+
+    check_type(name, model, TinyTransformer)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -128,7 +138,8 @@ def protonet_scores(model, episodes: Sequence, prefix: str | None = "<lm>", laye
     during pretraining; ``None`` reads the text as it is). The features are the hidden states
     after ``layers`` blocks, averaged over the tokens (:meth:`~metamap_edu.transformer.TinyTransformer.embed`).
     """
-    episodes = check_nonempty("episodes", list(episodes), "at least one episode")
+    _check_encoder("model", model)
+    episodes = check_nonempty("episodes", check_sequence("episodes", episodes), "at least one episode")
     was = model.training
     model.eval()
     try:
@@ -149,6 +160,7 @@ def scratch_copy(model, seed: int = 0):
     The "from scratch" twin of a pretrained model: the same architecture and the same tokenizer,
     none of what pretraining learned.
     """
+    _check_encoder("model", model)
     seed = check_seed("seed", seed)
     torch.manual_seed(seed)
     fresh = type(model)(model.tokenizer, copy.deepcopy(model.config))
@@ -170,6 +182,7 @@ def meta_train_protonet(model, train_task, n_way: int = 5, k_shot: int = 5, n_qu
     """
     from .meta import ProtoNet, meta_train
 
+    _check_encoder("model", model)
     iterations = check_int("iterations", iterations, min=1)
     seed = check_seed("seed", seed)
     learner = copy.deepcopy(model)
@@ -200,7 +213,8 @@ class PrototypeClassifier(nn.Module):
     def __init__(self, encoder, support: Sequence[tuple[str, str]], prefix: str | None = "<lm>",
                  layers: int | None = PROBE_LAYERS):
         super().__init__()
-        support = check_nonempty("support", list(support), "at least one (text, label) pair")
+        _check_encoder("encoder", encoder)
+        support = check_nonempty("support", check_sequence("support", support), "at least one (text, label) pair")
         self.encoder = encoder
         self.prefix = prefix
         self.layers = layers
@@ -243,13 +257,14 @@ def finetune_scores(model, episodes: Sequence, steps: int = 30, lr: float = 1e-3
 
     from .train import make_regularizer, training_step
 
+    _check_encoder("model", model)
     steps = check_int("steps", steps, min=0)
     lr = check_float("lr", lr, min=0.0, min_inclusive=False)
     batch_size = check_int("batch_size", batch_size, min=1)
     seed = check_seed("seed", seed)
     if regularizer is not None and regularizer not in ("l2", "pull"):
         raise ValueError(f"regularizer must be None, 'l2' or 'pull'; got {regularizer!r}")
-    episodes = check_nonempty("episodes", list(episodes), "at least one episode")
+    episodes = check_nonempty("episodes", check_sequence("episodes", episodes), "at least one episode")
     out = []
     for i, e in enumerate(episodes):
         support, query = _support_query(e)
@@ -282,7 +297,7 @@ def pretrain_encoder(texts: Sequence[str], steps: int = 2000, vocab_size: int = 
     """
     from .pretrain import new_pretraining_model, pretrain
 
-    texts = check_nonempty("texts", [str(t) for t in texts], "at least one text")
+    texts = check_nonempty("texts", [str(t) for t in check_sequence("texts", texts, "a list of str")], "at least one text")
     model = new_pretraining_model(texts, vocab_size=check_int("vocab_size", vocab_size, min=300), seed=check_seed("seed", seed))
     pretrain(model, texts, steps=check_int("steps", steps, min=1), batch_size=batch_size, lr=lr, seed=seed,
              progress=progress, schedule="cosine")
@@ -290,21 +305,19 @@ def pretrain_encoder(texts: Sequence[str], steps: int = 2000, vocab_size: int = 
 
 
 def fit_to_context(texts: Sequence[str], model, reserve: int = 3) -> list[str]:
-    """``texts`` with every text cut, word by word, to fit ``model``'s context (``reserve`` tokens
-    left for the prefix and ``<sep>``). Real utterances can be longer than a tiny model reads."""
-    limit = model.config.context - check_int("reserve", reserve, min=0)
+    """``texts`` with every text cut to fit ``model``'s context, ``reserve`` tokens left for the
+    prefix and ``<sep>`` (:func:`metamap_edu.realdata.trim_to_context`, which warns with the count).
+    Real utterances can be longer than a tiny model reads."""
+    from .realdata import trim_to_context
 
-    def cut(text: str) -> str:
-        words = str(text).split()
-        while len(words) > 1 and len(model.tokenizer.encode(" " + " ".join(words))) > limit:
-            words = words[: max(1, len(words) * 3 // 4)]
-        return " ".join(words)
-
-    return [cut(t) for t in texts]
+    _check_encoder("model", model)
+    limit = model.config.context - check_int("reserve", reserve, min=0, max=model.config.context - 1)
+    return trim_to_context(texts, model.tokenizer, limit)
 
 
 def truncate_episode(episode, model, reserve: int = 3):
     """``(support, query)`` of ``episode`` with its texts cut by :func:`fit_to_context`."""
+    _check_encoder("model", model)
     support, query = _support_query(episode)
     s = fit_to_context([x for x, _ in support], model, reserve)
     q = fit_to_context([x for x, _ in query], model, reserve)
