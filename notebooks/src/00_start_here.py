@@ -28,7 +28,7 @@
 # **What you'll need.** Nothing but this notebook: no GPU, no internet. Python ≥ 3.10 and the
 # `metamap_edu` package (the README's first command installs both).
 #
-# **Time.** About 10 minutes. Running all cells takes a few seconds.
+# **Time.** About 10 minutes. Running all cells takes well under a minute; the README's table gives the measured time.
 
 # %% tags=["install"] jupyter={"source_hidden": true}
 # Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);

@@ -30,7 +30,7 @@
 #
 # **What you'll need.** Notebook 00 (the set-up check). No GPU, no internet, no training yet.
 #
-# **Time.** About 30 minutes. Running all cells takes about 10 seconds.
+# **Time.** About 30 minutes. Running all cells takes well under a minute; the README's table gives the measured time.
 
 # %% tags=["install"] jupyter={"source_hidden": true}
 # Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);

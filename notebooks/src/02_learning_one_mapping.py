@@ -27,7 +27,7 @@
 # **What you'll need.** Notebook 01 (tasks as mappings) helps but is not required. Derivatives
 # of a square, and the idea of an eigenvalue, for section 2.
 #
-# **Time.** About 30 minutes. Running all cells takes well under a minute.
+# **Time.** About 30 minutes. Running all cells takes well under a minute; the README's table gives the measured time.
 
 # %% tags=["install"] jupyter={"source_hidden": true}
 # Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);

@@ -27,7 +27,7 @@
 #
 # **What you'll need.** Notebook 02 (formula 1, the bag-of-words model). Averages and indices.
 #
-# **Time.** About 40 minutes. Running all cells takes well under a minute.
+# **Time.** About 40 minutes. Running all cells takes well under a minute; the README's table gives the measured time.
 
 # %% tags=["install"] jupyter={"source_hidden": true}
 # Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);

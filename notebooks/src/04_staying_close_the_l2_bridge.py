@@ -31,7 +31,7 @@
 # **What you'll need.** Notebooks 02 (formula 1) and 03 (accuracy matrix, ACC/BWT/FWT). Solving a
 # 2×2 linear system; the gradient of $\lVert\theta - a\rVert^2$.
 #
-# **Time.** About 45 minutes. Running all cells takes about a minute.
+# **Time.** About 45 minutes. Running all cells takes well under a minute; the README's table gives the measured time.
 
 # %% tags=["install"] jupyter={"source_hidden": true}
 # Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);
