@@ -84,8 +84,13 @@ print(doctor.format_checks(checks, details=True))
 # common ones:
 # - **torch is a CUDA build** (a warning): it works, but it is a 2–5 GB download the course never
 #   uses. Installing through `constraints.txt` takes the CPU build.
-# - **widgets show as text** such as `IntSlider(value=0)`: JupyterLab cannot see the widget
-#   extension. Start `jupyter lab` from the course's `.venv`.
+# - **widgets show as text** such as `IntSlider(value=0)` *after the cell ran*: JupyterLab cannot
+#   see the widget extension. Start `jupyter lab` from the course's `.venv`. (Before a widget cell
+#   runs, it shows a picture of its result and the line "Run this cell to use the controls": that
+#   is expected.)
+# - **"Error displaying widget: model not found"** in a notebook you saved and reopened: run the
+#   cell again. To keep widgets in saved notebooks, tick *Settings → Save Widget State
+#   Automatically* in JupyterLab before saving.
 # - **threads**: `OMP_NUM_THREADS` larger than the number of cores slows every notebook down.
 
 # %% [markdown]
