@@ -307,28 +307,60 @@ def first_open(page, lab_server, name: str, timeout: float, shot: Path | None = 
     return check_first_open(cells, widget_cells)
 
 
+# Watch the Output area of the cell holding the first slider; record (page clock) when what it shows
+# first differs from now. Only that cell is compared, so the watching costs nothing measurable.
+JS_WATCH = """() => {
+  const handle = document.querySelectorAll('.jp-Notebook .jupyter-widgets .noUi-handle')[0];
+  const cell = handle && handle.closest('.jp-Cell');
+  if (!cell) return false;
+  const area = cell.querySelector('.widget-output');  // the Output widget, not the controls
+  if (!area) return false;
+  const sig = () => {
+    const img = area.querySelector('img');
+    const src = img ? img.getAttribute('src') || '' : '';
+    return src.length + ':' + src.slice(-200) + ':' + area.textContent;
+  };
+  const before = sig();
+  window.__mmChanged = null;
+  if (window.__mmObserver) window.__mmObserver.disconnect();
+  window.__mmObserver = new MutationObserver(() => {
+    if (window.__mmChanged === null && sig() !== before) window.__mmChanged = performance.now();
+  });
+  window.__mmObserver.observe(area, {childList: true, subtree: true, characterData: true, attributes: true});
+  window.__mmPressed = performance.now();
+  return true;
+}"""
+
+JS_CHANGED = """() => window.__mmChanged === null ? null : (window.__mmChanged - window.__mmPressed) / 1000"""
+
+
 def measure_latency(page, timeout: float, moves: int = LATENCY_MOVES) -> list[float]:
-    """Seconds from a key press on the first slider to a changed widget output, for `moves` presses."""
+    """Seconds from a key press on the first slider to a changed output in its cell, for `moves` presses.
+
+    Every press moves to a new setting (never a cached one). The change is seen by a
+    MutationObserver on that cell's output area, timed with the page's own clock.
+    """
     handles = page.locator(".jp-Notebook .jupyter-widgets .noUi-handle")
     if handles.count() == 0:
         return []
     handle = handles.nth(0)
     latencies = []
-    for k in range(moves):
+    for _ in range(moves):
         settle = time.monotonic() + 30
         while page.evaluate(JS_KERNEL_STATUS) != "idle" and time.monotonic() < settle:
             time.sleep(0.1)
-        before = page.evaluate(JS_SIGNATURE)
         handle.scroll_into_view_if_needed(timeout=30_000)
         handle.focus(timeout=30_000)
-        pressed = time.monotonic()
+        if not page.evaluate(JS_WATCH):
+            break
         handle.press("ArrowRight", timeout=30_000)  # always a new setting: no cached result
-        limit = pressed + timeout
+        limit = time.monotonic() + timeout
         while time.monotonic() < limit:
-            if page.evaluate(JS_SIGNATURE) != before:
-                latencies.append(time.monotonic() - pressed)
+            seconds = page.evaluate(JS_CHANGED)
+            if seconds is not None:
+                latencies.append(seconds)
                 break
-            time.sleep(0.02)
+            time.sleep(0.05)
     return latencies
 
 
