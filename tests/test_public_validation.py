@@ -169,6 +169,8 @@ case("new_pretraining_model", lambda f: mm.new_pretraining_model([]), ValueError
 case("new_pretraining_model", lambda f: mm.new_pretraining_model(["a b c"], vocab_size=-1), ValueError, "vocab_size", "-1")
 case("load_pretrained", lambda f: mm.load_pretrained("gpt2"), ValueError, "name", "gpt2", "lm", "text2text")
 case("load_pretrained", lambda f: mm.load_pretrained(3), TypeError, "name", "3")
+# noise (the course's one noise rule)
+case("paired_difference", lambda f: mm.paired_difference([0.5], [0.5, 0.6]), ValueError, "same length", "1", "2")
 
 
 # Names in __all__ that take no input a learner could get wrong.
