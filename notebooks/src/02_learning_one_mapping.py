@@ -209,9 +209,10 @@ passed = exercises.check_max_stable_lr(max_stable_alpha, X1)
 #
 # Nothing in `fit` is about lines. A sentiment task maps a sentence to `"positive"` or
 # `"negative"`. The model `BagOfWordsClassifier` turns a sentence into word frequencies
-# $\phi(x)$ and scores each label linearly (logistic regression):
+# $v(x)$, a vector with one entry per word, and scores each label linearly (logistic regression;
+# the letter $\phi$ is kept for notebook 05, where it names adapted parameters):
 #
-# $$ p(y = c \mid x) = \operatorname{softmax}_c\big(W\phi(x) + b\big), \qquad
+# $$ p(y = c \mid x) = \operatorname{softmax}_c\big(W v(x) + b\big), \qquad
 # L(\theta) = -\frac{1}{n}\sum_i \log p(y_i \mid x_i). $$
 #
 # The update is still formula 1. Each step now uses a *minibatch* of 32 sentences, so
@@ -274,7 +275,7 @@ print("most negative:", ", ".join(clf.vocab.itos[i] for i in order[:8].tolist())
 print("most positive:", ", ".join(clf.vocab.itos[i] for i in order[-8:].flip(0).tolist()))
 
 # %% [markdown]
-# There is a second, deeper limit. With word counts $\phi(x)$, adding the word *not* to a sentence
+# There is a second, deeper limit. With word counts $v(x)$, adding the word *not* to a sentence
 # adds the same number, $W_{\text{pos}}[\textit{not}] - W_{\text{neg}}[\textit{not}]$, to the
 # score, whatever the sentence says. So "not dull" and "not superb" are pushed the same way, but
 # negation should push them in opposite directions. The differences below are identical for every
