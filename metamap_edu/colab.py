@@ -2,10 +2,12 @@
 
 Every notebook source ``notebooks/src/NN_name.py`` opens with two cells, generated here:
 
-1. a markdown badge row: "launch binder" and "open in Colab" links for this very notebook;
-2. an install cell, plain Python that runs *before* the package can be imported: it does
-   nothing where ``metamap_edu`` is installed (a laptop, Binder, a JupyterHub), installs the
-   package with pip in Google Colab, and elsewhere stops with a message saying what to run.
+1. its title cell (markdown: the ``# NN · title`` heading and the learning goals), with a badge
+   row right under the heading: "launch binder" and "open in Colab" links for this very notebook;
+2. an install cell (its source collapsed in JupyterLab), plain Python that runs *before* the
+   package can be imported: it does nothing where ``metamap_edu`` is installed (a laptop,
+   Binder, a JupyterHub), installs the package with pip in Google Colab, and elsewhere stops
+   with a message saying what to run.
 
 Binder builds its image from ``environment.yml`` at the repository root; Colab gets the package
 from the install cell.
@@ -37,6 +39,7 @@ __all__ = [
     "REPOSITORY_URL",
     "PIP_TARGET",
     "INSTALL_CELL",
+    "INSTALL_METADATA",
     "binder_url",
     "colab_url",
     "badge_markdown",
@@ -89,25 +92,25 @@ INSTALL_TAG = "install"
 # the notebook, not a function of the package. `"google.colab" in sys.modules` is how a notebook
 # knows it runs in Colab: Colab's kernel imports that module at start-up.
 INSTALL_CELL = f'''\
-# Install cell: does nothing where metamap_edu is installed (laptop, Binder, JupyterHub);
-# in Google Colab it installs the course package first (about a minute, once per session).
+# Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);
+# in Google Colab it installs the course package (about a minute, once per session).
 import sys
 
 try:
     import metamap_edu  # noqa: F401
 except ImportError:
     if "google.colab" not in sys.modules:
-        raise ImportError(
-            "metamap_edu is not installed in this kernel. In the course folder run "
-            "`pip install -c constraints.txt -e .` (see the README), then restart the kernel."
-        ) from None
+        raise ImportError("metamap_edu is not installed in this kernel. In the course folder run "
+                          "`pip install -c constraints.txt -e .` (see the README), then restart the kernel.") from None
     import importlib
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "{PIP_TARGET}"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "{PIP_TARGET}"], check=True)
     importlib.invalidate_caches()
     import metamap_edu  # noqa: F401'''
+
+#: cell metadata of the install cell: its tag, and its source collapsed in JupyterLab
+INSTALL_METADATA = {"tags": [INSTALL_TAG], "jupyter": {"source_hidden": True}}
 
 
 def _notebook_name(notebook: str | os.PathLike) -> str:
@@ -143,18 +146,19 @@ def badge_markdown(notebook: str | os.PathLike) -> str:
 
 
 def header_cells(notebook: str | os.PathLike) -> tuple[str, str]:
-    """(badge markdown, install code) — the first two cells of ``notebook``."""
+    """(badge markdown, install code): the badge row under the title, and the cell after the title."""
     return badge_markdown(notebook), INSTALL_CELL
 
 
-def _percent_header(notebook: str | os.PathLike) -> str:
-    badges, install = header_cells(notebook)
-    return (f"# %% [markdown]\n# {badges}\n\n"
-            f"# %% tags=[\"{INSTALL_TAG}\"]\n{install}\n\n")
+_TITLE = re.compile(r"^# \S")
 
 
-def _cells_of(notebook) -> list[tuple[str, str, list]]:
-    """(cell_type, source, tags) of an nbformat notebook, an .ipynb path or a percent .py path."""
+def _percent_install_cell() -> str:
+    return f'# %% tags=["{INSTALL_TAG}"] jupyter={{"source_hidden": true}}\n{INSTALL_CELL}\n\n'
+
+
+def _cells_of(notebook) -> list[tuple[str, str, dict]]:
+    """(cell_type, source, metadata) of an nbformat notebook, an .ipynb path or a percent .py path."""
     if isinstance(notebook, (str, os.PathLike)):
         path = Path(notebook)
         if path.suffix == ".py":
@@ -167,12 +171,14 @@ def _cells_of(notebook) -> list[tuple[str, str, list]]:
             nb = nbformat.read(path, as_version=4)
     else:
         nb = notebook
-    return [(c.cell_type, c.source, list(c.get("metadata", {}).get("tags", []))) for c in nb.cells]
+    return [(c.cell_type, c.source, dict(c.get("metadata", {}))) for c in nb.cells]
 
 
 def header_problems(notebook, name: str | os.PathLike | None = None) -> list[str]:
     """What is wrong with a notebook's first two cells; [] when they are the generated ones.
 
+    Cell 0 must be the title cell (markdown starting with a ``# `` heading) with the badge row on
+    the line after the heading; cell 1 the install cell, tagged ``install``, source collapsed.
     ``notebook`` is a path (``.py`` percent source or ``.ipynb``) or an nbformat notebook, in
     which case ``name`` gives its file name for the links.
     """
@@ -183,23 +189,35 @@ def header_problems(notebook, name: str | os.PathLike | None = None) -> list[str
     badges, install = header_cells(name)
     cells = _cells_of(notebook)
     problems = []
-    if not cells or cells[0][0] != "markdown" or cells[0][1].strip() != badges:
-        problems.append(f"cell 0 should be the badge row (markdown): {badges}")
+    lines = cells[0][1].strip().splitlines() if cells and cells[0][0] == "markdown" else []
+    if not lines or not _TITLE.match(lines[0]):
+        problems.append("cell 0 should be the title cell (markdown starting with a '# ' heading)")
+    elif len(lines) < 3 or lines[1].strip() or lines[2].strip() != badges:
+        problems.append(f"the title cell should carry the badge row under its heading: {badges}")
     if len(cells) < 2 or cells[1][0] != "code" or cells[1][1].strip() != install.strip():
         problems.append("cell 1 should be the install cell (metamap_edu.colab.INSTALL_CELL)")
-    elif INSTALL_TAG not in cells[1][2]:
-        problems.append(f"cell 1 (the install cell) should carry the tag {INSTALL_TAG!r}")
+    else:
+        meta = cells[1][2]
+        if INSTALL_TAG not in meta.get("tags", []):
+            problems.append(f"cell 1 (the install cell) should carry the tag {INSTALL_TAG!r}")
+        if not meta.get("jupyter", {}).get("source_hidden"):
+            problems.append("cell 1 (the install cell) should have its source collapsed "
+                            "(metadata jupyter.source_hidden)")
     return problems
 
 
 _CELL_MARK = re.compile(r"^# %%", re.MULTILINE)
 
 
-def insert_header(source: str | os.PathLike) -> bool:
-    """Put (or refresh) the badge row and the install cell at the top of a percent source.
+def _is_badge_line(line: str) -> bool:
+    return "mybinder.org" in line and "colab" in line
 
-    Only the top of the file changes: an existing badge/install pair is replaced, everything
-    from the first other cell on is kept byte for byte. Returns True when the file changed.
+
+def insert_header(source: str | os.PathLike) -> bool:
+    """Put (or refresh) the badge row under the title and the install cell right after the title cell.
+
+    An older header (a badge-row cell and an install cell above the title) is removed; everything
+    else is kept byte for byte. Returns True when the file changed.
     """
     check_path("source", source)
     path = Path(source)
@@ -210,11 +228,28 @@ def insert_header(source: str | os.PathLike) -> bool:
     if not marks:
         raise ValueError(f"{path.name} has no '# %%' cell markers: is it a percent script?")
     preamble, cells = text[: marks[0]], [text[a:b] for a, b in zip(marks, marks[1:] + [len(text)])]
-    # drop an earlier header: a badge-row markdown cell and/or a cell tagged "install"
-    while cells and (("mybinder.org" in cells[0] and cells[0].startswith("# %% [markdown]"))
-                     or cells[0].splitlines()[0].find(f'"{INSTALL_TAG}"') >= 0):
-        cells.pop(0)
-    new = preamble + _percent_header(path) + "".join(cells)
+    # drop every earlier header piece: a badge-row-only markdown cell, a cell tagged "install"
+    kept = []
+    for cell in cells:
+        first, _, rest = cell.partition("\n")
+        body = [ln for ln in rest.splitlines() if ln.strip() not in ("", "#")]
+        if first.startswith("# %% [markdown]") and body and all(_is_badge_line(ln) for ln in body):
+            continue
+        if f'"{INSTALL_TAG}"' in first:
+            continue
+        kept.append(cell)
+    title = next((i for i, c in enumerate(kept) if c.startswith("# %% [markdown]")
+                  and any(ln.startswith("# # ") for ln in c.splitlines()[1:2])), None)
+    if title is None:
+        raise ValueError(f"{path.name} has no title cell: a markdown cell starting with '# # title'")
+    head, *rest_lines = kept[title].split("\n")
+    heading, after = rest_lines[0], rest_lines[1:]
+    while after and (after[0].strip() in ("#", "") or _is_badge_line(after[0])):
+        after.pop(0)  # an earlier badge row and the blank lines around it
+    badges = badge_markdown(path)
+    kept[title] = "\n".join([head, heading, "#", f"# {badges}", "#", *after])
+    kept.insert(title + 1, _percent_install_cell())
+    new = preamble + "".join(kept[title:title + 2]) + "".join(kept[:title]) + "".join(kept[title + 2:])
     if new == text:
         return False
     path.write_text(new, encoding="utf-8")

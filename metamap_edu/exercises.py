@@ -16,15 +16,28 @@ from ._checks import _show
 __all__: list[str] = []  # each section below appends its public names
 
 
+#: printed feedback is wrapped at word boundaries to this width, so a notebook's output area never
+#: breaks a line in the middle of a word
+WIDTH = 100
+
+
+def _say(text: str) -> None:
+    import textwrap
+
+    for line in text.splitlines() or [""]:
+        print(textwrap.fill(line, WIDTH, subsequent_indent="  ", break_long_words=False,
+                            break_on_hyphens=False) if len(line) > WIDTH else line)
+
+
 def _passed(message: str) -> bool:
-    print(f"Correct! {message}")
+    _say(f"Correct! {message}")
     return True
 
 
 def _failed(message: str, hint: str | None = None) -> bool:
-    print(f"Not yet: {message}")
+    _say(f"Not yet: {message}")
     if hint:
-        print(f"Hint: {hint}")
+        _say(f"Hint: {hint}")
     return False
 
 

@@ -15,14 +15,17 @@ The site has:
 - one page per notebook with its stored outputs and maths, a navigation bar (previous, course
   map, next) and launch links (Binder, Colab);
 - static results in place of widgets: a widget needs a running kernel, so its live view is
-  replaced by a note, and the static print-out or picture every widget cell also produces
-  (a course rule) stays;
+  replaced by a note and the picture of its first result that the widget cell stores
+  (:func:`metamap_edu.widgets.static_html`);
 - links between notebooks rewritten from ``NN_name.ipynb`` to ``NN_name.html``.
 
 :func:`check_links` parses every ``href``/``src`` in the output and reports internal links that
 point to a missing file or anchor; the CLI and the test fail on any.
-MathJax and require.js are loaded by the pages from a CDN when a reader opens them; building
-needs no network.
+The maths is typeset by MathJax served from the site folder itself (``mathjax/``), copied from
+the ``jupyter-server-mathjax`` package (the Jupyter project's own packaging of MathJax 2, which
+nbconvert's templates are written for), so the pages work offline. require.js, which only
+widgets and JavaScript outputs need, is left out; mermaid is loaded only by a page that holds a
+mermaid diagram (none do). Building needs no network.
 """
 from __future__ import annotations
 
@@ -39,11 +42,33 @@ from urllib.parse import unquote, urlsplit
 from ._checks import check_path, check_type
 from .colab import REPOSITORY_URL, binder_url, colab_url
 
-__all__ = ["NotebookInfo", "notebook_info", "build_site", "check_links", "WIDGET_NOTE"]
+__all__ = ["NotebookInfo", "notebook_info", "build_site", "check_links", "mathjax_source", "WIDGET_NOTE"]
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = ("Interactive widget: it needs a running notebook. Open this notebook in "
                "JupyterLab, Binder or Colab to use it; the static result is shown below.")
+MATHJAX_DIR = "mathjax"  # inside the site folder
+# HTML-CSS output with the STIX web fonts: the ones the package ships
+MATHJAX_URL = f"{MATHJAX_DIR}/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+_MATHJAX_PRECONFIG = ('<script>window.MathJax = {"HTML-CSS": {availableFonts: [], webFont: "STIX-Web", '
+                      'imageFont: null}, menuSettings: {zoom: "None"}};</script>')
+_REQUIRE_JS = re.compile(r'<script src="[^"]*require(?:\.min)?\.js"></script>\s*')
+
+
+def mathjax_source() -> Path:
+    """The folder of MathJax files (``MathJax.js``, ``config/``, ``jax/``...) to serve with the site.
+
+    They come from the ``jupyter-server-mathjax`` package (a dependency of the course).
+    """
+    try:
+        import jupyter_server_mathjax
+    except ImportError:
+        raise ImportError("the static site serves MathJax from the jupyter-server-mathjax package: "
+                          "pip install -c constraints.txt -e .") from None
+    folder = Path(jupyter_server_mathjax.__file__).resolve().parent / "static"
+    if not (folder / "MathJax.js").is_file():
+        raise FileNotFoundError(f"no MathJax.js in {str(folder)!r}: reinstall jupyter-server-mathjax")
+    return folder
 
 
 @dataclass(frozen=True)
@@ -106,12 +131,13 @@ def _is_progress_bar(output) -> bool:
 def _static_copy(nb):
     """A copy fit for a static page: widget views become a note, the widget state is dropped.
 
+    A widget cell keeps the picture of its first result (the ``text/html`` that
+    :func:`metamap_edu.widgets.static_html` stores next to the live view), under the note.
     Progress-bar widgets are dropped without a note: a frozen progress bar teaches nothing.
     """
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
-    note = {"text/html": f'<div class="mm-widget-note">{html.escape(WIDGET_NOTE)}</div>',
-            "text/plain": WIDGET_NOTE}
+    note_html = f'<div class="mm-widget-note">{html.escape(WIDGET_NOTE)}</div>'
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -120,15 +146,23 @@ def _static_copy(nb):
             if WIDGET_MIME in output.get("data", {}):
                 if _is_progress_bar(output):
                     continue
-                if not seen_widget:  # one note per cell is enough
+                picture = output["data"].get("text/html", "")
+                picture = "".join(picture) if isinstance(picture, list) else picture
+                picture = _HINT.sub("", picture) if "mm-static-widget" in picture else ""
+                if not seen_widget or picture:  # one note per cell is enough
                     output = copy.deepcopy(output)
-                    output["data"], output["metadata"] = dict(note), {}
+                    output["data"] = {"text/html": ("" if seen_widget else note_html) + picture,
+                                      "text/plain": WIDGET_NOTE}
+                    output["metadata"] = {}
                     outputs.append(output)
                 seen_widget = True
                 continue
             outputs.append(output)
         cell.outputs = outputs
     return nb
+
+
+_HINT = re.compile(r'<p class="mm-widget-hint">.*?</p>', re.S)
 
 
 _IPYNB_LINK = re.compile(r'(href=")([^":#?]+?)\.ipynb(#[^"]*)?"')
@@ -223,7 +257,7 @@ def build_site(out_dir: str | os.PathLike = "_site",
 
     nbs = [nbformat.read(path, as_version=4) for path in notebooks]
     infos = [notebook_info(nb, path.name) for nb, path in zip(nbs, notebooks)]
-    exporter = HTMLExporter(template_name="lab")
+    exporter = HTMLExporter(template_name="lab", mathjax_url=MATHJAX_URL)
     written = [out / "index.html"]
     written[0].write_text(_index_page(infos), encoding="utf-8")
     for i, (nb, info) in enumerate(zip(nbs, infos)):
@@ -233,11 +267,14 @@ def build_site(out_dir: str | os.PathLike = "_site",
         nav = _nav(infos[i - 1] if i > 0 else None, infos[i + 1] if i + 1 < len(infos) else None,
                    info)
         body = body.replace("</head>", f"<style>{PAGE_CSS}</style>\n</head>", 1)
+        body = _REQUIRE_JS.sub("", body, count=1)
+        body = body.replace(f'<script src="{MATHJAX_URL}">', _MATHJAX_PRECONFIG + f'\n<script src="{MATHJAX_URL}">', 1)
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + nav, body, count=1)
         body = body.replace("</body>", nav + "\n</body>", 1)
         page = out / info.page
         page.write_text(body, encoding="utf-8")
         written.append(page)
+    shutil.copytree(mathjax_source(), out / MATHJAX_DIR, ignore=shutil.ignore_patterns("localization"))
     _copy_local_files(written, src, out)
     return written
 

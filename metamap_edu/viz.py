@@ -326,7 +326,7 @@ def plot_ridge_path(
             label="$\\theta_{t-1}$ (λ → ∞)")
     if theta_lam is not None:
         point = _as_array("theta_lam", theta_lam).reshape(-1)
-        text = "" if lam is None else f", λ = {lam:g}"
+        text = "" if lam is None else f", λ = {lam:.3g}"
         ax.plot(*point, marker="D", markersize=10, color="tab:red", markeredgecolor="black", linestyle="none",
                 label=f"$\\theta_t${text}")
     return _finish_theta_plane(fig, ax, lo, hi, labels, title)
@@ -344,12 +344,15 @@ def plot_stability_plasticity(
 ) -> Figure:
     """ACC, BWT and last-task accuracy against the regularization strength.
 
+    ACC and the last-task accuracy share the left axis (accuracy, 0 to 1); BWT, a difference of
+    accuracies a few hundredths either side of 0, gets its own right axis with a line at 0, so
+    its changes are visible rather than flat against the accuracies.
     λ = 0 is allowed: the x axis is linear up to the smallest positive λ and logarithmic above
     (``symlog``). Small λ: plastic but forgetful (BWT very negative); huge λ: stable but the last
     task is barely learned. Taught in ``notebooks/04_staying_close_the_l2_bridge``.
     """
     lams = _as_array("lams", lams).reshape(-1)
-    series = {"ACC (mean final accuracy)": acc, "BWT (backward transfer)": bwt, "last-task accuracy": last}
+    series = {"ACC (mean final accuracy)": acc, "last-task accuracy": last, "BWT (backward transfer, right axis)": bwt}
     arrays = {}
     for name, values in series.items():
         v = _as_array(name.split()[0].lower(), values).reshape(-1)
@@ -360,17 +363,24 @@ def plot_stability_plasticity(
         raise ValueError("lams must all be >= 0")
     order = np.argsort(lams)
     fig, ax = _new_axes(ax, figsize=(6.5, 4))
-    for (name, v), marker in zip(arrays.items(), ("o", "s", "^")):
-        ax.plot(lams[order], v[order], marker=marker, label=name)
+    right = ax.twinx()
+    handles = []
+    for (name, v), marker, colour in zip(arrays.items(), ("o", "^", "s"), ("C0", "C2", "C1")):
+        target = right if name.startswith("BWT") else ax
+        handles += target.plot(lams[order], v[order], marker=marker, color=colour, label=name,
+                               linestyle="--" if target is right else "-")
     positive = lams[lams > 0]
     if positive.size:
         ax.set_xscale("symlog", linthresh=float(positive.min()))
-    ax.axhline(0.0, color="gray", linewidth=0.8)
+    right.axhline(0.0, color="C1", linewidth=0.8, linestyle=":")
+    bwt_span = max(float(np.abs(arrays["BWT (backward transfer, right axis)"]).max()), 0.01) * 1.3
+    right.set_ylim(-bwt_span, bwt_span)
+    right.set_ylabel("BWT (negative = forgetting)", color="C1")
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("score")
+    ax.set_ylabel("accuracy")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(handles=handles, fontsize=8, loc="best")
     return _finish(fig)
 
 
@@ -608,7 +618,7 @@ def plot_sinusoid_adaptation(demo: Mapping, ax=None, title: str | None = None):
     ax.set_ylabel("y")
     ax.set_ylim(-6, 6)
     ax.legend(fontsize=7, loc="lower left")
-    ax.set_title(title or f"inner steps = {demo['steps']}, inner lr = {demo['lr']:g}")
+    ax.set_title(title or f"inner steps = {demo['steps']}, inner lr = {demo['lr']:.3g}")
     return _finish(fig)
 
 

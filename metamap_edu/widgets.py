@@ -19,7 +19,27 @@ import matplotlib.pyplot as plt
 
 from ._checks import _show, check_choice, check_float, check_int, check_seed, check_sequence, check_type
 
-__all__: list[str] = ["View", "interactive_view"]  # each section below appends its public names
+__all__: list[str] = ["View", "interactive_view", "static_html", "STATIC_HINT"]  # each section below appends its public names
+
+
+#: view texts are wrapped at word boundaries to this width (a notebook's output area would
+#: otherwise break long lines in the middle of a word)
+TEXT_WIDTH = 100
+
+
+def _wrap(text: str, width: int = TEXT_WIDTH) -> str:
+    """Wrap each line of ``text`` longer than ``width`` at word boundaries (continuations indented)."""
+    import textwrap
+
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        out.append(textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False,
+                                 break_on_hyphens=False))
+    return "\n".join(out)
 
 
 class View(NamedTuple):
@@ -35,7 +55,20 @@ def _stream_output(text: str) -> dict:
 
 
 def _display_output(obj) -> dict:
-    """An nbformat display_data output for ``obj`` (a figure becomes image/png + text/plain)."""
+    """An nbformat display_data output for ``obj`` (a figure becomes image/png + text/plain).
+
+    A matplotlib figure is drawn once, straight to PNG at its own size and resolution (its
+    layout engine places the labels), which is what keeps a widget update fast.
+    """
+    if hasattr(obj, "savefig"):
+        import base64
+        import io
+
+        buffer = io.BytesIO()
+        obj.savefig(buffer, format="png")
+        png = base64.b64encode(buffer.getvalue()).decode("ascii")
+        return {"output_type": "display_data", "data": {"image/png": png, "text/plain": "<Figure>"},
+                "metadata": {}}
     try:
         from IPython.core.formatters import format_display_data
 
@@ -51,11 +84,63 @@ def _module_type():
     return nn.Module
 
 
-def interactive_view(view: Callable[..., View], controls: dict[str, Any], **fixed: Any):
+#: The one line a widget shows where its controls cannot run yet (a notebook opened before its
+#: cells run, a static page): the picture under it is the widget's first result.
+STATIC_HINT = "Run this cell to use the controls: until then this is a picture of the widget's first result."
+_HINT_CLASS = "mm-widget-hint"
+
+
+def _control_label(control) -> str:
+    """``description = value`` for the static picture's caption (a dropdown shows its label)."""
+    value = getattr(control, "label", None)
+    if value is None:
+        value = control.value
+        if isinstance(value, float):
+            value = f"{value:.3g}"
+    name = getattr(control, "description", "") or "value"
+    return f"{name} = {value}"
+
+
+def static_html(outputs, controls=()) -> str:
+    """The HTML a widget cell shows before it runs: the hint, the knob values, the outputs.
+
+    ``outputs`` are nbformat outputs as :func:`interactive_view` stores them (a PNG figure and
+    a text); ``controls`` are the widget's controls, whose values the caption names. The
+    picture is inlined (``data:image/png``), so the cell needs no file and no running kernel.
+    """
+    import html
+
+    knobs = "; ".join(_control_label(c) for c in controls)
+    parts = [f'<div class="mm-static-widget"><p class="{_HINT_CLASS}"><em>{html.escape(STATIC_HINT)}</em>'
+             + (f" ({html.escape(knobs)})" if knobs else "") + "</p>"]
+    for output in outputs:
+        data = output.get("data", {})
+        if "image/png" in data:
+            parts.append(f'<img src="data:image/png;base64,{data["image/png"]}" '
+                         f'alt="the widget\'s picture for {html.escape(knobs or "its first setting")}">')
+        elif output.get("output_type") == "stream":
+            parts.append(f"<pre>{html.escape(output.get('text', ''))}</pre>")
+        elif "text/plain" in data:
+            parts.append(f"<pre>{html.escape(str(data['text/plain']))}</pre>")
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def interactive_view(view: Callable[..., View], controls: dict[str, Any], *, cache_size: int = 64,
+                     **fixed: Any):
     """Wire ipywidgets ``controls`` (name -> widget) to ``view(**values, **fixed)``; return a VBox.
 
     The figure and the text are drawn into an ``Output`` area, which is replaced on every change;
     an error raised by the view is printed there too, so the kernel always stays alive.
+
+    What a learner sees is ONE result per cell. Displayed, the box is one output whose bundle
+    holds the live widget and, for a front end that cannot show the widget yet (a notebook opened
+    before it runs, which JupyterLab does not trust with widgets, or a static page), an HTML
+    picture of its current result with the one-line :data:`STATIC_HINT`. A live session shows
+    the widget; the picture stands in for it until the cell runs.
+
+    The results of the last ``cache_size`` settings are kept (views are deterministic: the same
+    knobs give the same picture), so moving a knob back is instant.
 
     The ``Output`` area is filled by setting its ``outputs`` on the kernel side, not with
     ``with out: display(...)``: captured displays reach headless runners (nbval, papermill) as
@@ -66,10 +151,26 @@ def interactive_view(view: Callable[..., View], controls: dict[str, Any], **fixe
     check_type("controls", controls, dict, "a dict name -> ipywidget")
     import ipywidgets as w
 
+    from ._checks import check_int
+
+    cache_size = check_int("cache_size", cache_size, min=0, max=10_000)
     out = w.Output()
+    cache: dict[Any, tuple] = {}
+
+    def key_of(values):
+        try:
+            key = tuple(sorted(values.items()))
+            hash(key)
+            return key
+        except TypeError:  # an unhashable knob value: no caching for it
+            return None
 
     def refresh(*_):
         values = {name: c.value for name, c in controls.items()}
+        key = key_of(values)
+        if key is not None and key in cache:
+            out.outputs = cache[key]
+            return
         try:
             result = view(**values, **fixed)
         except Exception as err:  # show the message, keep the widget alive
@@ -79,13 +180,34 @@ def interactive_view(view: Callable[..., View], controls: dict[str, Any], **fixe
         if result.figure is not None:
             outputs.append(_display_output(result.figure))
             plt.close(result.figure)
-        outputs.append(_stream_output(f"{result.text}\n"))
+        outputs.append(_stream_output(f"{_wrap(result.text)}\n"))
         out.outputs = tuple(outputs)
+        if key is not None and cache_size:
+            if len(cache) >= cache_size:
+                cache.pop(next(iter(cache)))
+            cache[key] = out.outputs
 
     for c in controls.values():
         c.observe(refresh, names="value")
     refresh()
-    return w.VBox([*controls.values(), out])
+    return _LiveBox([*controls.values(), out], static=lambda: static_html(out.outputs, controls.values()))
+
+
+def _LiveBox(children, static: Callable[[], str]):
+    """A VBox whose display bundle adds the static HTML picture and a one-line plain-text hint."""
+    import ipywidgets as w
+
+    class LiveView(w.VBox):
+        def _repr_mimebundle_(self, **kwargs):
+            data = super()._repr_mimebundle_(**kwargs)
+            if data is None:  # a closed widget
+                return None
+            bundle = data[0] if isinstance(data, tuple) else data
+            bundle["text/html"] = static()
+            bundle["text/plain"] = STATIC_HINT
+            return data
+
+    return LiveView(children)
 
 
 # ---- notebook 02-04: formula 1, a stream of tasks, the L2 bridge ----
@@ -179,18 +301,28 @@ def alpha_view(alpha: float, task, steps: int = 40, start=(-2.0, 3.0)) -> View:
     path = [theta for theta in recorder.path if bool(torch.isfinite(theta).all())]
     losses = [mse_objective(X, y, theta) for theta in path]
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.2), layout="constrained")
+    # fixed margins, not a layout engine: laying the figure out again on every draw doubled the
+    # time a slider move takes
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.2))
+    fig.subplots_adjust(left=0.065, right=0.985, bottom=0.12, top=0.92, wspace=0.2)
     P = torch.stack(path).numpy()
     start_arr = np.asarray(start, float)
     span = max(2.5 * float(np.abs(start_arr - theta_star.numpy()).max()), 1.0)
     view = (theta_star.numpy() - span / 2, theta_star.numpy() + span / 2)
     plot_loss_surface(X.numpy(), y.numpy(), P, labels=("weight $w$", "bias $b$"), view=view,
-                      title=f"α = {alpha:g}: the path of θ", ax=ax1)
-    plot_loss_curves({f"α = {alpha:g}": losses}, ylabel="loss $L(\\theta)$", title="loss per step", ax=ax2)
+                      title=f"α = {alpha:.3g}: the path of θ", ax=ax1)
+    plot_loss_curves({f"α = {alpha:.3g}": losses}, ylabel="loss $L(\\theta)$", title="loss per step", ax=ax2)
     ax2.axhline(best, color="black", linestyle=":", linewidth=1, label="minimum")
+    # ticks at the powers of 10 only, with plain labels: a log axis's minor-tick labels in TeX take
+    # most of the time to draw this figure, which a widget redraws on every move of the slider
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+    ax2.yaxis.set_major_locator(LogLocator(base=10))
+    ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax2.yaxis.set_minor_locator(NullLocator())
     ax2.legend(fontsize=8)
 
-    head = f"alpha = {alpha:g}; gradient descent is stable for alpha < 2 / h_max = {limit:.3f}.\n"
+    head = f"alpha = {alpha:.3g}; gradient descent is stable for alpha < 2 / h_max = {limit:.3f}.\n"
     if error is not None:
         text = head + f"DIVERGED after {len(path) - 1} steps. The library stopped with:\n  {error}"
     elif losses[-1] > losses[0]:
@@ -202,7 +334,7 @@ def alpha_view(alpha: float, task, steps: int = 40, start=(-2.0, 3.0)) -> View:
                        f"{losses[-1] - best:.3f} above its minimum {best:.3f}.")
     else:
         text = head + f"GOOD: after {steps} steps the loss is {losses[-1]:.4f}; the minimum is {best:.4f}."
-    return View(fig, text)
+    return View(fig, _wrap(text))
 
 
 def alpha_slider(task, steps: int = 40, start=(-2.0, 3.0), alpha: float = 0.1, min_exp: float = -3.0, max_exp: float = 0.5):
@@ -241,12 +373,12 @@ def lambda_view(lam: float, X, y, theta_prev, lams=None) -> View:
     star = least_squares(X, y)
     lams = np.r_[0.0, np.geomspace(1e-3, 1e3, 60)] if lams is None else np.asarray(lams, float)
     fig = plot_ridge_path(X.numpy(), y.numpy(), prev.numpy(), lams, lam=lam, theta_lam=theta.numpy(),
-                          title=f"λ = {lam:g}")
+                          title=f"λ = {lam:.3g}")
     total = float((star - prev).norm())
     moved = float((theta - prev).norm())
-    text = (f"lambda = {lam:g}: theta_t = ({theta[0]:.3f}, {theta[1]:.3f}); "
-            f"new-task loss {mse_objective(X, y, theta):.3f} (its minimum is {mse_objective(X, y, star):.3f}); "
-            f"||theta_t - theta_prev|| = {moved:.3f}, {moved / total if total > 0 else 0.0:.0%} of the distance "
+    text = (f"lambda = {lam:.3g}: theta_t = ({theta[0]:.3f}, {theta[1]:.3f}); "
+            f"new-task loss {mse_objective(X, y, theta):.3f} (its minimum is {mse_objective(X, y, star):.3f});\n"
+            f"  ||theta_t - theta_prev|| = {moved:.3f}, {moved / total if total > 0 else 0.0:.0%} of the distance "
             f"to the new optimum.")
     return View(fig, text)
 
@@ -453,7 +585,7 @@ def task_browser_view(family: str = "sentiment", domain: str = "movies", seed: i
     if n_show:
         lines.append(f"first {n_show} examples:")
         lines += [_format_example(task.kind, x, y) for x, y in task.examples[:n_show]]
-    return View(plot_task_summary(task), "\n".join(lines))
+    return View(plot_task_summary(task), _wrap("\n".join(lines)))
 
 
 def task_browser(family: str = "sentiment", domain: str = "movies", seed: int = 0, relatedness: float = 0.5):
@@ -525,7 +657,7 @@ def sinusoid_adaptation_view(steps: int, lr: float, models: dict, episode) -> Vi
     demo = sinusoid_adaptation(models, episode, steps=steps, lr=lr)
     fig = plot_sinusoid_adaptation(demo)
     text = "; ".join(f"{n}: query MSE {c['mse']:.3f}" for n, c in demo["models"].items())
-    return View(fig, f"after {steps} steps of size {lr:g} -> {text}")
+    return View(fig, f"after {steps} steps of size {lr:.3g} -> {text}")
 
 
 def sinusoid_adaptation_widget(models: dict, episode, steps: int = 5, lr: float = 0.01):
@@ -534,8 +666,9 @@ def sinusoid_adaptation_widget(models: dict, episode, steps: int = 5, lr: float 
     import ipywidgets as w
 
     controls = {
-        "steps": w.IntSlider(value=steps, min=0, max=50, description="inner steps"),
-        "lr": w.FloatLogSlider(value=lr, base=10, min=-3, max=-0.5, step=0.1, description="inner lr"),
+        "steps": w.IntSlider(value=steps, min=0, max=50, description="inner steps", continuous_update=False),
+        "lr": w.FloatLogSlider(value=lr, base=10, min=-3, max=-0.5, step=0.1, description="inner lr",
+                             readout_format=".3g", continuous_update=False),
     }
     return interactive_view(sinusoid_adaptation_view, controls, models=models, episode=episode)
 
@@ -598,17 +731,22 @@ def attention_view(sentence: str, layer: int, head: int, model) -> View:
     return View(fig, text)
 
 
-def attention_widget(model, sentences):
-    """Pick a sentence, a layer and a head; shows :func:`attention_view`."""
+def attention_widget(model, sentences, layer: int = 0, head: int = 0):
+    """Pick a sentence, a layer and a head (starting at ``layer``, ``head``); shows :func:`attention_view`."""
     check_type("model", model, _module_type(), "a TinyTransformer")
     sentences = check_sequence("sentences", sentences, "a list of str")
     import ipywidgets as w
 
+    from ._checks import check_int
+
     sentences = list(sentences)
+    layer = check_int("layer", layer, min=0, max=model.config.depth - 1)
+    head = check_int("head", head, min=0, max=model.config.heads - 1)
     controls = {
-        "sentence": w.Dropdown(options=sentences, value=sentences[0], description="sentence"),
-        "layer": w.IntSlider(value=0, min=0, max=model.config.depth - 1, description="layer"),
-        "head": w.IntSlider(value=0, min=0, max=model.config.heads - 1, description="head"),
+        "sentence": w.Dropdown(options=sentences, value=sentences[0], description="sentence",
+                               layout=w.Layout(width="95%")),
+        "layer": w.IntSlider(value=layer, min=0, max=model.config.depth - 1, description="layer", continuous_update=False),
+        "head": w.IntSlider(value=head, min=0, max=model.config.heads - 1, description="head", continuous_update=False),
     }
     return interactive_view(attention_view, controls, model=model)
 
@@ -634,11 +772,15 @@ def pipeline_view(table: dict, **switches) -> View:
     return View(fig, f"{label} -> {text}")
 
 
-def pipeline_widget(table: dict, components):
-    """One checkbox per component; shows the precomputed :func:`pipeline_view` row."""
+def pipeline_widget(table: dict, components, on=()):
+    """One checkbox per component (those in ``on`` ticked); shows the precomputed :func:`pipeline_view` row."""
     check_type("table", table, dict)
     components = check_sequence("components", components, "a list of component names")
     import ipywidgets as w
 
-    controls = {c: w.Checkbox(value=False, description=c) for c in components}
+    components = list(components)
+    unknown = [c for c in on if c not in components]
+    if unknown:
+        raise ValueError(f"on must name components among {components}; got {list(on)!r}")
+    controls = {c: w.Checkbox(value=c in on, description=c) for c in components}
     return interactive_view(pipeline_view, controls, table=table)

@@ -83,41 +83,56 @@ def test_links_point_at_the_notebook():
         colab.colab_url(3)
 
 
-def test_insert_header_is_idempotent_and_touches_only_the_top(tmp_path):
+def test_insert_header_puts_the_title_first_and_is_idempotent(tmp_path):
     src = tmp_path / "05_demo.py"
-    body = ('# %% [markdown]\n# # 05 · Demo\n\n# %% tags=["parameters"]\nFAST = False\nSEED = 0\n\n'
-            '# %%\nprint(FAST)\n')
+    title = "# %% [markdown]\n# # 05 · Demo\n#\n# **What you'll do.** Something.\n\n"
+    rest = '# %% tags=["parameters"]\nFAST = False\nSEED = 0\n\n# %%\nprint(FAST)\n'
     preamble = "# ---\n# jupyter:\n#   jupytext:\n#     formats: py:percent\n# ---\n\n"
-    src.write_text(preamble + body)
+    # the old layout: a badge cell and a 20-line install cell ABOVE the title
+    old_header = (f"# %% [markdown]\n# {colab.badge_markdown('05_demo')}\n\n"
+                  f'# %% tags=["install"]\nimport sys\nprint("old install cell")\n\n')
+    src.write_text(preamble + old_header + title + rest)
     assert colab.insert_header(src) is True
     text = src.read_text()
-    assert text.startswith(preamble) and text.endswith(body)
+    assert text.startswith(preamble + "# %% [markdown]\n# # 05 · Demo\n#\n# [![Launch on Binder]")
+    assert text.endswith(rest) and "old install cell" not in text
+    assert text.count("mybinder.org/badge_logo") == 1 and text.count('tags=["install"]') == 1
     assert colab.insert_header(src) is False  # already there
     assert src.read_text() == text
     assert colab.header_problems(src) == []
-    # an outdated header is replaced, not duplicated
+    # an outdated badge row is replaced, not duplicated
     src.write_text(text.replace(colab.REPOSITORY, "old/place"))
     assert colab.insert_header(src) is True
     assert src.read_text() == text
 
 
+def test_insert_header_needs_a_title(tmp_path):
+    src = tmp_path / "05_demo.py"
+    src.write_text("# %%\nprint(1)\n")
+    with pytest.raises(ValueError, match="title"):
+        colab.insert_header(src)
+
+
 def test_header_problems_names_what_is_missing(tmp_path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Title")]
+    nb.cells = [nbformat.v4.new_markdown_cell("Some text")]
     problems = colab.header_problems(nb, name="03_x")
-    assert len(problems) == 2 and "badge row" in problems[0] and "install cell" in problems[1]
+    assert len(problems) == 2 and "title cell" in problems[0] and "install cell" in problems[1]
     badges, install = colab.header_cells("03_x")
-    nb.cells = [nbformat.v4.new_markdown_cell(badges), nbformat.v4.new_code_cell(install)]
+    nb.cells = [nbformat.v4.new_markdown_cell("# 03 · X\n\nGoals."), nbformat.v4.new_code_cell(install)]
+    assert colab.header_problems(nb, name="03_x")[0].startswith("the title cell should carry the badge row")
+    nb.cells[0].source = f"# 03 · X\n\n{badges}\n\nGoals."
     assert colab.header_problems(nb, name="03_x") == [
-        "cell 1 (the install cell) should carry the tag 'install'"]
-    nb.cells[1].metadata["tags"] = ["install"]
+        "cell 1 (the install cell) should carry the tag 'install'",
+        "cell 1 (the install cell) should have its source collapsed (metadata jupyter.source_hidden)"]
+    nb.cells[1].metadata.update(colab.INSTALL_METADATA)
     assert colab.header_problems(nb, name="03_x") == []
     with pytest.raises(TypeError, match="name"):
         colab.header_problems(nb)
 
 
 @pytest.mark.parametrize("path", SOURCES + NOTEBOOKS, ids=lambda p: p.name)
-def test_every_notebook_starts_with_badges_and_install_cell(path):
+def test_every_notebook_starts_with_its_title_then_the_install_cell(path):
     assert colab.header_problems(path) == [], f"run metamap_edu.colab.insert_header({path.name!r})"
 
 

@@ -98,6 +98,49 @@ def test_notebook_has_parameters_cell_first(notebook):
     assert re.search(r"^SEED\s*=\s*0", _text(first["source"]), re.M), f"{notebook.name}: no `SEED = 0`"
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.mark.parametrize("notebook", STORED, ids=_ids(STORED))
+def test_no_cell_echoes_a_return_value_nobody_asked_for(notebook):
+    """No stray `1` or `True` after `mm.set_threads(1)` or an exercise check."""
+    for index, cell in enumerate(_load(notebook)["cells"]):
+        for output in cell.get("outputs", []):
+            if output["output_type"] == "execute_result":
+                shown = _text(output["data"].get("text/plain", "")).strip()
+                assert not re.fullmatch(r"True|False|-?\d+", shown), \
+                    f"{notebook.name} cell {index} echoes {shown!r}: {_text(cell['source']).splitlines()[-1]!r}"
+
+
+@pytest.mark.parametrize("notebook", STORED, ids=_ids(STORED))
+def test_every_widget_cell_stores_one_output_that_shows_before_it_runs(notebook):
+    """A widget cell stores ONE output: the live widget, plus its picture and hint for first open."""
+    from metamap_edu.widgets import STATIC_HINT
+
+    for index, cell in enumerate(_load(notebook)["cells"]):
+        outputs = cell.get("outputs", [])
+        views = [o for o in outputs if WIDGET_VIEW in o.get("data", {})
+                 and not re.search(r"\|\s*[\d.]+[kM]?/[\d.?]+[kM]?\s*\[", _text(o["data"].get("text/plain", "")))]
+        if not views:
+            continue
+        assert len(outputs) == 1, f"{notebook.name} cell {index} shows {len(outputs)} outputs next to its widget"
+        data = views[0]["data"]
+        assert _text(data.get("text/plain", "")) == STATIC_HINT, f"{notebook.name} cell {index}: raw widget text"
+        assert 'src="data:image/png;base64,' in _text(data.get("text/html", "")), \
+            f"{notebook.name} cell {index}: no picture for first open"
+
+
+@pytest.mark.parametrize("notebook", [p for p in STORED if p.name[:2] in ("00", "01", "02", "03", "04")],
+                         ids=lambda p: p.stem)
+def test_printed_lines_fit_the_output_area(notebook):
+    """Notebooks 00-04 print no line over 100 columns (JupyterLab would break it mid-word)."""
+    for index, cell in enumerate(_load(notebook)["cells"]):
+        for output in cell.get("outputs", []):
+            if output["output_type"] == "stream":
+                for line in _text(output["text"]).splitlines():
+                    assert len(line) <= 100, f"{notebook.name} cell {index}: {len(line)} columns: {line[:80]!r}..."
+
+
 @pytest.mark.notebook
 @pytest.mark.parametrize("notebook", STORED, ids=_ids(STORED))
 def test_notebook_runs_in_fast_mode(notebook, tmp_path):

@@ -126,3 +126,35 @@ def test_build_needs_no_network(tmp_path, monkeypatch):
     nbformat.write(_notebook(TITLE, widget=True), src / "07_small.ipynb")
     site.build_site(tmp_path / "site", notebooks_dir=src)
     assert site.check_links(tmp_path / "site") == []
+
+
+def test_a_widget_cell_keeps_its_stored_picture_under_the_note():
+    """The picture a widget cell stores for first open (widgets.static_html) is what the page shows."""
+    from metamap_edu import widgets
+
+    picture = widgets.static_html([{"output_type": "display_data", "data": {"image/png": "AAAA"}},
+                                   {"output_type": "stream", "text": "alpha = 0.2: GOOD\n"}])
+    nb = _notebook(TITLE)
+    nb.cells[3].outputs = [nbformat.v4.new_output("display_data", data={
+        WIDGET: {"model_id": "abc", "version_major": 2, "version_minor": 0},
+        "text/html": picture, "text/plain": widgets.STATIC_HINT})]
+    html_out = site._static_copy(nb).cells[3].outputs[0]["data"]["text/html"]
+    assert site.WIDGET_NOTE in html_out
+    assert 'src="data:image/png;base64,AAAA"' in html_out and "alpha = 0.2: GOOD" in html_out
+    assert widgets.STATIC_HINT not in html_out  # the page says "open it to use it", not "run this cell"
+
+
+def test_pages_load_mathjax_from_the_site_folder_not_a_cdn(tmp_path):
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    nbformat.write(_notebook(TITLE), src / "07_small.ipynb")
+    out = tmp_path / "site"
+    site.build_site(out, notebooks_dir=src)
+    page = (out / "07_small.html").read_text()
+    scripts = re.findall(r'<script[^>]*\bsrc="([^"]+)"', page)
+    assert scripts and all(not re.match(r"(https?:)?//", s) for s in scripts), scripts
+    assert any(s.startswith("mathjax/MathJax.js") for s in scripts)
+    assert (out / "mathjax" / "MathJax.js").is_file() and (out / "mathjax" / "jax" / "input" / "TeX").is_dir()
+    assert site.check_links(out) == []
+    # badges keep their alt text
+    assert 'alt="Launch on Binder"' in page and 'alt="Open in Colab"' in page

@@ -118,3 +118,15 @@ def test_coupled_vs_decoupled_panels():
     assert len(fig.axes) == 1
     with pytest.raises(ValueError, match="one value per curvature"):
         viz.plot_coupled_vs_decoupled(h, {"coupled": [1, 0.5]})
+
+
+def test_stability_plasticity_puts_bwt_on_its_own_axis():
+    """BWT (a few hundredths around 0) gets a right axis scaled to it, not the accuracy axis."""
+    fig = viz.plot_stability_plasticity([0, 0.1, 1], [0.8, 0.79, 0.6], [-0.05, -0.01, 0.02], [0.9, 0.85, 0.6])
+    left, right = fig.axes[0], fig.axes[1]
+    assert [ln.get_label().split()[0] for ln in left.get_lines()] == ["ACC", "last-task"]
+    bwt = [ln for ln in right.get_lines() if ln.get_label().startswith("BWT")]
+    assert len(bwt) == 1
+    low, high = right.get_ylim()
+    assert -0.1 < low < -0.05 and 0.05 < high < 0.1  # the axis spans the BWT values, not 0..1
+    assert "BWT" in right.get_ylabel() and left.get_ylabel() == "accuracy"

@@ -125,3 +125,56 @@ def test_stream_view_trains_in_the_given_order():
     assert "BWT = " in view.text and "FWT = " in view.text
     with pytest.raises(ValueError, match="distinct"):
         widgets.stream_view((0, 0), 5, family)
+
+
+# ---- what a widget cell shows: one output, a picture until it runs, a cache --------------------
+def test_a_displayed_widget_is_one_bundle_with_a_picture_and_a_hint():
+    box = widgets.seed_explorer(seed=3)
+    data = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["text/plain"] == widgets.STATIC_HINT  # never the raw "VBox(children=..." text
+    html = data["text/html"]
+    assert html.count('<img src="data:image/png;base64,') == 1
+    assert widgets.STATIC_HINT.replace("'", "&#x27;") in html and "(seed = 3)" in html
+    assert "seed 3: [" in html  # the view's text, the same as the live widget's first output
+    box.children[0].value = 5   # the picture follows the current state
+    assert "(seed = 5)" in box._repr_mimebundle_()["text/html"]
+
+
+def test_interactive_view_computes_each_setting_once():
+    import ipywidgets as w
+
+    calls = []
+
+    def view(x):
+        calls.append(x)
+        return widgets.View(None, f"x = {x}")
+
+    slider = w.IntSlider(value=1)
+    box = widgets.interactive_view(view, {"x": slider})
+    for value in (2, 1, 2, 3, 1):
+        slider.value = value
+    assert calls == [1, 2, 3]
+    assert box.children[-1].outputs[-1]["text"] == "x = 1\n"
+    uncached = widgets.interactive_view(view, {"x": w.IntSlider(value=7)}, cache_size=0)
+    uncached.children[0].value = 8
+    uncached.children[0].value = 7
+    assert calls[-3:] == [7, 8, 7]
+    with pytest.raises(ValueError, match="cache_size"):
+        widgets.interactive_view(view, {"x": w.IntSlider()}, cache_size=-1)
+
+
+def test_view_texts_wrap_at_word_boundaries():
+    task = _line_task()
+    text = widgets.alpha_view(8 * 2 / _h_max(task), task, steps=200).text  # the long divergence message
+    assert all(len(line) <= widgets.TEXT_WIDTH for line in text.splitlines())
+    words = " ".join(text.split())
+    assert "learning rate" in words
+
+
+def test_slider_readouts_are_rounded():
+    assert widgets.alpha_slider(_line_task(), steps=2).children[0].readout_format == ".3g"
+    X, y, prev = _two_d()
+    assert widgets.lambda_slider(X, y, prev).children[0].readout_format == ".3g"
+    view = widgets.alpha_view(10 ** -0.65, _line_task(), steps=2)
+    assert view.text.startswith("alpha = 0.224;")  # not 0.223872

@@ -11,31 +11,9 @@
 # ---
 
 # %% [markdown]
-# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F00_start_here.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/00_start_here.ipynb)
-
-# %% tags=["install"]
-# Install cell: does nothing where metamap_edu is installed (laptop, Binder, JupyterHub);
-# in Google Colab it installs the course package first (about a minute, once per session).
-import sys
-
-try:
-    import metamap_edu  # noqa: F401
-except ImportError:
-    if "google.colab" not in sys.modules:
-        raise ImportError(
-            "metamap_edu is not installed in this kernel. In the course folder run "
-            "`pip install -c constraints.txt -e .` (see the README), then restart the kernel."
-        ) from None
-    import importlib
-    import subprocess
-
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
-    importlib.invalidate_caches()
-    import metamap_edu  # noqa: F401
-
-# %% [markdown]
 # # 00 · Start here: check your set-up and see the map of the course
+#
+# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F00_start_here.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/00_start_here.ipynb)
 #
 # **What you'll do.** Check that this machine has everything the course needs, look at the map of
 # the ten notebooks, see the pipeline the course is built around as one picture, and learn the
@@ -50,7 +28,25 @@ except ImportError:
 # **What you'll need.** Nothing but this notebook: no GPU, no internet. Python ≥ 3.10 and the
 # `metamap_edu` package (the README's first command installs both).
 #
-# **Time.** About 10 minutes. Running all cells takes a few seconds.
+# **Time.** About 10 minutes. Running all cells takes well under a minute; the README's table gives the measured time.
+
+# %% tags=["install"] jupyter={"source_hidden": true}
+# Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);
+# in Google Colab it installs the course package (about a minute, once per session).
+import sys
+
+try:
+    import metamap_edu  # noqa: F401
+except ImportError:
+    if "google.colab" not in sys.modules:
+        raise ImportError("metamap_edu is not installed in this kernel. In the course folder run "
+                          "`pip install -c constraints.txt -e .` (see the README), then restart the kernel.") from None
+    import importlib
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
+    importlib.invalidate_caches()
+    import metamap_edu  # noqa: F401
 
 # %% tags=["parameters"]
 FAST = False  # True: the quickest run (used by tests and by instructors before a class)
@@ -64,7 +60,7 @@ from metamap_edu import doctor, exercises, viz, widgets
 
 mm.check_parameters(FAST=FAST, SEED=SEED)   # one clear message if a parameter above is unusable
 mm.set_seed(SEED)
-mm.set_threads(1)
+threads = mm.set_threads(1)
 
 # %% [markdown]
 # ## 1. Is this machine ready?
@@ -88,8 +84,13 @@ print(doctor.format_checks(checks, details=True))
 # common ones:
 # - **torch is a CUDA build** (a warning): it works, but it is a 2–5 GB download the course never
 #   uses. Installing through `constraints.txt` takes the CPU build.
-# - **widgets show as text** such as `IntSlider(value=0)`: JupyterLab cannot see the widget
-#   extension. Start `jupyter lab` from the course's `.venv`.
+# - **widgets show as text** such as `IntSlider(value=0)` *after the cell ran*: JupyterLab cannot
+#   see the widget extension. Start `jupyter lab` from the course's `.venv`. (Before a widget cell
+#   runs, it shows a picture of its result and the line "Run this cell to use the controls": that
+#   is expected.)
+# - **"Error displaying widget: model not found"** in a notebook you saved and reopened: run the
+#   cell again. To keep widgets in saved notebooks, tick *Settings → Save Widget State
+#   Automatically* in JupyterLab before saving.
 # - **threads**: `OMP_NUM_THREADS` larger than the number of cores slows every notebook down.
 
 # %% [markdown]
@@ -101,15 +102,11 @@ print(doctor.format_checks(checks, details=True))
 # why each notebook calls `mm.set_threads(1)`.
 #
 # Drag the slider: each seed gives different numbers, but drawing twice with the *same* seed
-# always gives identical ones. (The printout and the picture below the slider are the result for
-# `SEED`, for readers of the static page.)
+# always gives identical ones. (Before the cell runs, it shows a picture of the result for `SEED`;
+# running it brings the slider to life.)
 
 # %%
-widget = widgets.seed_explorer(seed=SEED)
-display(widget)
-static = widgets.seed_view(SEED)
-print(static.text)
-plt.show()
+display(widgets.seed_explorer(seed=SEED))
 
 # %% [markdown]
 # ## 3. Every NLP task is a mapping
@@ -131,9 +128,22 @@ plt.show()
 #
 # $$ \theta' = \theta - \alpha \nabla_\theta L_t(\theta), $$
 #
-# and the meta-learning step adds a pull towards what was learned before, *formula 2*:
+# and the step the article calls meta-learning adds a pull towards what was learned before,
+# *formula 2*. The article writes it as one sum over the tasks, task $t$ with its own parameters
+# $\theta_t$ (its model $M_t$):
 #
-# $$ \min_\theta\; L_t(\theta) + \lambda \lVert \theta - \theta_{t-1} \rVert^2 . $$
+# $$ \min_{\theta_1,\dots,\theta_T}\; \sum_{t=1}^{T} \Big( L_t(\theta_t) + \lambda \lVert \theta_t - \theta_{t-1} \rVert^2 \Big). $$
+#
+# The course trains the tasks one after another, as they arrive. When task $t$ comes, $\theta_{t-1}$
+# is already fixed, and the terms of the sum that hold $\theta_t$ and are known are task $t$'s own:
+#
+# $$ \min_{\theta_t}\; L_t(\theta_t) + \lambda \lVert \theta_t - \theta_{t-1} \rVert^2 . $$
+#
+# The next task's term $\lambda\lVert\theta_{t+1} - \theta_t\rVert^2$ also holds $\theta_t$, so the
+# minimum of the whole sum, solved at once, is not the same as this task-by-task answer; it would
+# need the future tasks in advance. Notebook 04 solves the per-task form exactly. Is it
+# meta-learning? Notebook 05 shows that the same penalty is the *proximal term* of iMAML, whose
+# meta-learning is the part the article leaves out: learning the anchor itself.
 #
 # The picture shows the four steps, each with its maths and the notebooks that teach it.
 
@@ -207,7 +217,7 @@ glossary_answers = {
 }
 
 # %%
-exercises.check_glossary(glossary_answers)
+passed = exercises.check_glossary(glossary_answers)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -223,7 +233,7 @@ exercises.check_glossary(glossary_answers)
 pipeline_order = ["generate", "train", "meta-learn", "pretrain"]
 
 # %%
-exercises.check_step_order(pipeline_order)
+passed = exercises.check_step_order(pipeline_order)
 
 # %% [markdown]
 # <details><summary>Solution</summary>

@@ -11,31 +11,9 @@
 # ---
 
 # %% [markdown]
-# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F01_tasks_as_mappings.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/01_tasks_as_mappings.ipynb)
-
-# %% tags=["install"]
-# Install cell: does nothing where metamap_edu is installed (laptop, Binder, JupyterHub);
-# in Google Colab it installs the course package first (about a minute, once per session).
-import sys
-
-try:
-    import metamap_edu  # noqa: F401
-except ImportError:
-    if "google.colab" not in sys.modules:
-        raise ImportError(
-            "metamap_edu is not installed in this kernel. In the course folder run "
-            "`pip install -c constraints.txt -e .` (see the README), then restart the kernel."
-        ) from None
-    import importlib
-    import subprocess
-
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
-    importlib.invalidate_caches()
-    import metamap_edu  # noqa: F401
-
-# %% [markdown]
 # # 01 · Tasks as mappings: generate the four kinds of NLP task from one seeded language
+#
+# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F01_tasks_as_mappings.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/01_tasks_as_mappings.ipynb)
 #
 # **What you'll do.** Generate English-like sentences from a small seeded grammar, turn them into
 # the four kinds of task the course uses (classification, tagging, translation, regression), cut
@@ -52,7 +30,25 @@ except ImportError:
 #
 # **What you'll need.** Notebook 00 (the set-up check). No GPU, no internet, no training yet.
 #
-# **Time.** About 30 minutes. Running all cells takes about 10 seconds.
+# **Time.** About 30 minutes. Running all cells takes well under a minute; the README's table gives the measured time.
+
+# %% tags=["install"] jupyter={"source_hidden": true}
+# Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);
+# in Google Colab it installs the course package (about a minute, once per session).
+import sys
+
+try:
+    import metamap_edu  # noqa: F401
+except ImportError:
+    if "google.colab" not in sys.modules:
+        raise ImportError("metamap_edu is not installed in this kernel. In the course folder run "
+                          "`pip install -c constraints.txt -e .` (see the README), then restart the kernel.") from None
+    import importlib
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
+    importlib.invalidate_caches()
+    import metamap_edu  # noqa: F401
 
 # %% tags=["parameters"]
 FAST = False        # True: smaller tasks and fewer points on the curve (used by tests)
@@ -62,6 +58,7 @@ RELATEDNESS = 0.5   # the relatedness knob of section 5, between 0 and 1
 
 # %%
 import tempfile
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -111,7 +108,7 @@ for x, y in toy:
 try:
     MappingTask("one label", "classification", [("good", "positive"), ("great", "positive")])
 except ValueError as err:
-    print("ValueError:", err)
+    print(textwrap.fill(f"ValueError: {err}", 100, subsequent_indent="  "))
 
 # %% [markdown]
 # ## 2. A language to generate tasks from
@@ -188,7 +185,7 @@ for task in four:
     shapes = task.shapes()
     print(f"{task.kind:14} {task.name:20} n={len(task):4}  x: {shapes['x']}")
     print(f"{'':14} {'':20} {'':6}  y: {shapes['y']}")
-    print(f"{'':14} example: {x!r} -> {y!r}")
+    print(textwrap.fill(f"{'':14} example: {x!r} -> {y!r}", 100, subsequent_indent=" " * 24))
 X, Y = line.tensors()
 print("regression tensors: X", tuple(X.shape), "Y", tuple(Y.shape))
 
@@ -205,7 +202,7 @@ plt.show()
 
 # %%
 for lang in language.ALL_LANGUAGES:
-    print(language.describe_language(lang))
+    print(textwrap.fill(language.describe_language(lang), 100, subsequent_indent="    "))
     en, target = language.translation_examples(lang, 1, seed=SEED + 3)[0]
     print(f"    {en}  ->  {target}")
 
@@ -217,14 +214,11 @@ for lang in language.ALL_LANGUAGES:
 # of its outputs. **Try:** the same domain with two seeds (same rules, new sentences); a held-out
 # domain such as *music*; and `relatedness` 0 and 1 for one domain — which words change?
 #
-# Under the widget is the static result for the parameters above, for readers of the static page.
+# Before the cell runs, it shows a picture of the browser's result for the parameters above.
 
 # %%
 browser = widgets.task_browser(family="sentiment", domain="movies", seed=SEED, relatedness=RELATEDNESS)
 display(browser)
-static = widgets.task_browser_view("sentiment", "movies", seed=SEED, relatedness=RELATEDNESS)
-print(static.text)
-plt.show()
 
 # %% [markdown]
 # ## 5. Few-shot splits and N-way K-shot episodes
@@ -351,7 +345,7 @@ for i, (text, domain) in enumerate(exercises.SENTIMENT_QUIZ, start=1):
 quiz_answers = ["positive", "negative", "positive", "negative", "positive"]
 
 # %%
-exercises.check_sentiment_quiz(quiz_answers)
+passed = exercises.check_sentiment_quiz(quiz_answers)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -381,7 +375,7 @@ my_task = MappingTask(
 )
 
 # %%
-exercises.check_mapping_task(my_task, kind="classification")
+passed = exercises.check_mapping_task(my_task, kind="classification")
 
 # %% [markdown]
 # <details><summary>Solution</summary>

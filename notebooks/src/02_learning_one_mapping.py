@@ -11,31 +11,9 @@
 # ---
 
 # %% [markdown]
-# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F02_learning_one_mapping.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/02_learning_one_mapping.ipynb)
-
-# %% tags=["install"]
-# Install cell: does nothing where metamap_edu is installed (laptop, Binder, JupyterHub);
-# in Google Colab it installs the course package first (about a minute, once per session).
-import sys
-
-try:
-    import metamap_edu  # noqa: F401
-except ImportError:
-    if "google.colab" not in sys.modules:
-        raise ImportError(
-            "metamap_edu is not installed in this kernel. In the course folder run "
-            "`pip install -c constraints.txt -e .` (see the README), then restart the kernel."
-        ) from None
-    import importlib
-    import subprocess
-
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
-    importlib.invalidate_caches()
-    import metamap_edu  # noqa: F401
-
-# %% [markdown]
 # # 02 · Learn one mapping with gradient descent
+#
+# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F02_learning_one_mapping.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/02_learning_one_mapping.ipynb)
 #
 # **What you'll do.** Fit a straight line by gradient descent and watch every step on the loss
 # surface; turn a learning-rate knob until training crawls, converges and blows up; then run the
@@ -49,7 +27,25 @@ except ImportError:
 # **What you'll need.** Notebook 01 (tasks as mappings) helps but is not required. Derivatives
 # of a square, and the idea of an eigenvalue, for section 2.
 #
-# **Time.** About 30 minutes. Running all cells takes well under a minute.
+# **Time.** About 30 minutes. Running all cells takes well under a minute; the README's table gives the measured time.
+
+# %% tags=["install"] jupyter={"source_hidden": true}
+# Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);
+# in Google Colab it installs the course package (about a minute, once per session).
+import sys
+
+try:
+    import metamap_edu  # noqa: F401
+except ImportError:
+    if "google.colab" not in sys.modules:
+        raise ImportError("metamap_edu is not installed in this kernel. In the course folder run "
+                          "`pip install -c constraints.txt -e .` (see the README), then restart the kernel.") from None
+    import importlib
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
+    importlib.invalidate_caches()
+    import metamap_edu  # noqa: F401
 
 # %% tags=["parameters"]
 FAST = False   # True: fewer steps and a smaller text task (for tests and a quick look)
@@ -57,6 +53,8 @@ SEED = 0       # every random number in this notebook follows from this seed
 ALPHA = 0.2    # the learning rate of section 1
 
 # %%
+import math
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -66,12 +64,12 @@ from metamap_edu.closed_form import add_bias_column, least_squares
 from metamap_edu.metrics import score
 from metamap_edu.models import BagOfWordsClassifier, LinearMap, flat_params
 from metamap_edu.tasks import MappingTask, sentiment_family
-from metamap_edu.train import DivergenceError, fit
+from metamap_edu.train import DivergenceError, fit, sgd_step
 
 # one clear message if a parameter above is unusable; an ALPHA above 10 diverges within a few steps
 mm.check_parameters(FAST=FAST, SEED=SEED, ALPHA=(ALPHA, 1e-6, 10.0))
 mm.set_seed(SEED)
-mm.set_threads(1)
+threads = mm.set_threads(1)
 
 # %% [markdown]
 # ## 1. Formula 1 on a straight line
@@ -119,6 +117,23 @@ print(f"after {steps} steps of gradient descent: w = {w:.3f}, b = {b:.3f}, {outc
 print(f"least-squares solution:             w = {exact[0]:.3f}, b = {exact[1]:.3f}")
 
 # %% [markdown]
+# `fit` hides nothing more than this: formula 1 written out, with autograd for $\nabla L$ and
+# the library's `sgd_step` for $\theta \leftarrow \theta - \alpha\nabla L$.
+
+# %%
+by_hand = LinearMap(1, 1)                                      # w = b = 0, like `model`
+for step in range(steps):
+    loss = ((by_hand(X) - Y) ** 2).mean()                      # L(w, b) on all 32 points
+    grads = torch.autograd.grad(loss, list(by_hand.parameters()))   # ∇L
+    sgd_step(by_hand.parameters(), grads, lr=ALPHA)            # θ ← θ − α ∇L   (formula 1)
+same = torch.allclose(flat_params(by_hand), flat_params(model), atol=1e-5)
+w_hand, b_hand = flat_params(by_hand).tolist()
+if math.isfinite(w_hand) and math.isfinite(b_hand):
+    print(f"by hand: w = {w_hand:.3f}, b = {b_hand:.3f}; the same parameters as fit: {same}")
+else:
+    print("by hand: the loop diverged, as fit did")
+
+# %% [markdown]
 # Every step moves $\theta$ downhill, perpendicular to the contour lines of $L$. The picture
 # starts from $(w, b) = (-2, 3)$ so that the path is long enough to see; the star is the exact
 # minimum.
@@ -137,7 +152,9 @@ plt.show()
 #
 # $$ e \leftarrow (I - \alpha H)\, e . $$
 #
-# Along an eigenvector of $H$ with eigenvalue $h$ the error is multiplied by $(1 - \alpha h)$ at
+# Along an eigenvector of $H$ with eigenvalue $h$ (in this notebook $h$ is always an eigenvalue of
+# the Hessian $\frac2n X^\top X$; notebook 04 works with $\frac1n X^\top X$, whose eigenvalues are
+# half as large) the error is multiplied by $(1 - \alpha h)$ at
 # every step. It shrinks only when $|1 - \alpha h| < 1$, that is when $0 < \alpha < 2/h$. The
 # stiffest direction, the largest eigenvalue $h_{\max}$, sets the limit
 # $\alpha < 2 / h_{\max}$:
@@ -154,16 +171,14 @@ for alpha in (0.01, 0.3, 3.0):
     plt.show()
 
 # %% [markdown]
-# **Try it.** Run the cell below to enable the slider (it needs a live kernel; the printout under
-# it is the static result for `ALPHA`). Find the value where the path starts to zig-zag across
+# **Try it.** Run the cell below to enable the slider (it needs a live kernel; until then the cell
+# shows a picture of the result for `ALPHA`). Find the value where the path starts to zig-zag across
 # the valley, and the value where it flies off. Between the limit and the point where numbers
 # overflow, the loss grows but stays finite: the text then says *diverging*.
 
 # %%
 slider = widgets.alpha_slider(line, steps=40, start=(-2.0, 3.0), alpha=ALPHA)
 display(slider)
-print(widgets.alpha_view(ALPHA, line, steps=40, start=(-2.0, 3.0)).text)
-plt.close("all")
 
 # %% [markdown]
 # **Exercise 1.** Compute the largest learning rate for which gradient descent on this line
@@ -175,7 +190,7 @@ h_max = torch.linalg.eigvalsh(2 * X1.T @ X1 / n).max()   # largest eigenvalue of
 max_stable_alpha = float(2 / h_max)
 
 # %%
-exercises.check_max_stable_lr(max_stable_alpha, X1)
+passed = exercises.check_max_stable_lr(max_stable_alpha, X1)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -194,13 +209,30 @@ exercises.check_max_stable_lr(max_stable_alpha, X1)
 #
 # Nothing in `fit` is about lines. A sentiment task maps a sentence to `"positive"` or
 # `"negative"`. The model `BagOfWordsClassifier` turns a sentence into word frequencies
-# $\phi(x)$ and scores each label linearly (logistic regression):
+# $v(x)$, a vector with one entry per word, and scores each label linearly (logistic regression;
+# the letter $\phi$ is kept for notebook 05, where it names adapted parameters):
 #
-# $$ p(y = c \mid x) = \operatorname{softmax}_c\big(W\phi(x) + b\big), \qquad
+# $$ p(y = c \mid x) = \operatorname{softmax}_c\big(W v(x) + b\big), \qquad
 # L(\theta) = -\frac{1}{n}\sum_i \log p(y_i \mid x_i). $$
 #
 # The update is still formula 1. Each step now uses a *minibatch* of 32 sentences, so
 # $\nabla L$ is a noisy estimate, and the loss curve wiggles.
+#
+# The loss is the *cross-entropy* $-\log p(y_i \mid x_i)$, for every labelled task in the course.
+# The article's code trains its NLP tasks with a squared error (`MSELoss`) instead. A label is a
+# category, not a number, and the squared error between probabilities and the one-hot label has a
+# flaw the cell below shows: when the model is confidently wrong, its gradient on the scores almost
+# vanishes (the softmax is flat there), while the cross-entropy's gradient, $p - y$, stays large.
+
+# %%
+z = torch.tensor([4.0, -4.0], requires_grad=True)   # scores of (positive, negative): confidently positive
+onehot = torch.tensor([0.0, 1.0])                     # ...but the right label is negative
+squared_error = ((torch.softmax(z, 0) - onehot) ** 2).sum()
+cross_entropy = -torch.log_softmax(z, 0)[1]
+g_se, = torch.autograd.grad(squared_error, z)
+g_ce, = torch.autograd.grad(cross_entropy, z)
+print(f"confidently wrong: size of the gradient on the scores, squared error {float(g_se.norm()):.2g}, "
+      f"cross-entropy {float(g_ce.norm()):.2g}")
 
 # %%
 n_text = 400 if FAST else 1200
@@ -219,7 +251,7 @@ for lr in (0.05, 0.5, 2.0):
     h = fit(clf, train, optimizer="sgd", lr=lr, steps=text_steps, batch_size=32, eval_task=test,
             eval_every=text_steps // 3, progress=False)
     curves[f"α = {lr:g}"] = h.loss
-    print(f"lr = {lr:<4g}  training loss {sum(h.loss[-50:]) / 50:.3f} (mean of the last 50 steps)   "
+    print(f"lr = {lr:<4g}  training loss {sum(h.loss[-50:]) / 50:.3f} (last 50 steps)  "
           f"test accuracy {h.final_metric:.3f}   training accuracy {score(clf, train):.3f}")
 fig = viz.plot_loss_curves(curves, ylabel="minibatch loss", title="SGD on a bag of words", logy=False)
 plt.show()
@@ -228,7 +260,11 @@ plt.show()
 # Read the numbers before the picture: the training loss falls and the training accuracy rises,
 # but on sentences the model has never seen it does only a little better than a coin (0.5), and
 # worse than on its training sentences: it fits the particular sentences it saw rather than
-# sentiment -- *overfitting*. The largest
+# sentiment -- *overfitting*. It is *underfitting* at the same time: the training accuracy itself
+# stays below three quarters at every learning rate, so the model cannot even fit the sentences it
+# was trained on (the next two cells show why: names get weights, and negation cannot be
+# represented). A gap between training and test, and a low training score, are two different
+# problems; this model has both. The largest
 # weights $W_{\text{positive}} - W_{\text{negative}}$ of the last model show it: names and places,
 # which carry no sentiment at all, sit next to real opinion words.
 
@@ -239,7 +275,7 @@ print("most negative:", ", ".join(clf.vocab.itos[i] for i in order[:8].tolist())
 print("most positive:", ", ".join(clf.vocab.itos[i] for i in order[-8:].flip(0).tolist()))
 
 # %% [markdown]
-# There is a second, deeper limit. With word counts $\phi(x)$, adding the word *not* to a sentence
+# There is a second, deeper limit. With word counts $v(x)$, adding the word *not* to a sentence
 # adds the same number, $W_{\text{pos}}[\textit{not}] - W_{\text{neg}}[\textit{not}]$, to the
 # score, whatever the sentence says. So "not dull" and "not superb" are pushed the same way, but
 # negation should push them in opposite directions. The differences below are identical for every
@@ -269,7 +305,7 @@ def my_sgd_step(theta, grad, lr):
 
 
 # %%
-exercises.check_sgd_step(my_sgd_step)
+passed = exercises.check_sgd_step(my_sgd_step)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -279,7 +315,8 @@ exercises.check_sgd_step(my_sgd_step)
 #     return theta - lr * grad
 # ```
 # `torch.optim.SGD` without momentum does exactly this, in place: `theta.add_(grad, alpha=-lr)`.
-# The library's `metamap_edu.train.sgd_step` is the same line, applied to every parameter.
+# The library's `metamap_edu.train.sgd_step`, used by the loop of section 1, is the same line,
+# applied to every parameter.
 # </details>
 
 # %% [markdown]
@@ -290,8 +327,10 @@ exercises.check_sgd_step(my_sgd_step)
 # - On a quadratic loss the learning rate has a hard limit, $\alpha < 2/h_{\max}$, set by the
 #   stiffest direction. Below it training converges (slowly if α is tiny); above it, it diverges,
 #   and the library stops with a message instead of returning NaN weights.
-# - The same loop trains a bag-of-words sentiment classifier. On this language it overfits and
-#   cannot represent negation at all: the limit there is the model, not the optimiser.
+# - The same loop trains a bag-of-words sentiment classifier, with the cross-entropy loss. On this
+#   language it both overfits (training accuracy above test accuracy) and underfits (training
+#   accuracy below three quarters), and it cannot represent negation at all: the limit there is
+#   the model, not the optimiser.
 #
 # **Questions.**
 # 1. Double every $x_i$ (the inputs). What happens to $h_{\max}$ and to the largest safe α?

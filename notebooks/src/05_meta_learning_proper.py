@@ -11,31 +11,9 @@
 # ---
 
 # %% [markdown]
-# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F05_meta_learning_proper.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/05_meta_learning_proper.ipynb)
-
-# %% tags=["install"]
-# Install cell: does nothing where metamap_edu is installed (laptop, Binder, JupyterHub);
-# in Google Colab it installs the course package first (about a minute, once per session).
-import sys
-
-try:
-    import metamap_edu  # noqa: F401
-except ImportError:
-    if "google.colab" not in sys.modules:
-        raise ImportError(
-            "metamap_edu is not installed in this kernel. In the course folder run "
-            "`pip install -c constraints.txt -e .` (see the README), then restart the kernel."
-        ) from None
-    import importlib
-    import subprocess
-
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
-    importlib.invalidate_caches()
-    import metamap_edu  # noqa: F401
-
-# %% [markdown]
 # # 05 · Learn to adapt: meta-learning proper
+#
+# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F05_meta_learning_proper.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/05_meta_learning_proper.ipynb)
 #
 # **What you'll do.** Write down what meta-learning actually optimizes, compute MAML's
 # meta-gradient (with and without its second-order term), prove that the article's "pull" is
@@ -53,6 +31,24 @@ except ImportError:
 # rule for a function of a vector.
 #
 # **Time.** About 60 minutes. Running all cells takes about 90 seconds on two cores.
+
+# %% tags=["install"] jupyter={"source_hidden": true}
+# Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);
+# in Google Colab it installs the course package (about a minute, once per session).
+import sys
+
+try:
+    import metamap_edu  # noqa: F401
+except ImportError:
+    if "google.colab" not in sys.modules:
+        raise ImportError("metamap_edu is not installed in this kernel. In the course folder run "
+                          "`pip install -c constraints.txt -e .` (see the README), then restart the kernel.") from None
+    import importlib
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
+    importlib.invalidate_caches()
+    import metamap_edu  # noqa: F401
 
 # %% tags=["parameters"]
 FAST = False   # True: tiny runs of the same code (for tests and a quick look)
@@ -74,7 +70,7 @@ from metamap_edu.train import ArticlePull, fit
 
 mm.check_parameters(FAST=FAST, SEED=SEED)   # one clear message if a parameter above is unusable
 mm.set_seed(SEED)
-mm.set_threads(1)
+threads = mm.set_threads(1)
 
 # %% [markdown]
 # ## 1 · What meta-learning optimizes
@@ -155,7 +151,7 @@ def maml_gradient(w, Xs, ys, Xq, yq, alpha):
 
 
 # %%
-exercises.check_maml_gradient(maml_gradient)
+passed = exercises.check_maml_gradient(maml_gradient)
 
 # %% [markdown]
 # ## 2 · The article's pull is Reptile
@@ -246,7 +242,7 @@ def effective_epsilon(beta, k):
 
 
 # %%
-exercises.check_pull_epsilons(pull_epsilon, effective_epsilon)
+passed = exercises.check_pull_epsilons(pull_epsilon, effective_epsilon)
 
 # %% [markdown]
 # ## 3 · Formula 2 is iMAML's proximal term
@@ -352,14 +348,7 @@ print("averaged weight-decay net on x = -5..5:", [round(v, 2) for v in spread.to
 # (one wave's query MSE after a 1,200-step MAML run moves in its second digit between CPUs)
 demo_models = {"MAML": models["MAML"], "pretrain": models["pretrain on all tasks"]}
 demo_episode = SinusoidSampler(k_shot=5, n_query=100).episodes(1, seed=SEED + 7)[0]
-try:
-    from IPython.display import display
-    display(widgets.sinusoid_adaptation_widget(demo_models, demo_episode, steps=5, lr=0.01))
-except ImportError:
-    pass
-view = widgets.sinusoid_adaptation_view(5, 0.01, demo_models, demo_episode)  # the static picture
-print(view.text)
-plt.show()
+display(widgets.sinusoid_adaptation_widget(demo_models, demo_episode, steps=5, lr=0.01))
 
 # %% [markdown]
 # ## 6 · Few-shot text: which methods help?

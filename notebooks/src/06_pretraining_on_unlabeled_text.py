@@ -11,31 +11,9 @@
 # ---
 
 # %% [markdown]
-# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F06_pretraining_on_unlabeled_text.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/06_pretraining_on_unlabeled_text.ipynb)
-
-# %% tags=["install"]
-# Install cell: does nothing where metamap_edu is installed (laptop, Binder, JupyterHub);
-# in Google Colab it installs the course package first (about a minute, once per session).
-import sys
-
-try:
-    import metamap_edu  # noqa: F401
-except ImportError:
-    if "google.colab" not in sys.modules:
-        raise ImportError(
-            "metamap_edu is not installed in this kernel. In the course folder run "
-            "`pip install -c constraints.txt -e .` (see the README), then restart the kernel."
-        ) from None
-    import importlib
-    import subprocess
-
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
-    importlib.invalidate_caches()
-    import metamap_edu  # noqa: F401
-
-# %% [markdown]
 # # 06 · Pretrain a tiny transformer on unlabeled text, then learn from a few labels
+#
+# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F06_pretraining_on_unlabeled_text.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/06_pretraining_on_unlabeled_text.ipynb)
 #
 # **What you'll do.** Build a subword tokenizer one merge at a time, pretrain a small transformer
 # on sentences that carry no labels, look inside it (which words ended up close together, what
@@ -55,6 +33,24 @@ except ImportError:
 # last section. Cross-entropy and softmax.
 #
 # **Time.** About 45 minutes. Running all cells takes about a minute and a half.
+
+# %% tags=["install"] jupyter={"source_hidden": true}
+# Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);
+# in Google Colab it installs the course package (about a minute, once per session).
+import sys
+
+try:
+    import metamap_edu  # noqa: F401
+except ImportError:
+    if "google.colab" not in sys.modules:
+        raise ImportError("metamap_edu is not installed in this kernel. In the course folder run "
+                          "`pip install -c constraints.txt -e .` (see the README), then restart the kernel.") from None
+    import importlib
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
+    importlib.invalidate_caches()
+    import metamap_edu  # noqa: F401
 
 # %% tags=["parameters"]
 FAST = False           # True: a smaller corpus and far fewer steps (for tests and a quick look)
@@ -181,7 +177,7 @@ def n_predictions(n_tokens, objective, n_masked=0):
 
 
 # %%
-exercises.check_prediction_count(n_predictions, model, corpus[:20])
+passed = exercises.check_prediction_count(n_predictions, model, corpus[:20])
 
 # %% [markdown]
 # ## 3. Pretraining
@@ -264,9 +260,6 @@ for what, same in (("music words among the 5 nearest", lambda w, n: n in music_w
 # Run the cell below to enable the widget: pick a held-out adjective and see its neighbours.
 
 # %%
-view = widgets.nearest_words_view(probe_words[0], lm, k=8, candidates=adjectives, polarity_of=polarity)
-print(view.text)
-plt.show()
 display(widgets.nearest_words_widget(lm, probe_words, k=8, candidates=adjectives, polarity_of=polarity))
 
 # %% [markdown]
@@ -280,10 +273,7 @@ display(widgets.nearest_words_widget(lm, probe_words, k=8, candidates=adjectives
 # %%
 sentences = ["the soundtrack was catchy but the vocals were shrill",
              "anna said the battery was not long", held_out_sentences[3]]
-view = widgets.attention_view(sentences[0], 1, 0, lm)     # the shipped lm, like section 4
-print(view.text)
-plt.show()
-display(widgets.attention_widget(lm, sentences))
+display(widgets.attention_widget(lm, sentences, layer=1))     # the shipped lm, like section 4
 
 # %% [markdown]
 # ## 6. Sample efficiency on a held-out domain
@@ -451,7 +441,7 @@ def first_merge(texts):
 
 
 # %%
-exercises.check_bpe_first_merge(first_merge)
+passed = exercises.check_bpe_first_merge(first_merge)
 
 # %% [markdown]
 # ## Summary

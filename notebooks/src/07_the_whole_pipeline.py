@@ -11,31 +11,9 @@
 # ---
 
 # %% [markdown]
-# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F07_the_whole_pipeline.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/07_the_whole_pipeline.ipynb)
-
-# %% tags=["install"]
-# Install cell: does nothing where metamap_edu is installed (laptop, Binder, JupyterHub);
-# in Google Colab it installs the course package first (about a minute, once per session).
-import sys
-
-try:
-    import metamap_edu  # noqa: F401
-except ImportError:
-    if "google.colab" not in sys.modules:
-        raise ImportError(
-            "metamap_edu is not installed in this kernel. In the course folder run "
-            "`pip install -c constraints.txt -e .` (see the README), then restart the kernel."
-        ) from None
-    import importlib
-    import subprocess
-
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
-    importlib.invalidate_caches()
-    import metamap_edu  # noqa: F401
-
-# %% [markdown]
 # # 07 · Run the article's whole pipeline on one model, and find out which step matters
+#
+# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F07_the_whole_pipeline.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/07_the_whole_pipeline.ipynb)
 #
 # **What you'll do.** Put the four steps of the article together — generate tasks, train,
 # meta-learn, pretrain — on one text-to-text transformer that serves topic classification,
@@ -51,6 +29,24 @@ except ImportError:
 # **What you'll need.** Notebooks 03-06.
 #
 # **Time.** About 40 minutes. Running all cells takes about a minute and a half.
+
+# %% tags=["install"] jupyter={"source_hidden": true}
+# Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);
+# in Google Colab it installs the course package (about a minute, once per session).
+import sys
+
+try:
+    import metamap_edu  # noqa: F401
+except ImportError:
+    if "google.colab" not in sys.modules:
+        raise ImportError("metamap_edu is not installed in this kernel. In the course folder run "
+                          "`pip install -c constraints.txt -e .` (see the README), then restart the kernel.") from None
+    import importlib
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
+    importlib.invalidate_caches()
+    import metamap_edu  # noqa: F401
 
 # %% tags=["parameters"]
 FAST = False           # True: tiny tasks and a handful of steps (for tests and a quick look)
@@ -161,10 +157,7 @@ plt.show()
 # (the rows of the table above, which move between CPUs for the same reason)
 component_names = ["pretrain", "l2", "pull", "reptile", "maml"]
 toggle_table = {frozenset(c): row for c, row in zip(configs.values(), table.values())}
-view = widgets.pipeline_view(toggle_table, pretrain=True)
-print(view.text)
-plt.show()
-display(widgets.pipeline_widget(toggle_table, component_names))
+display(widgets.pipeline_widget(toggle_table, component_names, on=("pretrain",)))
 
 # %% [markdown]
 # ## 3. The question of order
@@ -262,7 +255,7 @@ def in_article_order(steps):
 
 
 # %%
-exercises.check_article_order(in_article_order)
+passed = exercises.check_article_order(in_article_order)
 
 # %% [markdown]
 # ### Exercise 2 (open)

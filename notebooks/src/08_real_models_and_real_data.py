@@ -11,31 +11,9 @@
 # ---
 
 # %% [markdown]
-# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F08_real_models_and_real_data.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/08_real_models_and_real_data.ipynb)
-
-# %% tags=["install"]
-# Install cell: does nothing where metamap_edu is installed (laptop, Binder, JupyterHub);
-# in Google Colab it installs the course package first (about a minute, once per session).
-import sys
-
-try:
-    import metamap_edu  # noqa: F401
-except ImportError:
-    if "google.colab" not in sys.modules:
-        raise ImportError(
-            "metamap_edu is not installed in this kernel. In the course folder run "
-            "`pip install -c constraints.txt -e .` (see the README), then restart the kernel."
-        ) from None
-    import importlib
-    import subprocess
-
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
-    importlib.invalidate_caches()
-    import metamap_edu  # noqa: F401
-
-# %% [markdown]
 # # 08 · Bring your own data and a real pretrained model
+#
+# [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F08_real_models_and_real_data.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/08_real_models_and_real_data.ipynb)
 #
 # **What you'll do.** Load a file of labelled utterances, cut its labels into meta-train and
 # meta-test *classes*, and draw few-shot episodes over classes no learner has seen. Run real text
@@ -62,6 +40,24 @@ except ImportError:
 # one object of named lists of `[text, label]` pairs; `JSON_KEY` then names the list(s) to read.
 # `SPLIT_PATH` may name your own class split (section 2). By default the notebook writes and reads
 # a small intent data set that the package generates, so it runs offline for everyone.
+
+# %% tags=["install"] jupyter={"source_hidden": true}
+# Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);
+# in Google Colab it installs the course package (about a minute, once per session).
+import sys
+
+try:
+    import metamap_edu  # noqa: F401
+except ImportError:
+    if "google.colab" not in sys.modules:
+        raise ImportError("metamap_edu is not installed in this kernel. In the course folder run "
+                          "`pip install -c constraints.txt -e .` (see the README), then restart the kernel.") from None
+    import importlib
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "metamap-edu @ git+https://github.com/metamap-edu/metamap_edu@main"], check=True)
+    importlib.invalidate_caches()
+    import metamap_edu  # noqa: F401
 
 # %% tags=["parameters"]
 FAST = False        # True: fewer episodes and training steps (for tests and a quick look)
@@ -223,7 +219,7 @@ def split_by_class(labels, n_test, seed):
 
 
 # %%
-exercises.check_class_split(split_by_class)
+passed = exercises.check_class_split(split_by_class)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -363,7 +359,7 @@ W = 2 * protos
 b = -(protos**2).sum(axis=1)
 
 # %%
-exercises.check_prototype_head(W, b, protos)
+passed = exercises.check_prototype_head(W, b, protos)
 
 # %% [markdown]
 # <details><summary>Solution</summary>

@@ -248,3 +248,16 @@ def artifacts_dir():
     path = Path(os.environ.get("METAMAP_ARTIFACTS", REPO / "test-artifacts" / "browser"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report the slider update latencies the browser test measured (also in each notebook's JSON)."""
+    module = next((m for name, m in sys.modules.items() if name.endswith("test_notebooks_in_jupyterlab")), None)
+    latencies = getattr(module, "LATENCIES", None)
+    if not latencies:
+        return
+    terminalreporter.section("widget update latency (slider moved -> output changed)")
+    for name, values in latencies.items():
+        median = sorted(values)[len(values) // 2]
+        terminalreporter.write_line(f"{name}: median {median:.2f} s; moves: "
+                                    + ", ".join(f"{v:.2f}" for v in values))

@@ -1,9 +1,20 @@
 """Every notebook, in real JupyterLab, in a real (headless) browser.
 
 For each `notebooks/*.ipynb` (plus a tiny self-test notebook that checks the harness itself):
-open it, run all cells, wait for the kernel to go idle, assert that no cell shows an error, that
-every cell that displays a widget rendered a live widget, and that moving a slider changes the
-widget's output. A screenshot per notebook goes to test-artifacts/browser/.
+
+1. first open, as stored and before anything runs (JupyterLab does not trust a notebook it did
+   not write, so it shows no widget views): every widget cell shows a picture and the one-line
+   "run this cell" hint, never the widget's raw text (`VBox(children=...`) or "Error displaying
+   widget";
+2. run all cells, wait for the kernel to go idle, assert that no cell shows an error, that every
+   cell that displays a widget rendered a live widget, and shows ONE output (no static copy next
+   to the live one);
+3. move a control and check that the widget's output changes; the update latency (control moved
+   -> output changed) is measured for a few moves of the first slider, reported in the notebook's
+   JSON artifact and in the terminal summary, and its median must stay under
+   METAMAP_BROWSER_LATENCY seconds (default 0.5, the goal on an idle machine).
+
+A screenshot per notebook goes to test-artifacts/browser/.
 
 Notebooks run with `FAST = True` injected after their parameters cell (METAMAP_BROWSER_FAST=0 runs
 them at default parameters). Fixtures and knobs: see conftest.py in this folder.
@@ -20,6 +31,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from metamap_edu.widgets import STATIC_HINT
+
 pytestmark = pytest.mark.browser
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -30,6 +43,9 @@ PROGRESS_BAR = re.compile(r"\|\s*[\d.]+[kM]?/[\d.?]+[kM]?\s*\[")
 NOTEBOOKS = Path(os.environ.get("METAMAP_BROWSER_NOTEBOOKS")
                  or Path(__file__).resolve().parents[2] / "notebooks")
 NB_TIMEOUT = float(os.environ.get("METAMAP_BROWSER_NB_TIMEOUT", "420"))
+LATENCY_LIMIT = float(os.environ.get("METAMAP_BROWSER_LATENCY", "0.5"))
+LATENCY_MOVES = 3
+LATENCIES: dict[str, list[float]] = {}  # notebook -> seconds per slider move (terminal summary)
 
 # ---- JavaScript run inside JupyterLab (window.jupyterapp is exposed by the server config) ----
 
@@ -82,6 +98,7 @@ JS_CELLS = """() => {
     info.widgetOutputs = outputs.filter(o => o.data && o.data['%MIME%'] &&
                                         !bar.test(String(o.data['text/plain'] || ''))).length;
     info.liveWidgets = c.node.querySelectorAll('.jp-OutputArea .jupyter-widgets').length;
+    info.outputCount = c.node.querySelectorAll('.jp-Cell-outputArea > .jp-OutputArea-child').length;
     const text = (c.node.querySelector('.jp-OutputArea') || {}).textContent || '';
     info.widgetErrors = text.includes('Error displaying widget') ||
                         text.includes('Loading widget...');
@@ -104,6 +121,22 @@ JS_SIGNATURE = """() => {
   });
   return parts.join('\\u0001');
 }"""
+
+# What each code cell shows right after the stored notebook opens, before anything runs.
+JS_FIRST_OPEN = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  return w.content.widgets.map((c, i) => {
+    if (c.model.type !== 'code') return null;
+    const area = c.node.querySelector('.jp-OutputArea');
+    const text = area ? area.textContent : '';
+    return {index: i, source: c.model.sharedModel.getSource(),
+            outputs: c.node.querySelectorAll('.jp-Cell-outputArea > .jp-OutputArea-child').length,
+            rawWidgetText: /(VBox|HBox|IntSlider|FloatSlider|FloatLogSlider|Dropdown|Checkbox)\\(/.test(text),
+            widgetError: text.includes('Error displaying widget'),
+            picture: !!(area && area.querySelector('img[src^="data:image/png"]')),
+            hint: text.includes('%HINT%')};
+  }).filter(c => c);
+}""".replace("%HINT%", STATIC_HINT.replace("'", "\\'"))
 
 JS_KERNEL_STATUS = """() => {
   const w = window.jupyterapp.shell.currentWidget;
@@ -224,10 +257,111 @@ def check_cells(cells: list[dict], stored_widget_cells: set[int]) -> list[str]:
         if shows_widget and (c["liveWidgets"] == 0 or c["widgetErrors"]):
             problems.append(f"{label} should display a widget but none rendered"
                             + (" (the widget shows an error)" if c["widgetErrors"] else ""))
+        elif shows_widget and c.get("outputCount", 1) != 1:
+            problems.append(f"{label} shows {c['outputCount']} outputs; a widget cell shows one (the live widget)")
     if problems and any("raised" in p for p in problems):
         # cells after the first error are never run: report the cause, not its consequences
         problems = [p for p in problems if "was not executed" not in p] or problems
     return problems
+
+
+def check_first_open(cells: list[dict], stored_widget_cells: set[int]) -> list[str]:
+    """Problems of the stored notebook as first opened: widget cells must show picture + hint."""
+    problems = []
+    for c in cells:
+        label = f"cell {c['index']} ({_first_line(c['source'])!r})"
+        if c["rawWidgetText"]:
+            problems.append(f"{label} shows a widget's raw text on first open")
+        if c["widgetError"]:
+            problems.append(f"{label} shows 'Error displaying widget' on first open")
+        if c["index"] in stored_widget_cells:
+            if not (c["picture"] and c["hint"]):
+                problems.append(f"{label} should show a picture and the 'run this cell' line on first open")
+            if c["outputs"] != 1:
+                problems.append(f"{label} shows {c['outputs']} outputs on first open; a widget cell shows one")
+    return problems
+
+
+def first_open(page, lab_server, name: str, timeout: float, shot: Path | None = None) -> list[str]:
+    """Open the stored notebook as is (outputs kept, never run) and check what it shows."""
+    if name == SELFTEST:
+        return []
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    widget_cells = {i for i, c in enumerate(nb.cells) if c.cell_type == "code" and any(
+        WIDGET_MIME in o.get("data", {}) and not PROGRESS_BAR.search(str(o["data"].get("text/plain", "")))
+        for o in c.get("outputs", []))}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = lab_server.root / f"first_open_{name}"
+    nbformat.write(nb, path)
+    url = f"{lab_server.url}/lab/tree/{path.name}?token={lab_server.token}&reset"
+    page.goto(url, wait_until="domcontentloaded", timeout=120_000)
+    _wait(page, JS_NOTEBOOK_READY, lambda v: v == "ready", timeout,
+          "the stored notebook to open", poll=1.0)
+    time.sleep(2.0)  # let every output render
+    cells = page.evaluate(JS_FIRST_OPEN)
+    if widget_cells and shot is not None:  # a picture of the first widget cell as a learner first sees it
+        page.evaluate(f"() => window.jupyterapp.shell.currentWidget.content.widgets[{min(widget_cells)}]"
+                      ".node.scrollIntoView()")
+        time.sleep(0.5)
+        page.screenshot(path=str(shot), timeout=60_000)
+    return check_first_open(cells, widget_cells)
+
+
+# Watch the Output area of the cell holding the first slider; record (page clock) when what it shows
+# first differs from now. Only that cell is compared, so the watching costs nothing measurable.
+JS_WATCH = """() => {
+  const handle = document.querySelectorAll('.jp-Notebook .jupyter-widgets .noUi-handle')[0];
+  const cell = handle && handle.closest('.jp-Cell');
+  if (!cell) return false;
+  const area = cell.querySelector('.widget-output');  // the Output widget, not the controls
+  if (!area) return false;
+  const sig = () => {
+    const img = area.querySelector('img');
+    const src = img ? img.getAttribute('src') || '' : '';
+    return src.length + ':' + src.slice(-200) + ':' + area.textContent;
+  };
+  const before = sig();
+  window.__mmChanged = null;
+  if (window.__mmObserver) window.__mmObserver.disconnect();
+  window.__mmObserver = new MutationObserver(() => {
+    if (window.__mmChanged === null && sig() !== before) window.__mmChanged = performance.now();
+  });
+  window.__mmObserver.observe(area, {childList: true, subtree: true, characterData: true, attributes: true});
+  window.__mmPressed = performance.now();
+  return true;
+}"""
+
+JS_CHANGED = """() => window.__mmChanged === null ? null : (window.__mmChanged - window.__mmPressed) / 1000"""
+
+
+def measure_latency(page, timeout: float, moves: int = LATENCY_MOVES) -> list[float]:
+    """Seconds from a key press on the first slider to a changed output in its cell, for `moves` presses.
+
+    Every press moves to a new setting (never a cached one). The change is seen by a
+    MutationObserver on that cell's output area, timed with the page's own clock.
+    """
+    handles = page.locator(".jp-Notebook .jupyter-widgets .noUi-handle")
+    if handles.count() == 0:
+        return []
+    handle = handles.nth(0)
+    latencies = []
+    for _ in range(moves):
+        settle = time.monotonic() + 30
+        while page.evaluate(JS_KERNEL_STATUS) != "idle" and time.monotonic() < settle:
+            time.sleep(0.1)
+        handle.scroll_into_view_if_needed(timeout=30_000)
+        handle.focus(timeout=30_000)
+        if not page.evaluate(JS_WATCH):
+            break
+        handle.press("ArrowRight", timeout=30_000)  # always a new setting: no cached result
+        limit = time.monotonic() + timeout
+        while time.monotonic() < limit:
+            seconds = page.evaluate(JS_CHANGED)
+            if seconds is not None:
+                latencies.append(seconds)
+                break
+            time.sleep(0.05)
+    return latencies
 
 
 def move_a_control(page, timeout: float) -> str:
@@ -307,7 +441,11 @@ def test_notebook_runs_in_jupyterlab(name, chromium, lab_server, artifacts_dir,
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
     shot = artifacts_dir / (path.stem + ".png")
     failure, started, moved = None, time.monotonic(), ""
+    latencies: list[float] = []
     try:
+        opened = first_open(page, lab_server, name, max(30.0, min(240.0, deadline - time.monotonic())),
+                            shot=artifacts_dir / f"first_open_{path.stem}.png")
+        lab_server.shutdown_all_kernels()
         url = f"{lab_server.url}/lab/tree/{path.name}?token={lab_server.token}&reset"
         page.goto(url, wait_until="domcontentloaded", timeout=120_000)
         _wait(page, JS_NOTEBOOK_READY, lambda v: v == "ready",
@@ -315,11 +453,20 @@ def test_notebook_runs_in_jupyterlab(name, chromium, lab_server, artifacts_dir,
               "the notebook to open and its kernel to start", poll=1.0)
         run_all_and_wait(page, deadline)
         cells = page.evaluate(JS_CELLS)
-        problems = check_cells(cells, stored_widget_cells)
+        problems = opened + check_cells(cells, stored_widget_cells)
         if not problems:
             moved = move_a_control(page, max(20.0, deadline - time.monotonic()))
             if name == SELFTEST and not moved:
                 problems.append("the self-test slider was not found")
+        if not problems and name != SELFTEST:
+            latencies = measure_latency(page, max(10.0, min(60.0, deadline - time.monotonic())))
+            if latencies:
+                LATENCIES[name] = latencies
+                median = sorted(latencies)[len(latencies) // 2]
+                if median > LATENCY_LIMIT:
+                    problems.append(f"a slider update takes {median:.2f} s (median of {len(latencies)} moves; "
+                                    f"all: {', '.join(f'{x:.2f}' for x in latencies)}), over "
+                                    f"METAMAP_BROWSER_LATENCY = {LATENCY_LIMIT:g} s")
         page.screenshot(path=str(shot), timeout=60_000)
         if problems:
             failure = "; ".join(problems)
@@ -327,6 +474,7 @@ def test_notebook_runs_in_jupyterlab(name, chromium, lab_server, artifacts_dir,
         shot.with_suffix(".json").write_text(json.dumps({
             "notebook": name, "seconds": round(time.monotonic() - started, 1), "fast": FAST,
             "cells_with_live_widgets": widget_cells, "moved": moved or None,
+            "slider_latency_seconds": [round(x, 3) for x in latencies],
             "problems": problems}, indent=1))
     except Exception as exc:  # noqa: BLE001 - report where it failed, with the original error
         failure = f"{type(exc).__name__}: {exc}"
@@ -360,3 +508,29 @@ def test_check_cells_names_the_failing_cells():
     assert check_cells(broken, set()) == ["cell 0 ('1/0') raised ZeroDivisionError: division by zero"]
     assert check_cells([code(0, "print(2)", executionCount=None)], set()) == [
         "cell 0 ('print(2)') was not executed"]
+
+
+def test_check_first_open_names_raw_text_errors_and_missing_pictures():
+    """The first-open report logic itself (no browser needed)."""
+    def cell(i, **kw):
+        info = {"index": i, "source": "display(w)", "outputs": 1, "rawWidgetText": False,
+                "widgetError": False, "picture": True, "hint": True}
+        info.update(kw)
+        return info
+
+    assert check_first_open([cell(3)], {3}) == []
+    assert check_first_open([cell(3, rawWidgetText=True, picture=False)], {3}) == [
+        "cell 3 ('display(w)') shows a widget's raw text on first open",
+        "cell 3 ('display(w)') should show a picture and the 'run this cell' line on first open"]
+    assert check_first_open([cell(3, widgetError=True, outputs=2)], {3}) == [
+        "cell 3 ('display(w)') shows 'Error displaying widget' on first open",
+        "cell 3 ('display(w)') shows 2 outputs on first open; a widget cell shows one"]
+    # a cell without a widget may show anything but raw widget text
+    assert check_first_open([cell(1, picture=False, hint=False, outputs=3)], {3}) == []
+
+
+def test_check_cells_wants_one_output_per_widget_cell():
+    info = {"index": 2, "type": "code", "source": "display(w)\nprint(x)", "executionCount": 2, "errors": [],
+            "widgetOutputs": 1, "liveWidgets": 3, "widgetErrors": False, "tracebacks": 0, "outputCount": 2}
+    assert check_cells([info], {2}) == [
+        "cell 2 ('display(w)') shows 2 outputs; a widget cell shows one (the live widget)"]
