@@ -77,3 +77,41 @@ def pytest_configure(config):
     if not config.pluginmanager.has_plugin("metamap-notebook-run-guard"):
         config.pluginmanager.register(NotebookRunGuard(NBVAL_RUN_TIMEOUT), "metamap-notebook-run-guard")
     config.addinivalue_line("markers", "notebook: executes notebooks (slower)")
+
+
+# ---- the cross-CPU check runs beside the rest of the suite ----
+# tests/test_cross_cpu.py re-runs nbval and the claim tests under other CPU capabilities in child
+# processes. The rest of the suite keeps about one core of two busy, so the children start as soon
+# as the browser tests (which time widget updates) are done, and the module's tests, moved to the
+# end, only collect their results.
+_CROSS_CPU = "test_cross_cpu.py"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    cross = [item for item in items if item.path.name == _CROSS_CPU]
+    if cross:
+        items[:] = [item for item in items if item.path.name != _CROSS_CPU] + cross
+
+
+def pytest_runtest_setup(item):
+    module = _cross_cpu_module(item.session)
+    if module is not None and "browser" not in item.path.parts:
+        module.start_runs()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    module = _cross_cpu_module(session)
+    if module is not None:
+        module.stop_runs()
+
+
+_CROSS_CPU_MODULE: list = []   # [module or None], looked up once per session
+
+
+def _cross_cpu_module(session):
+    if not _CROSS_CPU_MODULE:
+        found = [item.module for item in getattr(session, "items", ())
+                 if item.path.name == _CROSS_CPU and hasattr(item, "module")]
+        _CROSS_CPU_MODULE.append(found[0] if found else None)
+    return _CROSS_CPU_MODULE[0]

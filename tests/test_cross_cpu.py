@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -64,25 +65,41 @@ def _nbval_options() -> list[str]:
             f"--nbval-sanitize-with={ROOT / 'notebooks' / 'nbval_sanitize.cfg'}"]
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """Start one child pytest per capability, side by side."""
-    logs = tmp_path_factory.mktemp("cross-cpu")
-    started = {}
+_STARTED: dict[str, tuple] = {}
+
+
+def start_runs() -> dict[str, tuple]:
+    """Start one child pytest per capability, side by side (once per session).
+
+    ``tests/conftest.py`` calls this as soon as the browser tests are done, so the children run
+    beside the rest of the suite -- which uses about one core of two -- and this module's tests,
+    which the conftest moves to the end, only collect their results.
+    """
+    if _STARTED or not OTHERS:
+        return _STARTED
+    logs = Path(tempfile.mkdtemp(prefix="metamap-cross-cpu-"))
     for capability in OTHERS:
-        env = dict(os.environ, ATEN_CPU_CAPABILITY=capability, PYTHONHASHSEED="0")
-        env["OMP_NUM_THREADS"] = "1"
+        env = dict(os.environ, ATEN_CPU_CAPABILITY=capability, PYTHONHASHSEED="0", OMP_NUM_THREADS="1")
         log = logs / f"{capability}.log"
         handle = open(log, "w", encoding="utf-8")
         proc = subprocess.Popen(_command(capability), cwd=ROOT, env=env, stdout=handle,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        started[capability] = (proc, handle, log, time.monotonic())
-    yield started
-    for proc, handle, log, *_ in started.values():
+        _STARTED[capability] = (proc, handle, log, time.monotonic())
+    return _STARTED
+
+
+def stop_runs() -> None:
+    """Kill any child still running (the session ended early) and close the logs."""
+    for proc, handle, *_ in _STARTED.values():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         handle.close()
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return start_runs()
 
 
 def test_this_cpu_has_another_capability_to_compare_with():
