@@ -110,6 +110,10 @@ def static_html(outputs, controls=()) -> str:
     """
     import html
 
+    outputs = check_sequence("outputs", outputs, "a list of nbformat outputs (dicts)")
+    for output in outputs:
+        check_type("outputs", output, dict, "a list of nbformat outputs (dicts)")
+    controls = check_sequence("controls", controls, "a list of ipywidgets controls")
     knobs = "; ".join(_control_label(c) for c in controls)
     parts = [f'<div class="mm-static-widget"><p class="{_HINT_CLASS}"><em>{html.escape(STATIC_HINT)}</em>'
              + (f" ({html.escape(knobs)})" if knobs else "") + "</p>"]

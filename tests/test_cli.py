@@ -239,10 +239,19 @@ def _source(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def _children() -> dict:
+    """This test process's live descendants, except the cross-CPU check's child test runs
+    (tests/test_cross_cpu.py) and their kernels, which run beside the suite on purpose."""
     psutil = pytest.importorskip("psutil")
     alive = {}
     for p in psutil.Process(os.getpid()).children(recursive=True):
         try:
+            lineage = [p]
+            for q in p.parents():            # from the parent up, stopping at this process
+                if q.pid == os.getpid():
+                    break
+                lineage.append(q)
+            if any("pytest" in q.cmdline() for q in lineage):
+                continue
             if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
                 alive[p.pid] = p.cmdline()[:4]
         except psutil.Error:
