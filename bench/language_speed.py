@@ -1,4 +1,4 @@
-"""How fast does the generated language produce text? (issue 2: 100,000 sentences in <= 5 s)
+"""How fast does the generated language produce text? (goal: 100,000 sentences in <= 5 s)
 
 Run:  python bench/language_speed.py [--n 100000] [--repeats 3] [--json PATH]
 

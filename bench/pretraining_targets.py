@@ -1,4 +1,4 @@
-"""Issue 5's learning targets, measured (not asserted) on the shipped checkpoints.
+"""The pretraining checkpoints' learning goals, measured (not asserted) on the shipped checkpoints.
 
 Run:  python bench/pretraining_targets.py [--seeds N] [--json PATH]      (about a minute on 1 thread)
 

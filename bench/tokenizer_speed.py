@@ -1,4 +1,4 @@
-"""How fast does the BPE tokenizer encode? (issue 5: 100,000 generated sentences in <= 5 s)
+"""How fast does the BPE tokenizer encode? (goal: 100,000 generated sentences in <= 5 s)
 
 Run:  python bench/tokenizer_speed.py [--n 100000] [--vocab-size 2400] [--repeats 3] [--json PATH]
 

@@ -9,7 +9,7 @@ of 32 sentiment examples in the text-to-text format) it measures
   2 threads, with :func:`metamap_edu.train.fit`;
 * the time of a step regularized with L2-SP (:class:`metamap_edu.train.L2ToInit`, the anchor at
   the pretrained weights) and with :class:`~metamap_edu.train.L2ToPrevious`, against a plain step
-  in the same run (issue 5 asks for <= 1.10x).
+  in the same run (the goal is <= 1.10x).
 
 Plain and regularized runs alternate and the best of ``--repeats`` is kept, so machine noise hits
 both alike. Prints one ``name: value`` figure per line; the last line is the headline,

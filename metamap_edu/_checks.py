@@ -97,7 +97,7 @@ def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
 
 def check_seed(name: str, value: Any) -> int:
     """Seeds are plain non-negative ints so that runs are reproducible across processes."""
-    return check_int(name, value, min=0, max=2**64 - 1)  # torch.manual_seed's range (helper H)
+    return check_int(name, value, min=0, max=2**64 - 1)  # torch.manual_seed's range
 
 
 def check_nonempty(name: str, value: Sequence[Any] | Any, what: str = "at least one item") -> Any:
@@ -111,7 +111,7 @@ def check_nonempty(name: str, value: Sequence[Any] | Any, what: str = "at least 
     return value
 
 
-# ---- notebook parameters (helper H, issue 8) ----
+# ---- notebook parameters ----
 def check_parameters(**parameters: Any) -> dict[str, Any]:
     """Validate a notebook's papermill parameters; one clear error naming the first bad one.
 

@@ -282,7 +282,7 @@ def _per_task(
     results = [fn(s, q) for s, q in zip(s_list, q_list)]
     if isinstance(results[0], dict):
         return {k: torch.stack([r[k] for r in results]) for k in results[0]}, False
-    if isinstance(results[0], tuple):  # e.g. Reptile's (adapted params dict, loss) (dict case: helper H)
+    if isinstance(results[0], tuple):  # e.g. Reptile's (adapted params dict, loss)
         return tuple({k: torch.stack([p[k] for p in parts]) for k in parts[0]} if isinstance(parts[0], dict)
                      else torch.stack(parts) for parts in zip(*results)), False
     return torch.stack(results), False
@@ -378,8 +378,9 @@ class Reptile:
 
     ε = ``epsilon`` in (0, 1]; ε = 1 jumps to the adapted parameters (plain sequential fine-tuning),
     small ε moves a little toward every task. The article's pull with β is Reptile with ε = 1 − β.
-    The inner steps use the task's support and query examples together (Reptile has no separate
-    query loss); the loss it reports is the query loss after adaptation.
+    The inner steps see the task's support examples only; the query examples never move the
+    parameters and serve to report the loss after adaptation. (Nichol et al. adapt on all of a
+    task's data; in a few-shot episode the support set is all the data a learner gets.)
     """
 
     def __init__(
@@ -702,7 +703,7 @@ def meta_train(
         episodes = [_draw(sampler, rng, it * meta_batch_size + j) for j in range(meta_batch_size)]
         loss = algorithm.step(episodes)
         if not math.isfinite(loss):
-            from .train import DivergenceError  # a ValueError, like fit's (helper H, issue 8)
+            from .train import DivergenceError  # a ValueError, like fit's
 
             lrs = {k: getattr(algorithm, k) for k in ("inner_lr", "outer_lr", "epsilon") if hasattr(algorithm, k)}
             raise DivergenceError(

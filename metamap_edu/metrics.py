@@ -124,7 +124,7 @@ def entity_f1(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]]) 
         t, p = list(t), list(p)
         if len(t) != len(p):
             raise ValueError(f"y_true and y_pred must have the same number of tags per sentence; sentence {s}: "
-                             f"{len(t)} true tags but {len(p)} predicted tags")  # names the arguments (helper H)
+                             f"{len(t)} true tags but {len(p)} predicted tags")  # names the arguments
         true_set.update((s,) + e for e in bio_entities(t))
         pred_set.update((s,) + e for e in bio_entities(p))
     hit = len(true_set & pred_set)
@@ -233,7 +233,7 @@ def score(model: Any, task: Any) -> float:
     raise ValueError(f"task kind {kind!r} has no metric; known kinds: classification, tagging, translation, regression")
 
 
-# ---- BLEU / exact match (helper E) ----
+# ---- BLEU / exact match ----
 # Taught in notebooks/07_the_whole_pipeline. Written to agree with sacrebleu's default corpus BLEU
 # (13a tokenization, n = 1..4, exponential smoothing of zero counts, brevity penalty);
 # tests/test_transformer.py checks the agreement.

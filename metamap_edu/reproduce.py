@@ -408,7 +408,7 @@ def format_table(result: dict[str, Any], digits: int = 2) -> str:
 
 
 def write_json(result: dict[str, Any], path: str) -> None:
-    """``{row: [mse_after_1, mse_after_5, mse_after_10]}`` -- the format the issue asks for."""
+    """``{row: [mse_after_1, mse_after_5, mse_after_10]}`` -- the paper's Table 2 layout."""
     check_type("result", result, dict)
     check_path("path", path)
     with open(path, "w", encoding="utf-8") as fh:

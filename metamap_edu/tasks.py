@@ -680,7 +680,7 @@ class Episode:
     query: MappingTask
     classes: tuple = field(default=())
 
-    def __post_init__(self) -> None:  # validation (helper H, issue 8)
+    def __post_init__(self) -> None:  # validation
         check_type("support", self.support, MappingTask)
         check_type("query", self.query, MappingTask)
 

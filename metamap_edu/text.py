@@ -42,7 +42,7 @@ class WordVocab:
     """
 
     def __init__(self, tokens: Sequence[str], extra_specials: Sequence[str] = ()):
-        if isinstance(tokens, str):  # a str is a sequence of characters, never what was meant (helper H)
+        if isinstance(tokens, str):  # a str is a sequence of characters, never what was meant
             raise TypeError(f"tokens must be a sequence of str such as ['the', 'plot']; got the single str {tokens!r:.80}")
         check_nonempty("tokens", tokens)
         specials = list(SPECIAL_TOKENS) + [t for t in extra_specials if t not in SPECIAL_TOKENS]
@@ -163,7 +163,7 @@ class BPETokenizer:
         if list(specials[: len(SPECIAL_TOKENS)]) != list(SPECIAL_TOKENS):
             raise ValueError(f"specials must start with {SPECIAL_TOKENS}; got {tuple(specials[:6])}")
         self.specials: tuple[str, ...] = tuple(dict.fromkeys(specials))
-        # validation (helper H, issue 8): an alphabet of str, merges as (str, str) pairs
+        # validation: an alphabet of str, merges as (str, str) pairs
         check_type("alphabet", alphabet, (list, tuple, str), "a sequence of str symbols")
         for m in check_type("merges", merges, (list, tuple), "a sequence of (str, str) pairs"):
             if not (isinstance(m, (list, tuple)) and len(m) == 2 and all(isinstance(s, str) for s in m)):

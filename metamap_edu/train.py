@@ -194,7 +194,7 @@ def _check_model(model: Any) -> Any:
 def _check_task(name: str, task: Any, model: Any) -> Any:
     for attr in ("kind", "examples"):
         if not hasattr(task, attr):
-            raise TypeError(f"{name} must be a MappingTask; got {task!r:.80} of type {type(task).__name__}")  # value shown (helper H)
+            raise TypeError(f"{name} must be a MappingTask; got {task!r:.80} of type {type(task).__name__}")  # value shown
     if len(task.examples) == 0:
         raise ValueError(f"{name} ({getattr(task, 'name', '?')!r}) has no examples")
     if task.kind not in tuple(model.kinds):
@@ -335,7 +335,7 @@ def _train_steps(
             snapshot.restore()
             data_ok = math.isfinite(float(data_loss.detach()))
             what = f"{type(regularizer).__name__} penalty" if (pen is not None and data_ok) else "loss"
-            if k == 0 and len(history.loss) == 0:  # before any update: not the learning rate (helper H, issue 8)
+            if k == 0 and len(history.loss) == 0:  # before any update: not the learning rate
                 raise DivergenceError(
                     f"The {what} on task {getattr(task, 'name', '?')!r} is {value} before any update: the data or "
                     f"the model already give non-finite numbers (inf/NaN inputs or weights, or an empty batch). "

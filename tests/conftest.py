@@ -19,7 +19,7 @@ import pytest
 
 os.environ["TQDM_DISABLE"] = "1"
 os.environ.pop("MPLBACKEND", None)
-# ---- offline guarantee (helper H, issue 8) ----
+# ---- offline guarantee ----
 # This process, every kernel (nbval, papermill) and every child Python run with outbound network
 # blocked, loopback allowed (metamap_edu/_netguard.py). METAMAP_EDU_BLOCK_NETWORK=0 switches it off.
 if os.environ.setdefault("METAMAP_EDU_BLOCK_NETWORK", "1") == "1":

@@ -1,4 +1,4 @@
-"""Determinism and threads (issue 8).
+"""Determinism and threads.
 
 * The task generator and a short training give exactly the same numbers under two different
   ``PYTHONHASHSEED`` values (each run in a fresh subprocess, so set and dict order really change).

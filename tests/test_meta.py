@@ -175,6 +175,25 @@ def test_reptile_is_the_article_pull_once_per_task():
             assert torch.allclose(v, expected[k], atol=1e-6), (beta, k)
 
 
+def test_reptile_adapts_on_the_support_set_only():
+    """Changing an episode's query set changes the reported loss but not Reptile's update."""
+    import dataclasses
+
+    episode = SinusoidSampler(k_shot=5, n_query=10).episodes(1, seed=3)[0]
+    other_query = {k: v.flip(0) * 3.0 + 1.0 for k, v in episode.query.items()}
+    swapped = dataclasses.replace(episode, query=other_query)
+    results = []
+    for ep in (episode, swapped):
+        torch.manual_seed(0)
+        model = SinusoidMLP()
+        loss = Reptile(model, epsilon=0.5, inner_lr=0.02, inner_steps=3).step([ep])
+        results.append((loss, {k: v.detach().clone() for k, v in parameters_of(model).items()}))
+    (loss_a, theta_a), (loss_b, theta_b) = results
+    assert loss_a != loss_b  # the query set is what the loss reports on
+    for k in theta_a:
+        assert torch.equal(theta_a[k], theta_b[k]), k
+
+
 def test_meta_train_reduces_loss_and_evaluate_adaptation_has_cis():
     torch.manual_seed(0)
     model = SinusoidMLP()

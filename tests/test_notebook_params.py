@@ -1,4 +1,4 @@
-"""Parameter fuzzing of the notebooks (issue 8, part 7).
+"""Parameter fuzzing of the notebooks.
 
 For every notebook, each parameter of its ``parameters`` cell gets tiny, zero/empty, wrong-type
 and very large values. Each run must either go on normally or stop in the FIRST cell after the

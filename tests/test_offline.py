@@ -1,4 +1,4 @@
-"""The offline guarantee (issue 8): importing the package and running a whole fast pipeline
+"""The offline guarantee: importing the package and running a whole fast pipeline
 opens no outbound connection; kernels started by the tests have outbound network blocked too.
 
 * ``test_full_pipeline_makes_no_network_connection`` starts a fresh Python whose socket functions

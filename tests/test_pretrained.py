@@ -1,13 +1,13 @@
-"""The shipped checkpoints: within budget, made by the code's recipes, and as good as the issue asks.
+"""The shipped checkpoints: within budget, made by the code's recipes, and as good as the course needs.
 
-Issue 5 allows small pretrained checkpoints inside the package only if ``metamap-edu pretrain``
+The course ships small pretrained checkpoints inside the package only if ``metamap-edu pretrain``
 reproduces each one from its seed and a test re-creates a fast version and checks its loss. Here:
 
 * every shipped file loads with ``weights_only=True`` and records the fingerprint of the recipe in
   :data:`metamap_edu.pretrained.RECIPES` (a changed recipe without a rebuilt file fails);
 * the first steps of each recipe, re-run here, give the losses the file recorded (so the file
   came from this code and this seed), and the fast recipe lowers its loss;
-* the issue's targets, asserted on the shipped models with the code the notebooks use.
+* the learning goals, asserted on the shipped models with the code the notebooks use.
 """
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def test_text2text_scores_well_on_held_out_examples_of_every_kind():
 
 def test_k5_on_the_held_out_domain_as_notebook06_reports():
     """Notebook 06, section 6, K = 5 with its seeds: unlabeled pretraining alone does NOT reach the
-    issue's +15 points over scratch (the notebook says so and section 8 shows why); the model that
+    goal of +15 points over scratch (the notebook says so and section 8 shows why); the model that
     also learned labelled sentiment in the other domains is well ahead, yet short of +15 too."""
     starts = {"from scratch": pretrained.fresh_model(), "pretrained": pretrained.load_pretrained("lm"),
               "pretrained + labels of other domains": pretrained.load_pretrained("text2text")}

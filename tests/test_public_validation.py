@@ -1,4 +1,4 @@
-"""Every public name of ``metamap_edu`` refuses bad input with one clear sentence (issue 8).
+"""Every public name of ``metamap_edu`` refuses bad input with one clear sentence.
 
 ``CASES`` lists documented bad inputs for the names in ``metamap_edu.__all__``: each must raise
 ``ValueError`` or ``TypeError`` (as listed) whose message names the argument and shows the bad

@@ -1,4 +1,4 @@
-"""Safe files (issue 8): nothing the course reads can run code.
+"""Safe files: nothing the course reads can run code.
 
 * every ``torch.load`` in the package passes ``weights_only=True``; ``np.load`` passes
   ``allow_pickle=False``; no ``pickle``/``marshal``/``eval``/``exec`` reads anything;
