@@ -215,3 +215,16 @@ def test_bad_arguments_name_the_argument(tmp_path):
         classroom.LocalHub(tmp_path, start_timeout=0)
     with pytest.raises(TypeError, match="fast"):
         classroom.run_in_server(None, "ada", NOTEBOOK, fast="yes")
+
+
+def test_the_load_benchmark_refuses_class_sizes_it_cannot_use(capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("classroom_load_bench", ROOT / "bench" / "classroom_load.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    for bad in ("1,2", "4,2", "two"):
+        with pytest.raises(SystemExit) as stopped:
+            bench.main(["--students", bad])
+        assert stopped.value.code == 2
+        assert "--students" in capsys.readouterr().err
