@@ -94,11 +94,11 @@ def copy_notebooks(spawner):
     a notebook added to the course later reaches them at their next start.
     """
     home = Path(getattr(spawner, "home_dir", "") or os.path.expanduser(f"~{spawner.user.name}"))
-    target = home / "notebooks"
-    target.mkdir(parents=True, exist_ok=True)
+    folder = home / "notebooks"
+    folder.mkdir(parents=True, exist_ok=True)
     for notebook in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
-        if not (target / notebook.name).exists():
-            shutil.copy2(notebook, target / notebook.name)
+        if not (folder / notebook.name).exists():
+            shutil.copy2(notebook, folder / notebook.name)
 
 
 c.Spawner.pre_spawn_hook = copy_notebooks

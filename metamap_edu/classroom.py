@@ -278,6 +278,10 @@ class ServerKernel:
     """
 
     def __init__(self, hub: LocalHub, user: str, cwd: str = "", *, start_timeout: float = 120.0):
+        check_type("hub", hub, LocalHub)
+        check_type("user", user, str)
+        check_type("cwd", cwd, str)
+        start_timeout = check_float("start_timeout", start_timeout, min=0.1)
         self.hub, self.user = hub, user
         self.base = f"/user/{user}/api"
         model = hub.api("POST", f"{self.base}/kernels", {"name": "python3", "path": cwd}, timeout=start_timeout)
@@ -409,7 +413,14 @@ def run_in_server(hub: LocalHub, user: str, notebook: str, *, fast: bool = True,
     executed copy is saved back to the home as ``save_as`` (default ``NAME.run.ipynb`` beside it).
     A cell that raises stops the run; the error is in ``errors``. ``run_timeout`` bounds the whole run.
     """
+    check_type("hub", hub, LocalHub)
+    check_type("user", user, str)
+    check_type("notebook", notebook, str)
+    if not notebook.endswith(".ipynb"):
+        raise ValueError(f"notebook must be the path of a .ipynb file in the student's home; got {notebook!r}")
     check_type("fast", fast, bool)
+    if save_as is not None and not (isinstance(save_as, str) and save_as.endswith(".ipynb")):
+        raise ValueError(f"save_as must be None or the path of a .ipynb file; got {save_as!r}")
     cell_timeout = check_float("cell_timeout", cell_timeout, min=0.1)
     run_timeout = check_float("run_timeout", run_timeout, min=0.1)
     quoted = urllib.request.quote(notebook)

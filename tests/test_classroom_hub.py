@@ -120,7 +120,11 @@ def test_each_students_files_stay_in_their_own_home(hub, runs):
             {Path(runs[name].output_path).name}
 
 
-def test_each_kernel_runs_the_course_environment_with_one_thread_and_the_memory_limit(hub, runs):
+def test_each_kernel_runs_the_course_environment_with_one_thread_and_the_memory_limit(hub, runs, monkeypatch):
+    from jupyterhub.traitlets import ByteSpecification
+
+    limit = ByteSpecification().validate(None, _load_config(monkeypatch).Spawner.mem_limit)
+    assert 2**30 <= limit <= 2 * 2**30      # about 1 GB per student, as the README's instructor notes say
     for name in STUDENTS:
         with classroom.ServerKernel(hub, name, "notebooks") as kernel:
             outputs, _ = kernel.execute(
@@ -133,7 +137,7 @@ def test_each_kernel_runs_the_course_environment_with_one_thread_and_the_memory_
         assert Path(seen["package"]).resolve().is_relative_to(ROOT)
         assert seen["omp"] == seen["mkl"] == "1"
         assert seen["torch_threads"] == 1
-        assert int(seen["mem_limit"]) == int(1.5 * 2**30)
+        assert int(seen["mem_limit"]) == limit
 
 
 def test_the_notebooks_were_copied_into_every_new_home(hub, runs):
@@ -213,8 +217,15 @@ def test_bad_arguments_name_the_argument(tmp_path):
         classroom.LocalHub(tmp_path, config=tmp_path / "missing.py")
     with pytest.raises(ValueError, match="start_timeout"):
         classroom.LocalHub(tmp_path, start_timeout=0)
+    with pytest.raises(TypeError, match="hub"):
+        classroom.run_in_server(None, "ada", NOTEBOOK)
+    hub = classroom.LocalHub(tmp_path)
     with pytest.raises(TypeError, match="fast"):
-        classroom.run_in_server(None, "ada", NOTEBOOK, fast="yes")
+        classroom.run_in_server(hub, "ada", NOTEBOOK, fast="yes")
+    with pytest.raises(ValueError, match="notebook"):
+        classroom.run_in_server(hub, "ada", "notebooks/03.py")
+    with pytest.raises(TypeError, match="user"):
+        classroom.ServerKernel(hub, 7)
 
 
 def test_the_load_benchmark_refuses_class_sizes_it_cannot_use(capsys):
