@@ -74,13 +74,14 @@ c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 
 # ---- memory per student ------------------------------------------------------------------------
-# Measured (`metamap-edu run`, one thread, README's notebook table): a course kernel peaks at
-# 290-530 MB in default mode (most of it torch), notebook 08 at about 890 MB with the MiniLM
-# extra; the student's Jupyter server itself holds about 100 MB (bench/classroom_load.py). One
-# open notebook therefore needs at most ~1.0 GB, and 1.5 GB leaves room for a second notebook
-# left open at its lighter peak. JupyterHub passes these to the server as MEM_LIMIT /
-# MEM_GUARANTEE (JupyterLab's resource display shows them); SystemdSpawner and KubeSpawner
-# enforce them, the local-process spawner does not.
+# Measured with `metamap-edu run` (one thread, peak resident memory of the kernel): fast mode
+# 290-861 MB over the ten notebooks; default mode 894 MB for notebook 08 (MiniLM loaded) and
+# 850 MB for 07, the heaviest; the student's Jupyter server itself holds about 140 MB idle
+# (bench/classroom_load.py). One open notebook therefore needs at most about 1.05 GB: the
+# guarantee is 1 GB, and the 1.5 GB limit leaves room for a second, lighter notebook left open.
+# JupyterHub passes both to the server as MEM_LIMIT / MEM_GUARANTEE (JupyterLab's resource
+# display shows them); SystemdSpawner and KubeSpawner enforce them, the local-process spawner
+# does not (culling idle servers is what keeps memory down on one server).
 c.Spawner.mem_limit = "1.5G"
 c.Spawner.mem_guarantee = "1G"
 # CPU: one thread per kernel, so one core is the most a student's kernel can use.
