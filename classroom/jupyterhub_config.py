@@ -107,12 +107,13 @@ c.Spawner.pre_spawn_hook = copy_notebooks
 # ---- idle culling --------------------------------------------------------------------------------
 # jupyterhub-idle-culler, run by the hub as a service: a server idle for METAMAP_HUB_CULL_TIMEOUT
 # seconds (default one hour: a lunch break) is stopped, and its kernels' memory returns to the
-# machine. The notebooks stay in the home; the student starts again from the hub's page.
+# machine. The notebooks stay in the home; the student starts again from the hub's page. The
+# culler looks every sixth of the timeout (10 minutes for an hour).
 _cull_timeout = int(os.environ.get("METAMAP_HUB_CULL_TIMEOUT", "3600"))
 c.JupyterHub.services = [{
     "name": "idle-culler",
     "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={_cull_timeout}",
-                f"--cull-every={max(60, _cull_timeout // 6)}"],
+                f"--cull-every={max(1, _cull_timeout // 6)}"],
 }]
 # only the permissions the culler needs (its README): list users, read activity, stop servers
 c.JupyterHub.load_roles = [{

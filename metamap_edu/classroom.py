@@ -74,14 +74,19 @@ def _descendants(pid: int) -> list:
 class LocalHub:
     """A JupyterHub on 127.0.0.1 run from the course's configuration, for tests and benchmarks.
 
-    ``workdir`` holds the hub's database, log and the students' homes (``workdir/homes/NAME``).
+    ``workdir`` holds the hub's database, log and the students' homes (``workdir/homes/NAME``);
+    ``env`` adds environment variables the configuration reads (``METAMAP_HUB_CULL_TIMEOUT``, ...).
     Use it as a context manager: leaving the block stops every server and the hub, and kills any
     process the hub started that is still alive (servers, kernels, the proxy, the idle culler).
     """
 
     def __init__(self, workdir: str | os.PathLike, *, config: str | os.PathLike = CONFIG,
-                 start_timeout: float = 90.0):
+                 start_timeout: float = 90.0, env: dict[str, str] | None = None):
         check_path("workdir", workdir)
+        if env is not None and not (isinstance(env, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                                                  for k, v in env.items())):
+            raise TypeError(f"env must be None or a dict of str -> str environment variables; got {env!r}")
+        self.env = dict(env or {})
         self.workdir = Path(workdir)
         self.config = Path(config)
         self.start_timeout = check_float("start_timeout", start_timeout, min=1.0)
@@ -119,6 +124,7 @@ class LocalHub:
             "    'scopes': ['admin:users', 'admin:servers', 'access:servers', 'list:users', 'read:users', 'shutdown']})\n"
         )
         env = dict(os.environ)
+        env.update(self.env)
         env["METAMAP_HUB_PASSWORD"] = self.password
         log = open(self.log_path, "w", encoding="utf-8")
         self.process = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(overlay)],

@@ -4,7 +4,7 @@ A hub on 127.0.0.1 with the course's configuration: two students made through th
 API, their servers started, a notebook run in fast mode in each student's own server through
 that server's API (a kernel and its websocket), at the same time. Every run must complete with
 no error output, each student's files must stay in their own home, and stopping the hub must
-leave no process behind. JupyterHub's proxy is an npm package: without it the tests fail and
+leave no process behind. A second hub, whose idle culler waits 10 s, must stop an idle server. JupyterHub's proxy is an npm package: without it the tests fail and
 say how to install it (.ci/run installs it).
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import threading
+import time
 import types
 from pathlib import Path
 
@@ -156,6 +157,27 @@ def test_the_idle_culler_runs_as_a_hub_service(hub, runs):
     assert "--timeout=3600" in culler[0]
 
 
+def test_the_idle_culler_stops_an_idle_server_and_keeps_the_home(tmp_path):
+    """A hub whose culler's timeout is 10 s: a server nobody uses is stopped, its home stays."""
+    if classroom.find_proxy() is None:
+        pytest.fail(f"JupyterHub's proxy is not installed: `{classroom.PROXY_INSTALL}`", pytrace=False)
+    with classroom.LocalHub(tmp_path, env={"METAMAP_HUB_CULL_TIMEOUT": "10"}) as short:
+        short.add_users(["ada"])
+        short.start_server("ada")
+        started = [p for p in short.processes() if "jupyterhub-singleuser" in " ".join(p.cmdline())]
+        assert len(started) == 1
+        deadline = time.monotonic() + 90
+        while (short.api("GET", "/hub/api/users/ada").get("servers") or {}).get(""):
+            assert time.monotonic() < deadline, f"the idle server was not stopped:\n{short.log_tail()}"
+            time.sleep(1)
+        psutil.wait_procs(started, timeout=10)
+        assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in started)
+        assert (tmp_path / "homes" / "ada" / "notebooks" / "00_start_here.ipynb").is_file()
+        log = short.log_path.read_text(encoding="utf-8", errors="replace")
+        assert "Culling server ada" in log, "the server stopped, but not by the idle culler"
+    assert not short.leftovers()
+
+
 def test_stopping_the_hub_leaves_no_process_behind(hub, runs):
     started = hub.processes()
     assert len([p for p in started if "jupyterhub-singleuser" in " ".join(p.cmdline())]) == len(STUDENTS)
@@ -217,6 +239,8 @@ def test_bad_arguments_name_the_argument(tmp_path):
         classroom.LocalHub(tmp_path, config=tmp_path / "missing.py")
     with pytest.raises(ValueError, match="start_timeout"):
         classroom.LocalHub(tmp_path, start_timeout=0)
+    with pytest.raises(TypeError, match="env"):
+        classroom.LocalHub(tmp_path, env={"METAMAP_HUB_CULL_TIMEOUT": 10})
     with pytest.raises(TypeError, match="hub"):
         classroom.run_in_server(None, "ada", NOTEBOOK)
     hub = classroom.LocalHub(tmp_path)
