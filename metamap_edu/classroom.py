@@ -135,8 +135,9 @@ class LocalHub:
         while True:
             self._remember()
             if self.process.poll() is not None:
-                raise HubError(f"jupyterhub exited with code {self.process.returncode} while starting:\n"
-                               f"{self.log_tail()}")
+                code = self.process.returncode
+                self.stop()   # the proxy or a service it had started may still run
+                raise HubError(f"jupyterhub exited with code {code} while starting:\n{self.log_tail()}")
             try:
                 self.api("GET", "/hub/api/")
                 return self

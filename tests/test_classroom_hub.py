@@ -263,3 +263,14 @@ def test_the_load_benchmark_refuses_class_sizes_it_cannot_use(capsys):
             bench.main(["--students", bad])
         assert stopped.value.code == 2
         assert "--students" in capsys.readouterr().err
+
+
+def test_a_hub_that_cannot_start_says_why_and_leaves_nothing_running(tmp_path):
+    if classroom.find_proxy() is None:
+        pytest.fail(f"JupyterHub's proxy is not installed: `{classroom.PROXY_INSTALL}`", pytrace=False)
+    broken = tmp_path / "broken_config.py"
+    broken.write_text("c = get_config()  # noqa\nc.JupyterHub.spawner_class = 'no.such.Spawner'\n")
+    hub = classroom.LocalHub(tmp_path / "hub", config=broken, start_timeout=60)
+    with pytest.raises(classroom.HubError, match="jupyterhub exited with code"):
+        hub.start()
+    assert not hub.leftovers()
