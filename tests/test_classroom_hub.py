@@ -83,6 +83,38 @@ def test_students_are_made_through_the_rest_api_and_their_servers_answer(hub, ru
         assert "version" in hub.api("GET", f"/user/{name}/api/")
 
 
+def _log_in(hub, name: str, password: str) -> tuple[int, str | None]:
+    """Log in on the hub's page as a student would (the form, with its XSRF field); no redirect followed."""
+    import http.cookiejar
+    import re
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), Stay())
+    page = opener.open(hub.url + "/hub/login").read().decode()
+    form = {"username": name, "password": password}
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page)
+    if xsrf:
+        form["_xsrf"] = xsrf.group(1)
+    try:
+        answer = opener.open(hub.url + "/hub/login", data=urllib.parse.urlencode(form).encode())
+        return answer.status, answer.headers.get("Location")
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers.get("Location")
+
+
+def test_a_student_logs_in_with_the_class_password_and_only_with_it(hub, runs):
+    assert _log_in(hub, "margaret", "not-the-class-password")[0] == 403
+    status, location = _log_in(hub, "margaret", hub.password)
+    assert status == 302 and location.endswith("/hub/spawn"), (status, location)
+    assert "margaret" in {u["name"] for u in hub.api("GET", "/hub/api/users")}
+
+
 def test_fast_notebook_completes_in_every_students_server(hub, runs):
     for name in STUDENTS:
         run = runs[name]
