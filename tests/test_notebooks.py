@@ -194,10 +194,10 @@ def test_notebook_runs_in_fast_mode(notebook, tmp_path):
     result = nr.run_notebook(run, fast=True, cell_timeout=FAST_CELL_TIMEOUT, run_timeout=FAST_RUN_TIMEOUT,
                              output_dir=tmp_path, cwd=NOTEBOOKS)
     assert result.passed, result.error
-    executed = _load(Path(result.output_path))
     import nbformat
 
-    exercises = student.find_exercises(nbformat.from_dict(executed))
+    executed = _load(Path(result.output_path))
+    exercises = student.find_exercises(nbformat.read(result.output_path, as_version=4))
     assert (run is solved) == bool(exercises), f"{run.name}: solution cells in the wrong version"
     for ex in exercises:
         outputs = executed["cells"][ex.check_index].get("outputs", [])
