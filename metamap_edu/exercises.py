@@ -43,7 +43,7 @@ NOT_ATTEMPTED = "Not attempted yet"
 
 def _not_attempted(what: str = "the answer above", raises: bool = False) -> bool:
     state = "still raises NotImplementedError" if raises else "is still empty (...)"
-    _say(f"{NOT_ATTEMPTED}: {what} {state}; write your answer and run both cells again.")
+    _say(f"{NOT_ATTEMPTED}: {what} {state}; write it, then run this cell again.")
     return False
 
 
