@@ -205,3 +205,19 @@ def test_notebook_runs_in_fast_mode(notebook, tmp_path):
         checks = len(re.findall(r"\bcheck_\w+\s*\(", _text(executed["cells"][ex.check_index]["source"])))
         assert text.count("Correct!") == checks and "Not yet" not in text and "Not attempted" not in text, \
             f"solutions/{run.name} cell {ex.check_index}: {checks} check(s), and they say {text!r}"
+
+
+def test_nbval_checks_the_exercise_versions_and_leaves_the_solutions_to_papermill():
+    """nbval collects notebooks/NN_*.ipynb, never notebooks/solutions/ (run above, once).
+
+    It is pyproject's ``norecursedirs`` that leaves the folder out, so this holds for the suite and
+    for the cross-CPU child (which clears ``addopts`` and passes the nbval options itself).
+    """
+    import subprocess
+    import sys
+
+    listed = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                             "-o", "addopts=", "--nbval", str(NOTEBOOKS)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    collected = {line.split("::")[0] for line in listed.stdout.splitlines() if "::" in line}
+    assert {Path(p).name for p in collected} == {p.name for p in STORED}, listed.stdout[-2000:]
