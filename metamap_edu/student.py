@@ -244,7 +244,12 @@ def later_use_problems(nb) -> list[str]:
     """
     problems = []
     for ex in find_exercises(nb):
-        defined = set(_defined_names(ex.solution))
+        tree = _parse(ex.solution, "the solution cell")
+        if list(_function_defs(tree)):   # a function stub keeps the code outside the functions
+            defined = {node.name for node in tree.body
+                       if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        else:
+            defined = set(_defined_names(ex.solution))
         after = (ex.check_index if ex.check_index is not None else ex.solution_index) + 1
         for index in range(after, len(nb.cells)):
             cell = nb.cells[index]

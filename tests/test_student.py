@@ -171,6 +171,13 @@ def test_a_later_cell_that_reads_an_answer_is_reported():
     nb.cells[3].source = "print(max_alpha)"
     [problem] = student.later_use_problems(nb)
     assert "cell 3 reads ['max_alpha']" in problem
+    # a function stub keeps what lies outside its functions, but the functions only raise
+    nb.cells[1].source = DEF_SOLUTION
+    nb.cells[2].source = "check_area(area)"
+    nb.cells[3].source = "print(SCALE, math.pi)"
+    assert student.later_use_problems(nb) == []
+    nb.cells[3].source = "print(area(1.0))"
+    assert "reads ['area']" in student.later_use_problems(nb)[0]
 
 
 def test_a_solution_without_a_check_cell_is_reported():
