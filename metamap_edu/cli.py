@@ -2,6 +2,9 @@
 
     metamap-edu doctor                       check this machine; exit 1 on a problem
     metamap-edu build [SRC...]               notebooks/src/NN_*.py -> executed notebooks/NN_*.ipynb
+                                             (exercise versions) and notebooks/solutions/NN_*.ipynb
+    metamap-edu student [--out DIR]          clean exercise copies (stubs, no outputs) to hand out
+    metamap-edu nbgrader [NN...] [--out DIR] an nbgrader course folder of graded exercises
     metamap-edu run [--fast] [NOTEBOOK...]   execute stored notebooks, print seconds and memory
     metamap-edu pretrain [NAME...] [--check] rebuild the shipped checkpoints from their seeds
 
@@ -188,6 +191,26 @@ def cmd_student(args: argparse.Namespace) -> int:
                 for c in nbformat.read(path, as_version=4).cells)
         print(f"student: {_show_path(path)} ({n} exercise{'s' if n != 1 else ''})")
     return 0
+
+
+def cmd_nbgrader(args: argparse.Namespace) -> int:
+    """`metamap-edu nbgrader [NN ...] [--out DIR]`: an nbgrader course folder of graded exercises."""
+    from . import student
+
+    try:
+        written = student.write_nbgrader_course(args.out, notebooks_dir=args.notebooks,
+                                                names=args.names or None, points=args.points,
+                                                fast=args.fast)
+    except (ValueError, TypeError) as exc:
+        print(f"nbgrader: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        exercises = student.find_exercises(student._solved(path))
+        print(f"nbgrader: {_show_path(path)} ({len(exercises)} graded exercise"
+              f"{'s' if len(exercises) != 1 else ''}, {args.points} point(s) each)")
+    print(f"nbgrader: next, in {_show_path(Path(args.out))}: nbgrader generate_assignment "
+          f"{written[0].parent.name}  (then release, collect, nbgrader autograde)")
+    return 0
 # ---- end verbs: site and student ----
 
 
@@ -251,7 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="check Python, torch, widgets, matplotlib, threads and the cache dir")
     p.set_defaults(func=cmd_doctor)
 
-    p = sub.add_parser("build", help="execute notebooks/src/NN_*.py and write notebooks/NN_*.ipynb (maintainers)")
+    p = sub.add_parser("build", help="execute notebooks/src/NN_*.py and write notebooks/NN_*.ipynb (exercise versions) "
+                                     "and notebooks/solutions/NN_*.ipynb (maintainers)")
     p.add_argument("sources", nargs="*", metavar="SRC", help="percent sources (default: all of notebooks/src)")
     _add_timeouts(p, nr.DEFAULT_CELL_TIMEOUT, nr.DEFAULT_RUN_TIMEOUT)
     p.set_defaults(func=cmd_build)
@@ -289,6 +313,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", default="student", help="output folder (default student)")
     p.add_argument("--notebooks", metavar="DIR", default=None, help="notebooks folder (default: notebooks/)")
     p.set_defaults(func=cmd_student)
+
+    p = sub.add_parser("nbgrader", help="write an nbgrader course folder: one graded assignment per notebook with exercises")
+    p.add_argument("names", nargs="*", metavar="NN", help="notebooks to include, e.g. 02 03 (default: all with exercises)")
+    p.add_argument("--out", metavar="DIR", default="nbgrader_course", help="course folder (default nbgrader_course)")
+    p.add_argument("--notebooks", metavar="DIR", default=None, help="notebooks folder (default: notebooks/)")
+    p.add_argument("--points", type=int, default=1, help="points per exercise (default 1)")
+    p.add_argument("--fast", action="store_true", help="grade in each notebook's fast mode (FAST = True)")
+    p.set_defaults(func=cmd_nbgrader)
     # ---- end verbs: site and student ----
 
     # ---- verb: pretrain (issue 5) ----

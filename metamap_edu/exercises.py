@@ -4,6 +4,14 @@ Every ``check_...`` function prints what it found and returns ``True`` when the 
 A wrong answer prints what is wrong and a hint, and returns ``False``; it never raises, so a
 notebook keeps running while a learner is still working. (A bad *reference* argument -- one the
 notebook supplies, not the learner -- still raises ``ValueError``/``TypeError``.)
+
+An untouched exercise is not a wrong one. The notebooks a learner opens hold stubs (see
+``metamap_edu/student.py``): an answer ``name = ...`` or a function whose body raises
+``NotImplementedError``. Every ``check_...`` function, reached as ``exercises.check_...``, first
+looks for such a stub: when an argument is ``...`` or the learner's function raises
+``NotImplementedError``, it prints "Not attempted yet" and returns ``False``, with no traceback.
+That guard is applied to every public ``check_`` name of this module, so a new check gets it
+without writing anything.
 Each helper of the course adds its checks in a section headed ``# ---- notebook NN: topic ----``.
 """
 from __future__ import annotations
@@ -29,6 +37,16 @@ def _say(text: str) -> None:
                             break_on_hyphens=False) if len(line) > WIDTH else line)
 
 
+#: the first words a check prints for a stub nobody has filled in yet
+NOT_ATTEMPTED = "Not attempted yet"
+
+
+def _not_attempted(what: str = "the answer above", raises: bool = False) -> bool:
+    state = "still raises NotImplementedError" if raises else "is still empty (...)"
+    _say(f"{NOT_ATTEMPTED}: {what} {state}; write it, then run this cell again.")
+    return False
+
+
 def _passed(message: str) -> bool:
     _say(f"Correct! {message}")
     return True
@@ -47,8 +65,11 @@ def _close(a: float, b: float, rel: float = 1e-3, abs_: float = 1e-3) -> bool:
 
 def _as_number(name: str, answer):
     """``answer`` as a float, or ``None`` after printing why it is not a number."""
-    if answer is None or answer is Ellipsis:
-        _failed(f"{name} is still empty.", "replace the ... (or None) with your answer.")
+    if answer is Ellipsis:
+        _not_attempted(name)
+        return None
+    if answer is None:
+        _failed(f"{name} is still empty (None).", "replace the None with your answer.")
         return None
     if hasattr(answer, "item") and getattr(answer, "ndim", 0) == 0:
         answer = answer.item()
@@ -69,10 +90,56 @@ def _call_learner(fn: Callable, *args):
     try:
         return True, fn(*args)
     except NotImplementedError:
-        return False, _failed("the function still raises NotImplementedError.",
-                              "replace the `raise NotImplementedError` line with your code.")
+        return False, _not_attempted(getattr(fn, "__name__", "your function"), raises=True)
     except Exception as err:  # a learner's bug: report it, keep the notebook alive
         return False, _failed(f"calling your function raised {type(err).__name__}: {err}")
+
+
+def _guard(check: Callable) -> Callable:
+    """``check`` that answers "Not attempted yet" for an untouched stub instead of judging it."""
+    import functools
+
+    @functools.wraps(check)
+    def guarded(*args, **kwargs):
+        if any(value is Ellipsis for value in (*args, *kwargs.values())):
+            return _not_attempted()
+        try:
+            return check(*args, **kwargs)
+        except NotImplementedError:
+            return _not_attempted("your function", raises=True)
+
+    return guarded
+
+
+class _ChecksModule(type(math)):
+    """This module, whose public ``check_...`` functions come wrapped by :func:`_guard`."""
+
+    def __getattribute__(self, name: str):
+        value = super().__getattribute__(name)
+        if name.startswith("check_") and callable(value):
+            cache = super().__getattribute__("_GUARDED")
+            if value not in cache:
+                cache[value] = _guard(value)
+            return cache[value]
+        return value
+
+
+_GUARDED: dict = {}
+__import__("sys").modules[__name__].__class__ = _ChecksModule
+
+
+__all__ += ["NOT_ATTEMPTED", "must_pass"]
+
+
+def must_pass(result) -> bool:
+    """``True`` when a check returned ``True``; otherwise raise ``AssertionError`` (graded test cells).
+
+    The graded versions of the notebooks (``metamap-edu nbgrader``) wrap each ``check_...`` call in
+    it, because nbgrader scores a test cell by whether it raises.
+    """
+    if result is not True:
+        raise AssertionError("this exercise's check did not pass; its feedback above says why")
+    return True
 
 
 # ---- notebook 02-04: formula 1, a stream of tasks, the L2 bridge ----
@@ -426,7 +493,10 @@ def check_ridge_toward(fn: Callable) -> bool:
 
 
 # ---- notebook 00: start here ----
-__all__ += ["GLOSSARY", "PIPELINE_STAGES", "check_glossary", "check_step_order"]
+__all__ += ["GLOSSARY", "PIPELINE_STAGES", "thread_summands", "check_formula2_step", "check_thread_sums"]
+
+#: The article's four steps, in order (the pipeline diagram of ``00_start_here``; 07's exercise).
+PIPELINE_STAGES: tuple[str, ...] = ("generate", "train", "meta-learn", "pretrain")
 
 #: English term -> Chinese term, as the source article uses them (taught in ``00_start_here``).
 GLOSSARY: dict[str, str] = {
@@ -452,69 +522,137 @@ GLOSSARY: dict[str, str] = {
     "few-shot learning": "少样本学习",
 }
 
-#: The article's four steps, in order (the pipeline diagram of ``00_start_here``).
-PIPELINE_STAGES: tuple[str, ...] = ("generate", "train", "meta-learn", "pretrain")
 
+def check_formula2_step(fn: Callable) -> bool:
+    r"""Check one gradient-descent step on formula 2, ``fn(theta, grad, theta_prev, alpha, lam)``.
 
-def _norm_term(text) -> str:
-    return " ".join(str(text).strip().lower().replace("_", " ").replace("-", " ").split())
-
-
-def check_glossary(answers) -> bool:
-    """Check a dict ``{Chinese term: English term}`` against :data:`GLOSSARY`.
-
-    Case, hyphens and extra spaces do not matter ("Meta Learning" = "meta-learning"). Every entry
-    is checked; the feedback names each wrong one. Taught in ``notebooks/00_start_here``.
+    The objective of task :math:`t` is :math:`L_t(\theta) + \lambda\lVert\theta-\theta_{t-1}\rVert^2`;
+    its gradient is :math:`\nabla L_t + 2\lambda(\theta-\theta_{t-1})`, so the step is
+    :math:`\theta' = \theta - \alpha\big(\nabla L_t + 2\lambda(\theta-\theta_{t-1})\big)`:
+    formula 1's step followed by a pull of strength :math:`2\alpha\lambda` towards
+    :math:`\theta_{t-1}`. The check compares with that on random tensors, for several
+    :math:`(\alpha, \lambda)`, and names the usual slips. Exercise of ``notebooks/00_start_here``.
     """
-    if not isinstance(answers, dict):
-        return _failed(f"answers must be a dict {{Chinese term: English term}}; got a {type(answers).__name__}.")
-    if not answers:
-        return _failed("answers is empty.", "add at least one pair such as '元学习': 'meta-learning'.")
-    english_of = {zh: en for en, zh in GLOSSARY.items()}
-    wrong, unknown, empty = [], [], []
-    for zh, en in answers.items():
-        if zh not in english_of:
-            unknown.append(str(zh))
-        elif en is None or en is Ellipsis or str(en).strip() == "":
-            empty.append(zh)
-        elif _norm_term(en) != _norm_term(english_of[zh]):
-            wrong.append(f"{zh} is not {en!r}")
-    if unknown:
-        return _failed(f"{', '.join(unknown)} is not in the glossary.",
-                       "use the Chinese terms from the glossary table above as the keys.")
-    if empty:
-        return _failed(f"you have not answered {', '.join(empty)} yet.", "replace each ... with an English term.")
-    if wrong:
-        return _failed("; ".join(wrong) + ".", "look the term up in the glossary table above.")
-    return _passed(f"all {len(answers)} terms match the glossary.")
+    import torch
+
+    gen = torch.Generator().manual_seed(7)
+    cases = [(0.1, 0.5), (0.01, 2.0), (0.3, 0.05)]
+    theta = torch.randn(5, generator=gen, dtype=torch.float64)
+    grad = torch.randn(5, generator=gen, dtype=torch.float64)
+    prev = torch.randn(5, generator=gen, dtype=torch.float64)
+    results = []
+    for alpha, lam in cases:
+        ok, result = _call_learner(fn, theta.clone(), grad.clone(), prev.clone(), alpha, lam)
+        if not ok:
+            return False
+        if result is None:
+            return _failed("your function returned None.", "return the new parameters theta'.")
+        try:
+            result = torch.as_tensor(result, dtype=torch.float64)
+        except (TypeError, ValueError, RuntimeError):
+            return _failed(f"your function returned a {type(result).__name__}, not numbers.")
+        if result.shape != theta.shape:
+            return _failed(f"the result has shape {tuple(result.shape)}; theta has shape {tuple(theta.shape)}.")
+        results.append(result)
+
+    def matches(rule) -> bool:
+        return all(torch.allclose(r, rule(a, lam), atol=1e-9) for r, (a, lam) in zip(results, cases))
+
+    pull = theta - prev
+    if matches(lambda a, lam: theta - a * (grad + 2 * lam * pull)):
+        a, lam = cases[0]
+        return _passed(f"theta' = theta - alpha (grad + 2 lam (theta - theta_prev)). It is formula 1's step "
+                       f"plus a pull towards theta_prev of strength 2 alpha lam (= {2 * a * lam:g} for "
+                       f"alpha = {a:g}, lam = {lam:g}): notebook 04 meets the same pull in the article's code.")
+    slips = {
+        "the penalty's gradient is missing a factor 2.":
+            (lambda a, lam: theta - a * (grad + lam * pull),
+             "the derivative of lam * (theta - theta_prev)^2 is 2 lam (theta - theta_prev)."),
+        "the pull pushes away from theta_prev.":
+            (lambda a, lam: theta - a * (grad - 2 * lam * pull),
+             "the penalty grows as theta leaves theta_prev, so its gradient step brings theta back."),
+        "the penalty is missing: that is formula 1 alone.":
+            (lambda a, lam: theta - a * grad, "add the gradient of lam ||theta - theta_prev||^2."),
+        "the learning rate does not multiply the penalty's gradient.":
+            (lambda a, lam: theta - a * grad - 2 * lam * pull,
+             "gradient descent moves by alpha times the WHOLE gradient, penalty included."),
+        "you stepped uphill.":
+            (lambda a, lam: theta + a * (grad + 2 * lam * pull), "subtract the gradient."),
+    }
+    for message, (rule, hint) in slips.items():
+        if matches(rule):
+            return _failed(message, hint)
+    return _failed("that is not one gradient step on L + lam ||theta - theta_prev||^2.",
+                   "write the gradient of the whole objective, then theta - alpha * gradient.")
 
 
-def check_step_order(order) -> bool:
-    """Check the order of the article's four steps: generate, train, meta-learn, pretrain.
+def thread_summands(n: int = 1000, seed: int = 0):
+    """``n`` float32 numbers of very different sizes, for the summation-order exercise of notebook 00."""
+    import torch
 
-    ``order`` is a list of the four stage names (case and hyphens do not matter). Taught in
-    ``notebooks/00_start_here``.
+    from ._checks import check_int
+
+    n = check_int("n", n, min=2)
+    seed = check_int("seed", seed, min=0)
+    gen = torch.Generator().manual_seed(seed)
+    scale = 10.0 ** torch.randint(-3, 4, (n,), generator=gen).to(torch.float32)
+    return torch.randn(n, generator=gen, dtype=torch.float32) * scale
+
+
+def _sum_in_order(values) -> float:
+    import torch
+
+    total = torch.tensor(0.0, dtype=torch.float32)
+    for v in values:
+        total = total + v
+    return float(total)
+
+
+def check_thread_sums(one_thread, two_threads, xs) -> bool:
+    r"""Check two float32 sums of ``xs``: left to right, and as two threads would (each half, then both).
+
+    Floating-point addition is not associative: :math:`(a+b)+c` and :math:`a+(b+c)` can differ in the
+    last digits, so a sum split over threads changes with the thread count. That is why every
+    notebook fixes it with ``mm.set_threads(1)``. Exercise of ``notebooks/00_start_here``.
     """
-    if isinstance(order, str) or not isinstance(order, (list, tuple)):
-        return _failed(f"order must be a list of stage names; got a {type(order).__name__}.",
-                       f"for example {list(PIPELINE_STAGES[::-1])} (in some order).")
-    given = [_norm_term(s) for s in order]
-    expected = [_norm_term(s) for s in PIPELINE_STAGES]
-    if sorted(given) != sorted(expected):
-        missing = [s for s, n in zip(PIPELINE_STAGES, expected) if n not in given]
-        extra = [str(s) for s, n in zip(order, given) if n not in expected]
-        parts = []
-        if missing:
-            parts.append(f"missing {missing}")
-        if extra:
-            parts.append(f"unknown {extra}")
-        return _failed("the list must hold each of the four stages once: " + (", ".join(parts) or "a stage is repeated") + ".",
-                       f"the stages are {sorted(PIPELINE_STAGES)}.")
-    for position, (g, e) in enumerate(zip(given, expected), start=1):
-        if g != e:
-            return _failed(f"step {position} should not be {order[position - 1]!r}.",
-                           "tasks must exist before a model can train on them, and the article pretrains last.")
-    return _passed("generate -> train -> meta-learn -> pretrain, as in the article.")
+    import torch
+
+    if not isinstance(xs, torch.Tensor) or xs.ndim != 1 or xs.dtype != torch.float32 or len(xs) < 2:
+        raise ValueError(f"xs must be a 1-D float32 tensor of at least 2 numbers (exercises.thread_summands()); got {_show(xs)}")
+    half = len(xs) // 2
+    left_to_right = _sum_in_order(xs)
+    two = float(torch.tensor(_sum_in_order(xs[:half]), dtype=torch.float32)
+                + torch.tensor(_sum_in_order(xs[half:]), dtype=torch.float32))
+    exact = float(xs.double().sum())
+    answers = {}
+    for name, value in (("one_thread", one_thread), ("two_threads", two_threads)):
+        answers[name] = _as_number(name, value)
+        if answers[name] is None:
+            return False
+    for name, want in (("one_thread", left_to_right), ("two_threads", two)):
+        got = answers[name]
+        if got == want:
+            continue
+        if name == "two_threads" and got == left_to_right:
+            return _failed("two_threads is the left-to-right sum again.",
+                           "add xs[:half] and xs[half:] each on its own, then add the two partial sums.")
+        if got == float(xs.sum()):
+            return _failed(f"{name} is xs.sum(), which adds in an order torch chooses (in blocks).",
+                           "add the numbers one by one in a loop, starting from torch.tensor(0.0).")
+        if math.isclose(got, exact, rel_tol=1e-12, abs_tol=1e-12):
+            return _failed(f"{name} was added in float64 (Python floats), not float32.",
+                           "keep the running total a float32 tensor: start from torch.tensor(0.0).")
+        if math.isclose(got, want, rel_tol=1e-3, abs_tol=1e-3):
+            return _failed(f"{name} is close ({got:.7g}) but not the float32 sum in the order asked ({want:.7g}).",
+                           "the last digits depend on the order: follow it exactly.")
+        return _failed(f"{name} = {got:.7g} is not a sum of xs (expected about {want:.7g}).")
+    gap = abs(left_to_right - two)
+    if gap == 0:
+        return _passed("both orders give the same float32 sum for these numbers; try another seed "
+                       "(exercises.thread_summands(seed=1)) to see them differ.")
+    return _passed(f"one thread: {left_to_right:.9g}; two threads: {two:.9g}. Same numbers, another order, "
+                   f"a difference of {gap:.2g} (float32 keeps about 7 digits). That is why every notebook "
+                   f"fixes the thread count.")
 
 
 # ---- notebook 01: tasks as mappings ----

@@ -284,7 +284,14 @@ def _kill_leftover_kernel(client) -> None:
 
 def build_notebook(source: str | os.PathLike, *, output: str | os.PathLike | None = None,
                    cell_timeout: float = DEFAULT_CELL_TIMEOUT, run_timeout: float = DEFAULT_RUN_TIMEOUT) -> Path:
-    """Execute a percent source and write the cleaned ``.ipynb`` next to ``src/``; return its path.
+    """Write a percent source's two notebooks; return the path of the one a learner opens.
+
+    - ``notebooks/NN_x.ipynb``, the *exercise version*: each ``solution`` cell replaced by its stub
+      (``metamap_edu.student``), executed in a fresh kernel, cleaned. Its checks print "Not
+      attempted yet". A notebook without exercises is simply the source, executed.
+    - ``notebooks/solutions/NN_x.ipynb``, the *solution version* (only for a notebook with
+      exercises): the source as written, cleaned, with no outputs. The tests run it and require
+      every check to pass.
 
     The kernel's working directory is the notebook's folder (``notebooks/``), as when a learner
     opens it in JupyterLab. Nothing is written when execution fails.
@@ -294,16 +301,28 @@ def build_notebook(source: str | os.PathLike, *, output: str | os.PathLike | Non
         check_path("output", output)
     import nbformat
 
+    from . import student
+
     source = Path(source)
     output = Path(output) if output is not None else notebook_for_source(source)
     nb = read_source(source)
-    executed = execute(nb, name=source.name, cwd=output.parent.resolve(), cell_timeout=cell_timeout,
+    solved = student.solution_notebook_path(output)
+    has_exercises = bool(student.find_exercises(nb))
+    learner = (student.student_notebook(nb, solution_link=f"{student.SOLUTIONS_DIR}/{output.name}")
+               if has_exercises else nb)
+    executed = execute(learner, name=source.name, cwd=output.parent.resolve(), cell_timeout=cell_timeout,
                        run_timeout=run_timeout)
     cleaned = clean_notebook(executed)
     nbformat.validate(cleaned)
     output.parent.mkdir(parents=True, exist_ok=True)
-    text = nbformat.writes(cleaned) + "\n"
-    output.write_text(text, encoding="utf-8")
+    output.write_text(nbformat.writes(cleaned) + "\n", encoding="utf-8")
+    if has_exercises:
+        solution = clean_notebook(nb)
+        nbformat.validate(solution)
+        solved.parent.mkdir(parents=True, exist_ok=True)
+        solved.write_text(nbformat.writes(solution) + "\n", encoding="utf-8")
+    elif solved.is_file():
+        solved.unlink()   # the source lost its exercises: no stale solution version
     return output
 
 
@@ -397,15 +416,18 @@ def _failed_cell(output_path: Path):
 
 def run_notebook(notebook: str | os.PathLike, *, fast: bool = False, cell_timeout: float = DEFAULT_CELL_TIMEOUT,
                  run_timeout: float = DEFAULT_RUN_TIMEOUT, output_dir: str | os.PathLike | None = None,
-                 poll: float = 0.2) -> RunResult:
+                 poll: float = 0.2, cwd: str | os.PathLike | None = None) -> RunResult:
     """Execute a stored notebook with papermill in a child process and measure it.
 
     The executed copy goes to ``output_dir`` (a fresh temporary folder by default), never over
     the stored notebook. ``fast=True`` injects ``FAST = True`` into the ``parameters`` cell.
     The whole child process group is killed when ``run_timeout`` passes; the result then names
-    the cell papermill had marked as running.
+    the cell papermill had marked as running. The kernel runs in ``cwd`` (default: the
+    notebook's folder; a solution version in ``notebooks/solutions/`` runs in ``notebooks/``).
     """
     check_path("notebook", notebook)
+    if cwd is not None:
+        check_path("cwd", cwd)
     check_type("fast", fast, bool)
     if output_dir is not None:
         check_path("output_dir", output_dir)
@@ -420,7 +442,8 @@ def run_notebook(notebook: str | os.PathLike, *, fast: bool = False, cell_timeou
     mode = "fast" if fast else "default"
     output_path = out_dir / f"{notebook.stem}.{mode}.ipynb"
     cmd = [sys.executable, str(Path(_kernel.__file__).resolve()), str(notebook.resolve()), str(output_path),
-           str(notebook.resolve().parent), str(cell_timeout), "1" if fast else "0"]
+           str(Path(cwd).resolve() if cwd is not None else notebook.resolve().parent), str(cell_timeout),
+           "1" if fast else "0"]
     stderr_path = out_dir / f"{notebook.stem}.{mode}.stderr.txt"
     start = time.monotonic()
     peak = 0.0

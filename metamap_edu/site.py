@@ -17,7 +17,10 @@ The site has:
 - static results in place of widgets: a widget needs a running kernel, so its live view is
   replaced by a note and the picture of its first result that the widget cell stores
   (:func:`metamap_edu.widgets.static_html`);
-- links between notebooks rewritten from ``NN_name.ipynb`` to ``NN_name.html``.
+- links between notebooks rewritten from ``NN_name.ipynb`` to ``NN_name.html``;
+- for a notebook with exercises, whose page shows the exercise version (stubs, "Not attempted
+  yet"), a second page ``NN_name.solutions.html`` with the solution version
+  (``solutions/NN_name.ipynb``, code only), linked from the first page's navigation bar.
 
 :func:`check_links` parses every ``href``/``src`` in the output and reports internal links that
 point to a missing file or anchor; the CLI and the test fail on any.
@@ -85,6 +88,10 @@ class NotebookInfo:
     @property
     def page(self) -> str:
         return self.name + ".html"
+
+    @property
+    def solutions_page(self) -> str:
+        return self.name + ".solutions.html"
 
 
 def _markdown_text(text: str) -> str:
@@ -176,12 +183,17 @@ PAGE_CSS = """
 """
 
 
-def _nav(prev: NotebookInfo | None, nxt: NotebookInfo | None, this: NotebookInfo) -> str:
+def _nav(prev: NotebookInfo | None, nxt: NotebookInfo | None, this: NotebookInfo,
+         solutions: bool = False, of_solutions: bool = False) -> str:
     parts = ['<a href="index.html">&#8962; Course map</a>']
+    if of_solutions:
+        parts.append(f'<a href="{this.page}">&larr; the exercises: {html.escape(this.title)}</a>')
     if prev:
         parts.append(f'<a href="{prev.page}" rel="prev">&larr; {html.escape(prev.title)}</a>')
     if nxt:
         parts.append(f'<a href="{nxt.page}" rel="next">{html.escape(nxt.title)} &rarr;</a>')
+    if solutions:
+        parts.append(f'<a href="{this.solutions_page}">Solutions to the exercises</a>')
     parts.append(f'<span class="mm-launch"><a href="{html.escape(binder_url(this.name))}">'
                  f'Launch on Binder</a> · <a href="{html.escape(colab_url(this.name))}">'
                  f'Open in Colab</a></span>')
@@ -260,20 +272,27 @@ def build_site(out_dir: str | os.PathLike = "_site",
     exporter = HTMLExporter(template_name="lab", mathjax_url=MATHJAX_URL)
     written = [out / "index.html"]
     written[0].write_text(_index_page(infos), encoding="utf-8")
-    for i, (nb, info) in enumerate(zip(nbs, infos)):
-        body, _ = exporter.from_notebook_node(
-            _static_copy(nb), resources={"metadata": {"name": info.title}})
+    def render(nb, title: str, nav: str) -> str:
+        body, _ = exporter.from_notebook_node(_static_copy(nb), resources={"metadata": {"name": title}})
         body = _IPYNB_LINK.sub(r'\1\2.html\3"', body)
-        nav = _nav(infos[i - 1] if i > 0 else None, infos[i + 1] if i + 1 < len(infos) else None,
-                   info)
         body = body.replace("</head>", f"<style>{PAGE_CSS}</style>\n</head>", 1)
         body = _REQUIRE_JS.sub("", body, count=1)
         body = body.replace(f'<script src="{MATHJAX_URL}">', _MATHJAX_PRECONFIG + f'\n<script src="{MATHJAX_URL}">', 1)
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + nav, body, count=1)
-        body = body.replace("</body>", nav + "\n</body>", 1)
+        return body.replace("</body>", nav + "\n</body>", 1)
+
+    for i, (nb, info, path) in enumerate(zip(nbs, infos, notebooks)):
+        solved = path.parent / "solutions" / path.name
+        prev, nxt = infos[i - 1] if i > 0 else None, infos[i + 1] if i + 1 < len(infos) else None
         page = out / info.page
-        page.write_text(body, encoding="utf-8")
+        page.write_text(render(nb, info.title, _nav(prev, nxt, info, solutions=solved.is_file())),
+                        encoding="utf-8")
         written.append(page)
+        if solved.is_file():
+            page = out / info.solutions_page
+            page.write_text(render(nbformat.read(solved, as_version=4), f"{info.title} (solutions)",
+                                   _nav(None, None, info, of_solutions=True)), encoding="utf-8")
+            written.append(page)
     shutil.copytree(mathjax_source(), out / MATHJAX_DIR, ignore=shutil.ignore_patterns("localization"))
     _copy_local_files(written, src, out)
     return written

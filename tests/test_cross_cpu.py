@@ -59,7 +59,9 @@ def _command(capability: str) -> list[str]:
 
 def _nbval_options() -> list[str]:
     # the same nbval options as the suite (pyproject's addopts), restated because "-o addopts="
-    # clears them: the child must not pick up options given to this run on the command line
+    # clears them: the child must not pick up options given to this run on the command line.
+    # (pyproject's norecursedirs, which "-o addopts=" keeps, leaves notebooks/solutions/ out: nbval
+    # checks the exercise versions a learner opens; tests/test_notebooks.py runs the solutions)
     return ["-ra", "--nbval", "--nbval-current-env", "--nbval-cell-timeout=300",
             "--nbval-kernel-startup-timeout=120",
             f"--nbval-sanitize-with={ROOT / 'notebooks' / 'nbval_sanitize.cfg'}"]

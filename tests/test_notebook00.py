@@ -1,5 +1,5 @@
-"""Package code behind notebook 00 (start here): glossary and pipeline checks, the pipeline
-diagram, the seed explorer, and the claims the notebook makes in prose."""
+"""Package code behind notebook 00 (start here): the formula-2 and summation-order exercises, the
+glossary, the pipeline diagram, the seed explorer, and the claims the notebook makes in prose."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -11,30 +11,68 @@ from metamap_edu import exercises, viz, widgets
 SOURCE = Path(__file__).resolve().parent.parent / "notebooks" / "src" / "00_start_here.py"
 
 
-def test_check_glossary_right_answers(capsys):
-    assert exercises.check_glossary({"元学习": "Meta Learning", "微调": "fine-tuning", "正则化": "regularization"})
-    assert "Correct" in capsys.readouterr().out
+def test_check_formula2_step_accepts_the_step_and_names_each_slip(capsys):
+    right = lambda t, g, p, a, lam: t - a * (g + 2 * lam * (t - p))  # noqa: E731
+    assert exercises.check_formula2_step(right) is True
+    assert "pull towards theta_prev of strength 2 alpha lam" in capsys.readouterr().out
+    slips = {
+        "missing a factor 2": lambda t, g, p, a, lam: t - a * (g + lam * (t - p)),
+        "pushes away": lambda t, g, p, a, lam: t - a * (g - 2 * lam * (t - p)),
+        "formula 1 alone": lambda t, g, p, a, lam: t - a * g,
+        "does not multiply the penalty": lambda t, g, p, a, lam: t - a * g - 2 * lam * (t - p),
+        "uphill": lambda t, g, p, a, lam: t + a * (g + 2 * lam * (t - p)),
+        "returned None": lambda t, g, p, a, lam: None,
+        "not one gradient step": lambda t, g, p, a, lam: t * 0,
+    }
+    for says, fn in slips.items():
+        assert exercises.check_formula2_step(fn) is False
+        assert says in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("answers, says", [
-    ({"元学习": "pretraining"}, "元学习 is not 'pretraining'"),
-    ({"元学习": ...}, "not answered 元学习"),
-    ({"机器学习": "machine learning"}, "not in the glossary"),
-    ({}, "empty"),
-    (["元学习"], "must be a dict"),
-])
-def test_check_glossary_feedback(answers, says, capsys):
-    assert exercises.check_glossary(answers) is False
-    assert says in capsys.readouterr().out
+def _sums(xs):
+    import torch
+
+    one = torch.tensor(0.0)
+    for x in xs:
+        one = one + x
+    half = len(xs) // 2
+    first, second = torch.tensor(0.0), torch.tensor(0.0)
+    for x in xs[:half]:
+        first = first + x
+    for x in xs[half:]:
+        second = second + x
+    return one, first + second
 
 
-def test_check_step_order(capsys):
-    assert exercises.check_step_order(["generate", "train", "Meta-Learn", "pretrain"])
-    assert exercises.check_step_order(["train", "generate", "meta-learn", "pretrain"]) is False
-    assert "step 1 should not be 'train'" in capsys.readouterr().out
-    assert exercises.check_step_order(["generate", "train"]) is False
-    assert "missing ['meta-learn', 'pretrain']" in capsys.readouterr().out
-    assert exercises.check_step_order("generate train") is False
+def test_the_two_summation_orders_differ_for_the_notebooks_numbers(capsys):
+    """Notebook 00's claim: the same float32 numbers, summed in another order, differ in the last digits."""
+    xs = exercises.thread_summands(seed=0)
+    one, two = _sums(xs)
+    assert float(one) != float(two)
+    assert abs(float(one) - float(two)) < 1e-5 * float(xs.abs().sum())   # only the last digits
+    assert exercises.check_thread_sums(one, two, xs) is True
+    assert "another order, a difference of" in " ".join(capsys.readouterr().out.split())
+
+
+def test_check_thread_sums_feedback(capsys):
+    xs = exercises.thread_summands(seed=0)
+    one, two = _sums(xs)
+    cases = {
+        "two_threads is the left-to-right sum": (one, one),
+        "xs.sum()": (xs.sum(), two),
+        "float64": (float(xs.double().sum()), two),
+        "not a sum of xs": (one, 12345.0),
+        "must be a single number": ([1.0], two),
+    }
+    for says, (a, b) in cases.items():
+        assert exercises.check_thread_sums(a, b, xs) is False
+        assert says in capsys.readouterr().out
+    assert exercises.check_thread_sums(..., ..., xs) is False
+    assert capsys.readouterr().out.startswith("Not attempted yet")
+    with pytest.raises(ValueError, match="xs"):
+        exercises.check_thread_sums(1.0, 2.0, [1.0, 2.0])
+    with pytest.raises(ValueError, match="n"):
+        exercises.thread_summands(n=1)
 
 
 def test_glossary_in_the_notebook_matches_the_check():

@@ -114,7 +114,6 @@ def test_check_mapping_task_accepts_a_good_task(capsys):
 
 @pytest.mark.parametrize("task, kwargs, message", [
     (None, {}, "still empty"),
-    (..., {}, "still empty"),
     ([("a", "b")], {}, "list of examples, not a task"),
     ("task", {}, "expected a MappingTask"),
     ("INTENTS", {"kind": "tagging"}, "asks for a tagging task"),
@@ -136,6 +135,11 @@ def test_check_mapping_task_feedback(capsys, task, kwargs, message):
     assert exercises.check_mapping_task(task, **kwargs) is False
     out = capsys.readouterr().out
     assert out.startswith("Not yet") and message in out
+
+
+def test_check_mapping_task_waits_for_an_untouched_stub(capsys):
+    assert exercises.check_mapping_task(..., kind="classification") is False
+    assert capsys.readouterr().out.startswith("Not attempted yet: the answer above is still empty")
 
 
 def test_check_mapping_task_bad_reference_kind():

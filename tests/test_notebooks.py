@@ -1,9 +1,15 @@
 """Notebook tests (besides nbval, which pyproject.toml's addopts run over notebooks/*.ipynb).
 
-* Each stored ``notebooks/NN_name.ipynb`` is the executed form of ``notebooks/src/NN_name.py``:
-  same cells, same code, outputs present, clean metadata (rebuild with ``metamap-edu build``).
+* Each stored ``notebooks/NN_name.ipynb`` is the executed *exercise version* of
+  ``notebooks/src/NN_name.py``: the source's cells with each solution replaced by its stub
+  (``metamap_edu.student``), outputs present, clean metadata (rebuild with ``metamap-edu build``).
+  nbval (pyproject's addopts) re-runs these, so the stubs and their "Not attempted yet" checks
+  are what it compares.
+* Each notebook with exercises has a *solution version* ``notebooks/solutions/NN_name.ipynb``:
+  the source's cells exactly, no outputs.
 * Each notebook runs top to bottom through papermill with ``FAST = True``, with a per-cell and a
-  whole-run timeout; a failure names the notebook and the cell.
+  whole-run timeout; a failure names the notebook and the cell. For a notebook with exercises it
+  is the solution version that runs, and every one of its checks must say "Correct!".
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from metamap_edu import notebook_runner as nr
+from metamap_edu import student
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -50,11 +57,48 @@ def test_stored_notebook_matches_its_source(source):
     stored = nr.notebook_for_source(source)
     assert stored.is_file(), f"{stored.name} is missing: run `metamap-edu build {source.relative_to(ROOT)}`"
     expected = nr.read_source(source)
+    if student.find_exercises(expected):
+        expected = student.student_notebook(expected, solution_link=f"solutions/{stored.name}")
     actual = _load(stored)
     want = [(c.cell_type, c.source.strip()) for c in expected.cells]
     got = [(c["cell_type"], _text(c["source"]).strip()) for c in actual["cells"]]
     assert got == want, (f"{stored.name} is out of date with {source.name}: "
                          f"run `metamap-edu build {source.relative_to(ROOT)}`")
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=_ids(SOURCES))
+def test_solution_version_is_the_source_without_outputs(source):
+    stored = nr.notebook_for_source(source)
+    solved = student.solution_notebook_path(stored)
+    expected = nr.read_source(source)
+    if not student.find_exercises(expected):
+        assert not solved.exists(), f"{solved.name}: a solution version of a notebook without exercises"
+        return
+    assert solved.is_file(), f"{solved.name} is missing: run `metamap-edu build {source.relative_to(ROOT)}`"
+    actual = _load(solved)
+    want = [(c.cell_type, c.source.strip()) for c in expected.cells]
+    got = [(c["cell_type"], _text(c["source"]).strip()) for c in actual["cells"]]
+    assert got == want, f"solutions/{solved.name} is out of date with {source.name}: run `metamap-edu build`"
+    assert all(not c.get("outputs") for c in actual["cells"] if c["cell_type"] == "code"), \
+        f"solutions/{solved.name} stores outputs"
+
+
+@pytest.mark.parametrize("notebook", STORED, ids=_ids(STORED))
+def test_exercise_version_runs_through_and_its_checks_wait_for_an_answer(notebook):
+    """No stored error, and every check cell after a stub says "Not attempted yet", nothing else."""
+    nb = _load(notebook)
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        assert student.SOLUTION_TAG not in cell["metadata"].get("tags", []), \
+            f"{notebook.name} cell {index}: a solution in the notebook a learner opens"
+        if student.STUB_TAG not in cell["metadata"].get("tags", []):
+            continue
+        check = next(c for c in nb["cells"][index + 1:] if c["cell_type"] == "code")
+        text = "".join(_text(o.get("text", "")) for o in check.get("outputs", []))
+        assert "Not attempted yet" in text, f"{notebook.name}: the check after cell {index} says {text!r}"
+        assert "Correct!" not in text and "Not yet" not in text, \
+            f"{notebook.name}: the check after cell {index} judges a stub: {text!r}"
 
 
 @pytest.mark.parametrize("notebook", STORED, ids=_ids(STORED))
@@ -144,6 +188,36 @@ def test_printed_lines_fit_the_output_area(notebook):
 @pytest.mark.notebook
 @pytest.mark.parametrize("notebook", STORED, ids=_ids(STORED))
 def test_notebook_runs_in_fast_mode(notebook, tmp_path):
-    result = nr.run_notebook(notebook, fast=True, cell_timeout=FAST_CELL_TIMEOUT, run_timeout=FAST_RUN_TIMEOUT,
-                             output_dir=tmp_path)
+    """The solution version when there is one (the exercise version is nbval's): every check passes."""
+    solved = student.solution_notebook_path(notebook)
+    run = solved if solved.is_file() else notebook
+    result = nr.run_notebook(run, fast=True, cell_timeout=FAST_CELL_TIMEOUT, run_timeout=FAST_RUN_TIMEOUT,
+                             output_dir=tmp_path, cwd=NOTEBOOKS)
     assert result.passed, result.error
+    import nbformat
+
+    executed = _load(Path(result.output_path))
+    exercises = student.find_exercises(nbformat.read(result.output_path, as_version=4))
+    assert (run is solved) == bool(exercises), f"{run.name}: solution cells in the wrong version"
+    for ex in exercises:
+        outputs = executed["cells"][ex.check_index].get("outputs", [])
+        text = "".join(_text(o.get("text", "")) for o in outputs)
+        checks = len(re.findall(r"\bcheck_\w+\s*\(", _text(executed["cells"][ex.check_index]["source"])))
+        assert text.count("Correct!") == checks and "Not yet" not in text and "Not attempted" not in text, \
+            f"solutions/{run.name} cell {ex.check_index}: {checks} check(s), and they say {text!r}"
+
+
+def test_nbval_checks_the_exercise_versions_and_leaves_the_solutions_to_papermill():
+    """nbval collects notebooks/NN_*.ipynb, never notebooks/solutions/ (run above, once).
+
+    It is pyproject's ``norecursedirs`` that leaves the folder out, so this holds for the suite and
+    for the cross-CPU child (which clears ``addopts`` and passes the nbval options itself).
+    """
+    import subprocess
+    import sys
+
+    listed = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                             "-o", "addopts=", "--nbval", str(NOTEBOOKS)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    collected = {line.split("::")[0] for line in listed.stdout.splitlines() if "::" in line}
+    assert {Path(p).name for p in collected} == {p.name for p in STORED}, listed.stdout[-2000:]

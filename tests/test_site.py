@@ -105,6 +105,13 @@ def test_site_of_the_real_notebooks_builds_with_no_broken_link(tmp_path):
     assert cli.main(["site", "--out", str(out), "--notebooks", str(REPO / "notebooks")]) == 0
     assert site.check_links(out) == []
     index = (out / "index.html").read_text()
+    solved = sorted((REPO / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    assert solved, "no solution versions in notebooks/solutions"
+    for path in solved:
+        exercises_page = (out / (path.stem + ".html")).read_text()
+        solutions_page = (out / (path.stem + ".solutions.html")).read_text()
+        assert f'href="{path.stem}.solutions.html"' in exercises_page
+        assert "Not attempted yet:" in exercises_page and "Not attempted yet:" not in solutions_page
     for path in NOTEBOOKS:
         page = (out / (path.stem + ".html")).read_text()
         assert f'href="{path.stem}.html"' in index

@@ -201,46 +201,69 @@ plt.show()
 # %% [markdown]
 # ## 6. Exercises
 #
-# Each exercise has a cell where you write your answer and a `check_…` call that tells you what is
-# right and what is not. The answer cells below already hold a solution; to practise, replace
-# them with `...` and write your own.
+# Each exercise has a cell where you write your answer, then a cell with a `check_…` call that
+# tells you what is right and what is not. Until you write something, the check says
+# **Not attempted yet**. Stuck? A short explanation hides under each exercise, and the whole
+# notebook with every answer written in is `solutions/00_start_here.ipynb`, in the `solutions`
+# folder next to this notebook.
 #
-# **Exercise 1.** Give the English term for each of these Chinese terms, as a dict
-# `{Chinese: English}`.
+# **Exercise 1 · one step of formula 2.** Write `formula2_step(theta, grad, theta_prev, alpha, lam)`:
+# one step of gradient descent on task $t$'s objective $L_t(\theta) + \lambda\lVert\theta - \theta_{t-1}\rVert^2$
+# from section 3, where `grad` is $\nabla L_t(\theta)$. What does the penalty add to formula 1's step?
 
 # %% tags=["solution"]
-glossary_answers = {
-    "元学习": "meta-learning",
-    "微调": "fine-tuning",
-    "灾难性遗忘": "catastrophic forgetting",
-    "正则化": "regularization",
-}
+def formula2_step(theta, grad, theta_prev, alpha, lam):
+    """theta' = theta - alpha * (grad of L_t + grad of the penalty)."""
+    penalty_grad = 2 * lam * (theta - theta_prev)
+    return theta - alpha * (grad + penalty_grad)
 
 # %%
-passed = exercises.check_glossary(glossary_answers)
+passed = exercises.check_formula2_step(formula2_step)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
-# 元学习 = meta-learning, 微调 = fine-tuning, 灾难性遗忘 = catastrophic forgetting,
-# 正则化 = regularization. All four are in the glossary table above.
+# The gradient of $\lambda\lVert\theta-\theta_{t-1}\rVert^2$ is $2\lambda(\theta-\theta_{t-1})$, so
+# $\theta' = \theta - \alpha\nabla L_t - 2\alpha\lambda(\theta - \theta_{t-1})$: formula 1's step, then a
+# pull that moves $\theta$ a fraction $2\alpha\lambda$ of the way back to $\theta_{t-1}$. The article's code
+# writes exactly such a pull, `p -= beta * (p - p_prev)`; notebook 04 works out which $\lambda$ its
+# $\beta$ corresponds to.
 # </details>
 #
-# **Exercise 2.** Put the article's four steps in order. The stage names are `"train"`,
-# `"pretrain"`, `"generate"` and `"meta-learn"`.
-
-# %% tags=["solution"]
-pipeline_order = ["generate", "train", "meta-learn", "pretrain"]
+# **Exercise 2 · why one thread.** Section 2 says that adding numbers in another order can change
+# the last digits. See it. `xs` holds 1,000 float32 numbers of very different sizes. Compute
+# `one_thread`, their sum added one by one from left to right, and `two_threads`, the sum as two
+# threads would form it: each half added on its own (left to right), then the two partial sums
+# added. Keep every running total a float32 tensor (start from `torch.tensor(0.0)`).
 
 # %%
-passed = exercises.check_step_order(pipeline_order)
+import torch
+
+xs = exercises.thread_summands(seed=SEED)
+print(len(xs), "numbers, from", f"{float(xs.abs().min()):.1e}", "to", f"{float(xs.abs().max()):.1e}", "in size")
+
+# %% tags=["solution"]
+one_thread = torch.tensor(0.0)
+for x in xs:
+    one_thread = one_thread + x
+half = len(xs) // 2
+first, second = torch.tensor(0.0), torch.tensor(0.0)
+for x in xs[:half]:
+    first = first + x
+for x in xs[half:]:
+    second = second + x
+two_threads = first + second
+
+# %%
+passed = exercises.check_thread_sums(one_thread, two_threads, xs)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
-# `["generate", "train", "meta-learn", "pretrain"]`: tasks must exist before a model can be
-# trained on them; meta-learning happens while training across tasks; the article pretrains last
-# (notebook 07 also tries pretraining *first*, the usual order today, and compares).
+# Two loops over the halves and one addition at the end. The sums differ in the last digits
+# because float32 keeps about 7 significant digits: after each addition the result is rounded,
+# and which roundings happen depends on the order. Neither sum is wrong; they are two different
+# roundings of the exact sum. `mm.set_threads(1)` fixes the order, so everyone's numbers agree.
 # </details>
 
 # %% [markdown]
@@ -252,6 +275,20 @@ passed = exercises.check_step_order(pipeline_order)
 # - Every NLP task in the course is a mapping $x \to y$; the course follows the article's steps:
 #   generate tasks, train on each with formula 1, meta-learn across them with formula 2, pretrain.
 # - Next: **01 · tasks as mappings** builds the generated language and the four kinds of task.
+#
+# **Questions.** (1) Formula 2's penalty is $\lambda\lVert\theta - \theta_{t-1}\rVert^2$. What happens to the
+# step of exercise 1 when $\lambda = 0$, and when $2\alpha\lambda = 1$? (2) Does fixing the seed alone
+# make everyone's numbers identical?
+#
+# <details><summary>Answer</summary>
+#
+# (1) With $\lambda = 0$ it is formula 1: nothing remembers the previous task. With $2\alpha\lambda = 1$
+# the pull is complete: $\theta' = \theta_{t-1} - \alpha\nabla L_t(\theta)$, so every step starts again
+# from the previous task's parameters and $\theta$ can never move more than one gradient step away
+# from them. Useful values lie in between.
+# (2) No. The seed fixes the random numbers, but exercise 2 shows that the order of additions also
+# changes the last digits, and that order depends on the number of threads (and on the CPU's vector
+# instructions). Hence `mm.set_threads(1)` next to `mm.set_seed(SEED)`.
 #
 # **In practice.** Instructors: `metamap-edu run --fast` executes every notebook in a few minutes
 # and reports time and memory per notebook (see the README's instructor notes).

@@ -331,8 +331,9 @@ with tempfile.TemporaryDirectory() as tmp:
 # %% [markdown]
 # ## 9. Exercises
 #
-# The answer cells below already hold a solution; to practise, replace them with `...` and write
-# your own, then run the check.
+# Write your answer where the `...` are, then run the check below it; until you do, the check says
+# **Not attempted yet**. A short explanation hides under each exercise, and the notebook with every
+# answer written in is `solutions/01_tasks_as_mappings.ipynb`, in the `solutions` folder next to this one.
 #
 # **Exercise 1.** Predict the label the grammar gives each sentence of
 # `exercises.SENTIMENT_QUIZ` (print it first), as a list of `"positive"`/`"negative"`.
@@ -403,6 +404,21 @@ passed = exercises.check_mapping_task(my_task, kind="classification")
 # **Questions.** (1) Why does the conflict rate follow $r(1-r)$? (2) What would a model that only
 # counts shared words score on a held-out domain at $r = 0$? (3) Which kind of task has an output
 # space that grows with the data?
+#
+# <details><summary>Answer</summary>
+#
+# (1) Only one of the three sources of sentiment words can disagree between domains. A domain's own
+# words (probability $1-r$) appear in no other domain, and shared words (probability $r^2$) carry the
+# same polarity everywhere; the domain-dependent words, drawn with probability $r(1-r)$, are the ones
+# whose polarity changes with the domain. So conflicts rise and fall with $r(1-r)$: none at $r = 0$
+# or $r = 1$, most at $r = 0.5$.
+# (2) Chance, about half right on two balanced classes. At $r = 0$ every sentiment word is a domain's
+# own, so a held-out domain shares only function words, names and places with the others, and none
+# of them says anything about polarity.
+# (3) Translation. Its outputs are whole sentences, and each new sentence is a new output; a
+# classification task keeps its set of labels and a tagging task its set of tags, however many
+# examples arrive.
+# </details>
 #
 # **Next:** 02 · learning one mapping — formula 1, $\theta' = \theta - \alpha \nabla_\theta L_t$,
 # by hand.

@@ -182,7 +182,10 @@ display(slider)
 
 # %% [markdown]
 # **Exercise 1.** Compute the largest learning rate for which gradient descent on this line
-# converges. `X1` holds the columns $x$ and $1$. (Hint: `torch.linalg.eigvalsh`.)
+# converges. `X1` holds the columns $x$ and $1$. (Hint: `torch.linalg.eigvalsh`.) Write your answer
+# where the `...` is; until you do, the check says **Not attempted yet**. A short explanation hides
+# below, and `solutions/02_learning_one_mapping.ipynb` (in the `solutions` folder next to this
+# notebook) has every answer written in.
 
 # %% tags=["solution"]
 n = X1.shape[0]
@@ -336,6 +339,21 @@ passed = exercises.check_sgd_step(my_sgd_step)
 # 1. Double every $x_i$ (the inputs). What happens to $h_{\max}$ and to the largest safe α?
 # 2. Why does the path zig-zag when α is close to the limit, but not when it is small?
 # 3. The text task's loss curve is noisy, the line's is smooth. Which setting of `fit` is responsible?
+#
+# <details><summary>Answer</summary>
+#
+# 1. The Hessian $\frac{2}{n}X^\top X$ has its $x$-part multiplied by 4 and its bias part unchanged,
+#    so $h_{\max}$ grows, by a factor between 1 and 4, and the largest safe $\alpha = 2/h_{\max}$ shrinks
+#    by the same factor. The scale of the inputs sets the learning rate, which is why inputs are
+#    usually standardised.
+# 2. Along an eigenvector with eigenvalue $h$ the error is multiplied by $1 - \alpha h$ at each step. Near
+#    the limit, $1 - \alpha h_{\max}$ is close to $-1$: the error changes sign every step and shrinks
+#    slowly, so the path jumps from one side of the valley to the other. For a small $\alpha$ every
+#    factor lies between 0 and 1, and the error shrinks without changing sign.
+# 3. `batch_size`. The line is fitted with `batch_size=len(line)`, the exact gradient of one fixed
+#    loss; the text task with `batch_size=32`, a new random minibatch at each step, so both the
+#    gradient and the loss plotted are estimates that vary from step to step.
+# </details>
 #
 # **Next.** Notebook 03 trains one model on a *stream* of tasks, one after another, and measures
 # what it forgets.

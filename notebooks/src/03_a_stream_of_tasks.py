@@ -185,7 +185,9 @@ plt.show()
 # course, by $T-1$.)
 #
 # **Exercise 1.** Compute ACC, BWT and FWT from `R` with NumPy. `R[0]` is the row before training,
-# `R[i, j]` uses 0-based task indices `j` and `R[i]` is the row after `i` tasks.
+# `R[i, j]` uses 0-based task indices `j` and `R[i]` is the row after `i` tasks. Until you write
+# them, the checks say **Not attempted yet**; `solutions/03_a_stream_of_tasks.ipynb` has the answer
+# written in.
 
 # %% tags=["solution"]
 T = R.shape[1]
@@ -260,6 +262,22 @@ display(widgets.stream_explorer(family, steps_per_task=STEPS_PER_TASK))
 # 2. More steps per task raise `last`; why can they also lower BWT? Compare the 50- and 300-step rows.
 # 3. A word like *long* is positive in one domain and negative in another. What must happen to
 #   its weight when the stream moves between those domains?
+#
+# <details><summary>Answer</summary>
+#
+# 1. BWT uses the last row and the diagonal: $R_{T,j}$ against $R_{j,j}$ for $j < T$ (how much of each
+#    task is left at the end, against just after learning it). FWT uses the entries just above the
+#    diagonal, $R_{j-1,j}$, against the untrained row $b_j = R_{0,j}$ (a task's score before its own
+#    training starts, against no training at all).
+# 2. More steps move $\theta$ further towards the current task's optimum, including the weights of
+#    the words whose polarity the next domain reverses. Each diagonal entry $R_{j,j}$ rises, but the
+#    next tasks then overwrite more of what task $j$ needed, so $R_{T,j}$ falls further below it: the
+#    300-step row forgets more than the 50-step row.
+# 3. The model has one weight for *long*, used in every domain. Each time the stream moves between
+#    the two domains, training must push that weight the other way, and the earlier domain's
+#    sentences with *long* are then scored wrongly: conflicting words are forgotten by construction,
+#    unless the model can see which domain a sentence comes from.
+# </details>
 #
 # **Next.** Notebook 04 adds the article's formula 2, a spring that keeps $\theta_t$ near
 # $\theta_{t-1}$, and measures what it buys.
