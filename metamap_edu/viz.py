@@ -838,10 +838,12 @@ def plot_grouped_accuracy(groups: Mapping, chance: float | None = None, ax=None,
             ax.text(x, v + h + 0.015, f"{v:.2f}", ha="center", va="bottom", fontsize=7)
     if chance is not None:
         ax.axhline(chance, color="gray", ls=":", lw=1)
-        ax.text(-0.5, chance, " chance", color="gray", fontsize=7, va="bottom", ha="left")
+        # labelled just outside the right edge of the axes, where no bar can be
+        ax.text(1.005, chance, "chance", color="gray", fontsize=7, va="center", ha="left",
+                transform=ax.get_yaxis_transform())
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels(names)
-    ax.set_xlim(-0.5 - 0.02, len(names) - 0.5)
+    ax.set_xlim(-0.5, len(names) - 0.5)
     ax.set_ylim(0, 1.12)
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=7, ncol=len(methods), loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False)

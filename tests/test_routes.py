@@ -127,11 +127,13 @@ def test_plot_grouped_accuracy_writes_values_above_the_error_bars():
     groups = {"1-shot": {"a": (0.5, 0.1), "b": (0.9, 0.05)}, "5-shot": {"a": (0.7, 0.02), "b": (0.95, 0.0)}}
     fig = viz.plot_grouped_accuracy(groups, chance=0.2)
     ax = fig.axes[0]
-    values = [t for t in ax.texts if t.get_text() not in (" chance",)]
+    values = [t for t in ax.texts if t.get_text() != "chance"]
     assert len(values) == 4
     tops = sorted(m + h for g in groups.values() for m, h in g.values())
     assert sorted(t.get_position()[1] for t in values) == pytest.approx([x + 0.015 for x in tops])
     assert ax.get_ylabel() and ax.get_legend() is not None
+    (label,) = [t for t in ax.texts if t.get_text() == "chance"]
+    assert label.get_position() == (1.005, 0.2)   # right of the axes (axes x), at the chance level (data y)
     with pytest.raises(ValueError, match="same methods"):
         viz.plot_grouped_accuracy({"x": {"a": (0.1, 0.0)}, "y": {"b": (0.1, 0.0)}})
 

@@ -316,9 +316,9 @@ for dom in test_domains:
 DOMAIN_COMPARISONS = [("pretraining only", "scratch"), ("meta-learning only", "scratch"),
                       ("both", "pretraining only"), ("both", "TF-IDF centroid")]
 print(f"5-way 1-shot inside one held-out domain, {len(SEEDS)} seeds x {DOMAIN_EPISODES} episodes each")
-print(f"{'domain':>10} " + " ".join(f"{name:>18}" for name in by_domain[test_domains[0]]))
+print(f"{'domain':>10} " + " ".join(f"{name:>19}" for name in by_domain[test_domains[0]]))
 for dom, sc in by_domain.items():
-    print(f"{dom:>10} " + " ".join(f"{np.mean(v):>18.2f}" for v in sc.values()))
+    print(f"{dom:>10} " + " ".join(f"{np.mean(v):>19.2f}" for v in sc.values()))
 domain_diffs = {(dom, a, b): paired_difference(by_domain[dom][a], by_domain[dom][b])
                 for dom in test_domains for a, b in DOMAIN_COMPARISONS}
 for a, b in DOMAIN_COMPARISONS:
