@@ -1094,3 +1094,83 @@ def check_prototype_head(W, b, protos) -> bool:
     if np.allclose(W, 2 * protos):
         return _failed("W is right; b is not.", "expand -||x - c||^2 and keep the term that depends on c only.")
     return _failed("W is not 2 c_k.", "expand -||x - c||^2 = -||x||^2 + 2 c.x - ||c||^2; the part linear in x gives W.")
+
+
+# ---- notebook 09: where it stands ----
+__all__ += ["check_route_interaction"]
+
+
+def _interval_of(answer):
+    """``(mean, low, high)`` from a PairedDifference-like object or a 3-sequence, else ``None``."""
+    if all(hasattr(answer, a) for a in ("mean", "low", "high")):
+        answer = (answer.mean, answer.low, answer.high)
+    try:
+        values = [float(v) for v in answer]
+    except Exception:  # noqa: BLE001 - any shape error is the learner's
+        return None
+    return tuple(values) if len(values) == 3 and all(math.isfinite(v) for v in values) else None
+
+
+def _interaction_cases(scores=None):
+    """Synthetic 2 x 2 route scores (one case with only 4 units), then the notebook's own ``scores``."""
+    import random
+
+    rng = random.Random(9)
+    cases = []
+    for n, gains in ((4, (0.3, 0.3, 0.1)), (40, (0.35, 0.3, 0.05)), (60, (0.2, 0.1, 0.25))):
+        base = [rng.uniform(0.15, 0.3) for _ in range(n)]
+        pre = [b + gains[0] + rng.gauss(0, 0.08) for b in base]
+        meta = [b + gains[1] + rng.gauss(0, 0.08) for b in base]
+        both = [p + gains[2] + rng.gauss(0, 0.05) for p in pre]
+        cases.append({"scratch": base, "pretraining only": pre, "meta-learning only": meta, "both": both})
+    if scores is not None:
+        cases.append({name: list(scores[name]) for name in ("scratch", "pretraining only", "meta-learning only", "both")})
+    return cases
+
+
+def check_route_interaction(fn: Callable, scores=None) -> bool:
+    """``fn(scratch, pretrained, meta, both)`` -> (mean, low, high) of the 2 x 2 interaction.
+
+    The reference is :func:`metamap_edu.routes.route_interaction`: meta-training's gain on top of
+    pretraining minus its gain from scratch, unit by unit, with the course's paired 95% interval
+    (:func:`metamap_edu.noise.paired_difference`). The check tries synthetic scores (one set
+    with only 4 units, where Student's t and 1.96 differ) and, when given, the notebook's ``scores``
+    (one entry of :func:`metamap_edu.routes.route_scores`). Exercise of ``notebooks/09_where_it_stands``.
+    """
+    from .noise import _Z975, t_quantile_975
+    from .routes import route_interaction
+
+    for case in _interaction_cases(scores):
+        want = route_interaction(case)
+        args = [case[name] for name in ("scratch", "pretraining only", "meta-learning only", "both")]
+        ok, got = _call_learner(fn, *(list(a) for a in args))
+        if not ok:
+            return False
+        got = _interval_of(got)
+        n = len(args[0])
+        if got is None:
+            return _failed("return three numbers (mean, low, high), or what noise.paired_difference returns.")
+        mean, low, high = got
+        if _close(mean, -want.mean, 1e-6, 1e-9) and not _close(mean, want.mean, 1e-6, 1e-9):
+            return _failed(f"on {n} units your mean is {mean:+.4f}; the interaction is {want.mean:+.4f}: the sign is reversed.",
+                           "subtract meta-learning's gain from scratch from its gain on top of pretraining.")
+        if not _close(mean, want.mean, 1e-6, 1e-9):
+            return _failed(f"on {n} units your mean is {mean:+.4f}; the interaction is {want.mean:+.4f}.",
+                           "per unit i: (both[i] - pretrained[i]) - (meta[i] - scratch[i]), then the mean.")
+        if _close(low, want.low, 1e-6, 1e-9) and _close(high, want.high, 1e-6, 1e-9):
+            continue
+        half, want_half = (high - low) / 2, (want.high - want.low) / 2
+        if _close(half, want_half * _Z975 / t_quantile_975(n - 1), 1e-3, 1e-9):
+            return _failed(f"on {n} units your interval is ±{half:.4f}; the paired 95% interval is ±{want_half:.4f}.",
+                           "use Student's t with n - 1 degrees of freedom (noise.t_quantile_975), not 1.96: "
+                           "with few units they differ.")
+        if half > want_half:
+            return _failed(f"on {n} units your interval is ±{half:.4f}, wider than the paired ±{want_half:.4f}.",
+                           "take the interval of the per-unit interactions themselves (noise.paired_difference of "
+                           "the two per-unit gains): pairing removes what a unit's episode does to every route.")
+        return _failed(f"on {n} units your interval is [{low:+.4f}, {high:+.4f}]; the paired 95% interval is "
+                       f"[{want.low:+.4f}, {want.high:+.4f}].",
+                       "mean ± t · s / √n, with s the sample standard deviation (n - 1) of the per-unit interactions.")
+    extra = " and on this notebook's scores" if scores is not None else ""
+    return _passed(f"you match route_interaction on {len(_interaction_cases())} synthetic sets{extra}: per-unit "
+                   "gains, paired, with Student's t.")

@@ -804,3 +804,83 @@ def plot_class_counts(counts: Mapping, roles: Mapping | None = None, ax=None, ti
         ax.legend(fontsize=8)
     ax.set_title(title or "examples per class")
     return _finish(fig)
+
+
+# ---- notebook 09: where it stands ----
+__all__ += ["plot_grouped_accuracy", "plot_paired_differences"]
+
+
+def plot_grouped_accuracy(groups: Mapping, chance: float | None = None, ax=None, title: str | None = None,
+                          ylabel: str = "query accuracy (mean, 95% interval)"):
+    """Grouped bars with 95% intervals: ``groups`` maps a group (e.g. "5-way 1-shot") to
+    ``{method: (mean, half_width)}``, the same methods in every group.
+
+    Each value is written *above* its interval's cap, so the two never overlap; the chance line
+    is labelled at the left edge, outside the bars. Taught in notebooks/09_where_it_stands.
+    """
+    check_type("groups", groups, Mapping)
+    names = list(groups)
+    if not names:
+        raise ValueError("groups must hold at least one group of {method: (mean, half_width)}")
+    methods = list(groups[names[0]])
+    for g in names:
+        if list(groups[g]) != methods:
+            raise ValueError(f"every group must hold the same methods in the same order; {g!r} has "
+                             f"{list(groups[g])}, {names[0]!r} has {methods}")
+    fig, ax = _new_axes(ax, figsize=(min(10.0, max(6.0, 0.6 * len(methods) * len(names) + 2.0)), 3.8))
+    width = 0.8 / len(methods)
+    for i, m in enumerate(methods):
+        xs = np.arange(len(names)) + (i - (len(methods) - 1) / 2) * width
+        means = [float(groups[g][m][0]) for g in names]
+        halves = [float(groups[g][m][1]) if np.isfinite(groups[g][m][1]) else 0.0 for g in names]
+        ax.bar(xs, means, width * 0.92, yerr=halves, capsize=3, color=f"C{i}", label=m)
+        for x, v, h in zip(xs, means, halves):
+            ax.text(x, v + h + 0.015, f"{v:.2f}", ha="center", va="bottom", fontsize=7)
+    if chance is not None:
+        ax.axhline(chance, color="gray", ls=":", lw=1)
+        # labelled just outside the right edge of the axes, where no bar can be
+        ax.text(1.005, chance, "chance", color="gray", fontsize=7, va="center", ha="left",
+                transform=ax.get_yaxis_transform())
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names)
+    ax.set_xlim(-0.5, len(names) - 0.5)
+    ax.set_ylim(0, 1.12)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7, ncol=len(methods), loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False)
+    ax.grid(alpha=0.3, axis="y")
+    ax.set_title(title or "few-shot accuracy on held-out classes")
+    return _finish(fig)
+
+
+def plot_paired_differences(diffs: Mapping, ax=None, title: str | None = None,
+                            xlabel: str = "difference in query accuracy (paired 95% interval)"):
+    """One row per comparison: ``diffs`` maps a label ("both - scratch") to a
+    :class:`~metamap_edu.noise.PairedDifference`; a point at the mean, a line over the interval,
+    and a line at zero. A row whose interval misses zero is a measured effect (the noise rule).
+    Taught in notebooks/09_where_it_stands.
+    """
+    check_type("diffs", diffs, Mapping)
+    labels = list(diffs)
+    if not labels:
+        raise ValueError("diffs must hold at least one comparison")
+    for k in labels:
+        if not all(hasattr(diffs[k], a) for a in ("mean", "low", "high")):
+            raise TypeError(f"diffs[{k!r}] must be a PairedDifference (noise.paired_difference); got {type(diffs[k]).__name__}")
+    fig, ax = _new_axes(ax, figsize=(6.5, 0.42 * len(labels) + 1.4))
+    for i, k in enumerate(labels):
+        d = diffs[k]
+        colour = "C2" if d.low > 0 else "C3" if d.high < 0 else "gray"
+        ax.plot([d.low, d.high], [i, i], color=colour, lw=2.5, solid_capstyle="butt")
+        ax.plot([d.mean], [i], "o", color=colour, ms=5)
+        ax.text(d.high + 0.02, i, f"{d.mean:+.2f}", va="center", fontsize=7)
+    ax.axvline(0, color="black", lw=0.8)
+    lo = min(0.0, *(diffs[k].low for k in labels))
+    hi = max(0.0, *(diffs[k].high for k in labels))
+    ax.set_xlim(lo - 0.05, hi + 0.12)
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlabel(xlabel)
+    ax.grid(alpha=0.3, axis="x")
+    ax.set_title(title or "paired differences (green: helps, red: hurts, gray: no measurable difference)", fontsize=9)
+    return _finish(fig)

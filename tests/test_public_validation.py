@@ -419,6 +419,7 @@ RECORDS = {
     "pretrained.Recipe": "a shipped checkpoint's recipe, read from the package's own JSON",
     "noise.PairedDifference": "what paired_difference returns",
     "classroom.ServerRun": "what run_in_server returns",
+    "few_shot.FewShotComparison": "what compare_few_shot returns",
 }
 # The command handlers take the argparse Namespace that cli.build_parser makes; cli.main(argv),
 # which validates argv and parses it, is walked.
