@@ -137,7 +137,10 @@ def must_pass(result) -> bool:
     The graded versions of the notebooks (``metamap-edu nbgrader``) wrap each ``check_...`` call in
     it, because nbgrader scores a test cell by whether it raises.
     """
-    if result is not True:
+    if not isinstance(result, bool):
+        raise TypeError(f"result must be what a check_... function returns, True or False; "
+                        f"got {result!r:.80} of type {type(result).__name__}")
+    if not result:
         raise AssertionError("this exercise's check did not pass; its feedback above says why")
     return True
 
