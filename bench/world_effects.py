@@ -8,6 +8,7 @@ the meta-test classes come from three domains that no labelled example touches. 
 sees the same 5-way K-shot episodes (K = 1 and K = 5); each seed draws its own episodes, its own
 from-scratch initialisation and its own meta-training run, and the pairs of the noise rule
 (:func:`metamap_edu.noise.paired_difference`) are the (seed, episode) units.
+The loop is :func:`metamap_edu.few_shot.compare_few_shot`.
 
 Targets, as margins A - B with their paired 95% intervals:
 
@@ -34,8 +35,9 @@ import time
 
 import torch
 
-from metamap_edu import intents, pretrained, transfer
-from metamap_edu.noise import mean_interval, paired_difference
+from metamap_edu import intents, pretrained
+from metamap_edu.few_shot import compare_few_shot
+from metamap_edu.noise import mean_interval
 from metamap_edu.train import pull_as_l2
 
 TARGETS = {"pretrained_vs_scratch": 0.20, "meta_vs_pretrained": 0.05, "best_vs_tfidf": 0.10,
@@ -66,75 +68,59 @@ def main(argv: list[str] | None = None) -> dict:
     corpus = pretrained.pretraining_corpus(pretrained.RECIPES["intents"])[:20_000]
     seeds = list(range(args.seeds))
     figures: dict = {"seeds": len(seeds), "episodes_per_seed": args.episodes, "ft_episodes_per_seed": args.ft_episodes}
-    metas = {s: transfer.meta_train_protonet(model, world.train, iterations=args.meta_iterations, seed=s) for s in seeds}
-    scratches = {s: transfer.scratch_copy(model, seed=1000 + s) for s in seeds}
     lines: list[tuple[str, object]] = []
     margins: dict[str, float] = {}
 
-    def target_line(name, a, b):
-        d = paired_difference(a, b)
+    def target_line(name, d):
         target = TARGETS[name.split("@")[0]]
         margins[name] = d.low - target
         figures[name] = {"mean": d.mean, "low": d.low, "high": d.high, "n": d.n, "target": target}
         lines.append((name, f"{d.format(3)} target >= +{target:.2f}: {'met' if d.low >= target else 'NOT met'}"))
 
-    def report_line(name, a, b):
-        d = paired_difference(a, b)
+    def report_line(name, d):
         figures[name] = {"mean": d.mean, "low": d.low, "high": d.high, "n": d.n, "verdict": d.verdict}
         lines.append((name, f"{d.format(3)} ({d.verdict})"))
 
+    # every method on the same episodes: the probes on all of them, fine-tuning on the first ft_episodes
+    probes = ("tfidf", "tfidf_words", "scratch", "pretrained", "pretrained_last_block", "meta")
+    tuned = ("finetune", "finetune_scratch", "finetune_l2", "finetune_pull")
+    cmp = compare_few_shot(model, world, seeds=seeds, episodes=args.episodes, k_shots=(1, 5),
+                           methods=probes + tuned, corpus=corpus, meta_iterations=args.meta_iterations,
+                           finetune_episodes=args.ft_episodes, finetune_steps=args.ft_steps,
+                           finetune_lr=args.ft_lr, pull_beta=0.01)
     for k in (1, 5):
-        scores: dict[str, list[float]] = {m: [] for m in ("tfidf", "tfidf_words", "scratch", "pretrained",
-                                                         "pretrained_last_block", "meta")}
-        for s in seeds:
-            eps = transfer.held_out_episodes(world.test, 5, k, 15, args.episodes, seed=s)
-            scores["tfidf"] += transfer.tfidf_scores(corpus, eps)
-            scores["tfidf_words"] += transfer.tfidf_scores(corpus, eps, bigrams=False)
-            scores["pretrained_last_block"] += transfer.protonet_scores(model, eps, layers=None)
-            scores["scratch"] += transfer.protonet_scores(scratches[s], eps)
-            scores["pretrained"] += transfer.protonet_scores(model, eps)
-            scores["meta"] += transfer.protonet_scores(metas[s], eps)
-        for m, v in scores.items():
-            iv = mean_interval(v)
+        for m in probes:
+            iv = cmp.interval(m, k)
             figures[f"{m}@{k}shot"] = {"mean": iv.mean, "low": iv.low, "high": iv.high, "n": iv.n}
             lines.append((f"{m}_protonet@{k}shot" if not m.startswith("tfidf") else f"{m}@{k}shot",
                           f"{iv.mean:.3f} [{iv.low:.3f}, {iv.high:.3f}]"))
-        best = max(("pretrained", "meta"), key=lambda m: _mean(scores[m]))
-        target_line(f"pretrained_vs_scratch@{k}shot", scores["pretrained"], scores["scratch"])
-        target_line(f"meta_vs_pretrained@{k}shot", scores["meta"], scores["pretrained"])
-        tfidf = max(("tfidf", "tfidf_words"), key=lambda m: _mean(scores[m]))  # the stronger yardstick
-        target_line(f"best_vs_tfidf@{k}shot", scores[best], scores[tfidf])
+        best = max(("pretrained", "meta"), key=lambda m: cmp.mean(m, k))
+        target_line(f"pretrained_vs_scratch@{k}shot", cmp.paired("pretrained", "scratch", k))
+        target_line(f"meta_vs_pretrained@{k}shot", cmp.paired("meta", "pretrained", k))
+        tfidf = max(("tfidf", "tfidf_words"), key=lambda m: cmp.mean(m, k))  # the stronger yardstick
+        target_line(f"best_vs_tfidf@{k}shot", cmp.paired(best, tfidf, k))
         figures[f"tfidf_used@{k}shot"] = tfidf
         figures[f"best@{k}shot"] = best
 
     # fine-tuning at K = 5 (and K = 1), on the first episodes of each seed's stream
-    lam = pull_as_l2(0.01, args.ft_lr)[0]  # the coupled L2 that SGD + ArticlePull(0.01) equals (notebook 04)
-    figures["l2_lambda"] = lam
+    figures["l2_lambda"] = pull_as_l2(0.01, args.ft_lr)[0]  # the coupled L2 that SGD + ArticlePull(0.01) equals (notebook 04)
     for k in (1, 5):
-        ft: dict[str, list[float]] = {m: [] for m in ("pretrained", "scratch", "l2", "pull")}
-        for s in seeds:
-            eps = transfer.held_out_episodes(world.test, 5, k, 15, args.ft_episodes, seed=s)
-            run = dict(steps=args.ft_steps, lr=args.ft_lr, seed=s)
-            ft["pretrained"] += transfer.finetune_scores(model, eps, **run)
-            ft["scratch"] += transfer.finetune_scores(scratches[s], eps, **run)
-            ft["l2"] += transfer.finetune_scores(model, eps, regularizer="l2", strength=lam, **run)
-            ft["pull"] += transfer.finetune_scores(model, eps, regularizer="pull", strength=0.01, **run)
-        for m, v in ft.items():
-            iv = mean_interval(v)
-            figures[f"finetune_{m}@{k}shot"] = {"mean": iv.mean, "low": iv.low, "high": iv.high, "n": iv.n}
-            lines.append((f"finetune_{m}@{k}shot", f"{iv.mean:.3f} [{iv.low:.3f}, {iv.high:.3f}]"))
+        for m, name in (("finetune", "pretrained"), ("finetune_scratch", "scratch"), ("finetune_l2", "l2"),
+                        ("finetune_pull", "pull")):
+            iv = cmp.interval(m, k)
+            figures[f"finetune_{name}@{k}shot"] = {"mean": iv.mean, "low": iv.low, "high": iv.high, "n": iv.n}
+            lines.append((f"finetune_{name}@{k}shot", f"{iv.mean:.3f} [{iv.low:.3f}, {iv.high:.3f}]"))
         if k == 5:
-            target_line("finetune_pretrained_vs_scratch@5shot", ft["pretrained"], ft["scratch"])
+            target_line("finetune_pretrained_vs_scratch@5shot", cmp.paired("finetune", "finetune_scratch", k))
         else:
-            report_line("finetune_pretrained_vs_scratch@1shot", ft["pretrained"], ft["scratch"])
-        report_line(f"l2_vs_plain_finetune@{k}shot", ft["l2"], ft["pretrained"])
-        report_line(f"pull_vs_plain_finetune@{k}shot", ft["pull"], ft["pretrained"])
+            report_line("finetune_pretrained_vs_scratch@1shot", cmp.paired("finetune", "finetune_scratch", k))
+        report_line(f"l2_vs_plain_finetune@{k}shot", cmp.paired("finetune_l2", "finetune", k))
+        report_line(f"pull_vs_plain_finetune@{k}shot", cmp.paired("finetune_pull", "finetune", k))
 
     # positive control: the fine-tuning budget learns the task when given enough examples
-    control = []
-    for s in seeds:
-        eps = transfer.held_out_episodes(world.test, 5, 50, 15, 1, seed=s)
-        control += transfer.finetune_scores(scratches[s], eps, steps=args.ft_steps, lr=args.ft_lr, seed=s)
+    control = list(compare_few_shot(model, world, seeds=seeds, episodes=1, k_shots=(50,),
+                                    methods=("finetune_scratch",), finetune_steps=args.ft_steps,
+                                    finetune_lr=args.ft_lr).accuracies("finetune_scratch", 50))
     iv = mean_interval(control) if len(control) > 1 else None
     figures["control_scratch_k50"] = _mean(control)
     lines.append(("control_scratch_k50", f"{_mean(control):.3f}"

@@ -418,6 +418,7 @@ RECORDS = {
     "student.Exercise": "one exercise found in a notebook",
     "pretrained.Recipe": "a shipped checkpoint's recipe, read from the package's own JSON",
     "noise.PairedDifference": "what paired_difference returns",
+    "few_shot.FewShotComparison": "what compare_few_shot returns",
 }
 # The command handlers take the argparse Namespace that cli.build_parser makes; cli.main(argv),
 # which validates argv and parses it, is walked.
