@@ -212,7 +212,7 @@ if "MiniLM frozen (pretrained at scale)" in table:
 #   the same episodes that resolve the pretraining gain — so the budget could have seen an effect
 #   of that size. ProtoNet meta-training learns to separate the ten meta-train intents; at this
 #   scale (ten classes, a few hundred sentences, a minute of CPU) that does not carry over to new
-#   intents, unlike the generated tasks of notebook 05, which share their structure by construction.
+#   intents, unlike the generated intents of notebook 05b, which share their structure by construction.
 # - **Both routes together are no better than neither**: here they do not combine.
 # - **Scale dwarfs both.** The TF-IDF centroid beats every course model, and MiniLM, pretrained on
 #   vastly more text with no meta-training at all, beats the best of them by about 0.4. For a real
