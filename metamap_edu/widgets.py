@@ -681,6 +681,19 @@ def sinusoid_adaptation_widget(models: dict, episode, steps: int = 5, lr: float 
 __all__ += ["few_shot_episode_view", "few_shot_episode_widget"]
 
 
+def _check_episode_inputs(split, encoders, baseline) -> None:
+    from .realdata import MetaSplit
+    from .transfer import VocabularyTfidf, _check_encoder
+
+    check_type("split", split, MetaSplit)
+    check_type("encoders", encoders, dict, "a dict name -> encoder")
+    if not encoders:
+        raise ValueError("encoders must hold at least one encoder")
+    for name, enc in encoders.items():
+        _check_encoder(f"encoders[{name!r}]", enc)
+    check_type("baseline", baseline, VocabularyTfidf)
+
+
 def few_shot_episode_view(k: int, episode: int, split, encoders: dict, baseline, seed: int = 0,
                           n_way: int = 5, n_query: int = 15) -> View:
     """One N-way K-shot episode of ``split.test``: each method's accuracy on it, and what it saw.
@@ -690,17 +703,11 @@ def few_shot_episode_view(k: int, episode: int, split, encoders: dict, baseline,
     :class:`~metamap_edu.transfer.VocabularyTfidf`. Episode ``episode`` of seed ``seed``'s stream
     is the one the comparison of notebooks/05b_few_shot_text scored at that K.
     """
-    from .realdata import MetaSplit, episode_sampler
-    from .transfer import VocabularyTfidf, _check_encoder, _embed, _prototype_predict, _with_prefix, PROBE_LAYERS
-    from .viz import _new_axes, _finish
+    from .realdata import episode_sampler
+    from .transfer import PROBE_LAYERS, _embed, _prototype_predict, _with_prefix
+    from .viz import _finish, _new_axes
 
-    check_type("split", split, MetaSplit)
-    check_type("encoders", encoders, dict, "a dict name -> encoder")
-    if not encoders:
-        raise ValueError("encoders must hold at least one encoder")
-    for name, enc in encoders.items():
-        _check_encoder(f"encoders[{name!r}]", enc)
-    check_type("baseline", baseline, VocabularyTfidf)
+    _check_episode_inputs(split, encoders, baseline)
     k = check_int("k", k, min=1, max=50)
     episode = check_int("episode", episode, min=0, max=10_000)
     ep = episode_sampler(split.test, n_way, k, n_query, seed=check_seed("seed", seed)).sample(episode)
@@ -746,6 +753,8 @@ def few_shot_episode_widget(split, encoders: dict, baseline, seed: int = 0, k: i
     """A K toggle (1 or 5) and an episode slider over :func:`few_shot_episode_view`."""
     import ipywidgets as w
 
+    _check_episode_inputs(split, encoders, baseline)
+    seed = check_seed("seed", seed)
     max_episode = check_int("max_episode", max_episode, min=0, max=10_000)
     controls = {
         "k": w.ToggleButtons(options=[1, 5], value=check_choice("k", k, (1, 5)), description="K"),

@@ -220,3 +220,11 @@ def test_few_shot_episode_widget_builds(intent_world):
     world, model, baseline = intent_world
     box = widgets.few_shot_episode_widget(world, {"pretrained": model}, baseline, max_episode=3)
     assert box.children[0].value == 1 and box.children[1].max == 3
+
+
+def test_few_shot_episode_widget_refuses_bad_input_before_it_builds(intent_world):
+    world, model, baseline = intent_world
+    with pytest.raises(TypeError, match="split"):
+        widgets.few_shot_episode_widget("world", {"pretrained": model}, baseline)
+    with pytest.raises(ValueError, match="max_episode.*-1"):
+        widgets.few_shot_episode_widget(world, {"pretrained": model}, baseline, max_episode=-1)
