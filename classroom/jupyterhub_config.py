@@ -96,10 +96,12 @@ def copy_notebooks(spawner):
     """
     home = Path(getattr(spawner, "home_dir", "") or os.path.expanduser(f"~{spawner.user.name}"))
     folder = home / "notebooks"
-    folder.mkdir(parents=True, exist_ok=True)
-    for notebook in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
-        if not (folder / notebook.name).exists():
-            shutil.copy2(notebook, folder / notebook.name)
+    # the exercise versions a student works in, and beside them the solutions folder
+    for source, target in ((NOTEBOOKS, folder), (NOTEBOOKS / "solutions", folder / "solutions")):
+        target.mkdir(parents=True, exist_ok=True)
+        for notebook in sorted(source.glob("[0-9][0-9]*_*.ipynb")):
+            if not (target / notebook.name).exists():
+                shutil.copy2(notebook, target / notebook.name)
 
 
 c.Spawner.pre_spawn_hook = copy_notebooks

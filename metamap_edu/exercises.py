@@ -908,6 +908,60 @@ def check_pull_epsilons(pull_epsilon: Callable, effective_epsilon: Callable) -> 
                    f"of k = 10 steps ε_eff = {eff:.4f} (≈ 1 − β(k+1)/2 = {1 - 0.01 * 11 / 2:.3f}), almost plain fine-tuning.")
 
 
+# ---- notebook 05b: few-shot text ----
+__all__ += ["check_prototype_predict"]
+
+
+def check_prototype_predict(fn: Callable) -> bool:
+    r"""``fn(zs, ys, zq)`` -> the class of each query row by the nearest prototype.
+
+    ``zs`` is an (S, C) tensor of support features with labels ``ys`` (a list of S class names),
+    ``zq`` a (Q, C) tensor of query features. The prototype of class k is the mean of its support
+    rows, :math:`c_k = \frac{1}{|S_k|}\sum_{i: y_i = k} z_i`, and a query goes to
+    :math:`\arg\min_k \lVert z - c_k\rVert^2`. The reference is the classifier of
+    :func:`metamap_edu.transfer.protonet_scores`, on fresh features with unequal class sizes.
+    Exercise of ``notebooks/05b_few_shot_text``.
+    """
+    import torch
+
+    from .transfer import _prototype_predict
+
+    g = torch.Generator().manual_seed(2017)
+    for sizes, dim in (((3, 1, 2), 4), ((1, 1, 1, 1, 1), 8), ((5, 2), 3)):
+        names = [f"intent_{chr(97 + i)}" for i in range(len(sizes))]
+        centres = 2.0 * torch.randn(len(sizes), dim, generator=g, dtype=torch.float64)
+        ys = [names[i] for i, n in enumerate(sizes) for _ in range(n)]
+        zs = torch.stack([centres[names.index(y)] + torch.randn(dim, generator=g, dtype=torch.float64) for y in ys])
+        zq = torch.randn(12, dim, generator=g, dtype=torch.float64) * 2.0
+        right = _prototype_predict(zs, ys, zq)
+        ok, got = _call_learner(fn, zs.clone(), list(ys), zq.clone())
+        if not ok:
+            return False
+        try:
+            got = [str(v) for v in list(got)]
+        except TypeError:
+            return _failed(f"your function returned a {type(got).__name__}, not a list of class names.")
+        if len(got) != len(right):
+            return _failed(f"expected one class name per query row ({len(right)}); got {len(got)}.")
+        if got == right:
+            continue
+        if set(got) <= set(range(len(names))) or all(v.isdigit() for v in got):
+            return _failed("you returned class indices; return the class names (the values in ys).")
+        sums = torch.stack([zs[[i for i, y in enumerate(ys) if y == n]].sum(0) for n in names])
+        by_sum = [names[i] for i in torch.cdist(zq, sums).argmin(1).tolist()]
+        if got == by_sum and by_sum != right:
+            return _failed(f"with support sizes {sizes} your prototypes are sums, not means.",
+                           "divide each class's sum by its number of support rows (or use .mean(0)).")
+        far = [names[i] for i in torch.cdist(zq, torch.stack([zs[[i for i, y in enumerate(ys) if y == n]].mean(0)
+                                                               for n in names])).argmax(1).tolist()]
+        if got == far:
+            return _failed("you picked the farthest prototype.", "use argmin of the distances, not argmax.")
+        wrong = sum(a != b for a, b in zip(got, right))
+        return _failed(f"with support sizes {sizes}, {wrong} of {len(right)} queries went to another class than "
+                       "the nearest prototype.", "c_k = mean of class k's support rows; pick argmin_k ||z - c_k||.")
+    return _passed("your classifier matches ProtoNet's on 3 fresh episodes, with classes of unequal size.")
+
+
 # ---- notebook 06/07: pretraining, the whole pipeline ----
 # The exercises of notebooks 06 and 07 as functions a learner writes (solution cells; see student.py).
 __all__ += ["check_prediction_count", "check_bpe_first_merge", "check_article_order"]

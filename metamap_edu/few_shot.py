@@ -18,24 +18,24 @@ The methods (names of :data:`METHODS`); a *probe* classifies a query by its near
 prototype :math:`c_k = \frac1K\sum_{x\in S_k} f_\theta(x)` on frozen features, with nothing trained
 on the episode; a *fine-tuned* method trains a copy on the episode's support set first:
 
-=====================  ==========================================================================
-``scratch``            probe on the same architecture with fresh weights (no pretraining)
-``pretrained``         probe on the pretrained encoder
+=========================  ==========================================================================
+``scratch``                probe on the same architecture with fresh weights (no pretraining)
+``pretrained``             probe on the pretrained encoder
 ``pretrained_last_block``  the same, on the features after every block instead of the middle one
-``meta``               probe after ProtoNet meta-training on the meta-train classes, from the
-                       pretrained weights (:func:`metamap_edu.transfer.meta_train_protonet`)
-``meta_scratch``       the same meta-training, from the fresh weights
-``tfidf``              TF-IDF nearest centroid over words and bigrams, fitted on ``corpus``
-``tfidf_words``        the same over words only
-``finetune``           Adam on the support set from the pretrained weights, with a head that
-                       starts as the prototype classifier (:func:`metamap_edu.transfer.finetune_scores`)
-``finetune_scratch``   the same from the fresh weights
-``finetune_l2``        ``finetune`` plus the article's formula 2, :math:`\lambda\lVert\theta-\theta_0\rVert^2`
-                       toward the starting point, with the λ that SGD + the pull would equal
-                       (:func:`metamap_edu.train.pull_as_l2`, notebook 04)
-``finetune_pull``      ``finetune`` plus the article's pull :math:`\theta \leftarrow \theta - \beta(\theta-\theta_0)`
-                       after every step (``ArticlePull(pull_beta)``)
-=====================  ==========================================================================
+``meta``                   probe after ProtoNet meta-training on the meta-train classes, from the
+                           pretrained weights (:func:`metamap_edu.transfer.meta_train_protonet`)
+``meta_scratch``           the same meta-training, from the fresh weights
+``tfidf``                  TF-IDF nearest centroid over words and bigrams, fitted on ``corpus``
+``tfidf_words``            the same over words only
+``finetune``               Adam on the support set from the pretrained weights, with a head that
+                           starts as the prototype classifier (:func:`metamap_edu.transfer.finetune_scores`)
+``finetune_scratch``       the same from the fresh weights
+``finetune_l2``            ``finetune`` plus the article's formula 2, :math:`\lambda\lVert\theta-\theta_0\rVert^2`
+                           toward the starting point, with the λ that SGD + the pull would equal
+                           (:func:`metamap_edu.train.pull_as_l2`, notebook 04)
+``finetune_pull``          ``finetune`` plus the article's pull :math:`\theta \leftarrow \theta - \beta(\theta-\theta_0)`
+                           after every step (``ArticlePull(pull_beta)``)
+=========================  ==========================================================================
 
 Fine-tuning costs far more per episode than a probe, so the fine-tuned methods are scored on the
 first ``finetune_episodes`` episodes of each seed's stream (the same episodes the probes see

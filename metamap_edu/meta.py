@@ -1,6 +1,7 @@
 """Meta-learning proper: MAML (second and first order), Reptile and ProtoNet on ``torch.func``.
 
-Taught in ``notebooks/05_meta_learning_proper``.
+Taught in ``notebooks/05_meta_learning_proper`` (MAML, Reptile) and ``notebooks/05b_few_shot_text``
+(ProtoNet on text).
 
 Meta-learning optimizes the *starting point* θ for fast adaptation to new tasks. With one inner
 gradient step on a task's support set S and evaluation on its query set Q, MAML minimizes
@@ -427,7 +428,7 @@ class ProtoNet:
 
     Each class c gets a prototype, the mean embedding of its support examples,
     c_k = mean_{x in S_k} f(x); a query x is classified by softmax(−‖f(x) − c_k‖²) over classes.
-    Equivalently a linear layer with weights 2c_k and biases −‖c_k‖² (notebook 05).
+    Equivalently a linear layer with weights 2c_k and biases −‖c_k‖² (notebooks 05b and 08).
 
     ``encoder`` is an ``nn.Module``; ``embed(encoder, inputs) -> (B, D)`` turns a list of raw
     inputs into embeddings. By default ``encoder.embed(inputs)`` is used if it exists, else

@@ -1,7 +1,8 @@
 r"""Measuring transfer to held-out classes: frozen probes, meta-training, fine-tuning, TF-IDF.
 
-Taught in ``notebooks/06_pretraining_on_unlabeled_text`` (section 7, the frozen probe and TF-IDF);
-``bench/world_effects.py`` runs every measurement here on the intent world
+Taught in ``notebooks/06_pretraining_on_unlabeled_text`` (section 7, the frozen probe and TF-IDF)
+and ``notebooks/05b_few_shot_text`` (meta-training, fine-tuning with the article's step 3);
+:func:`metamap_edu.few_shot.compare_few_shot` and ``bench/world_effects.py`` run every measurement here on the intent world
 (:mod:`metamap_edu.intents`), and ``tests/test_claims_intents.py`` asserts what it finds.
 
 Every method gets the same N-way K-shot episodes of held-out classes and is scored by its query
@@ -15,7 +16,7 @@ noise rule (:func:`metamap_edu.noise.paired_difference`).
 * **Meta-training** (:func:`meta_train_protonet`): ProtoNet episodes on the meta-train classes
   update θ so that the prototypes of *new* classes separate better.
 * **Fine-tuning** (:func:`finetune_scores`): a linear head initialised as the ProtoNet classifier,
-  :math:`W_k = 2c_k,\ b_k = -\lVert c_k\rVert^2` (notebook 05), then every parameter trained with
+  :math:`W_k = 2c_k,\ b_k = -\lVert c_k\rVert^2` (notebook 05b), then every parameter trained with
   Adam on the support set (optionally with the article's step 3: ``L2ToPrevious`` or
   ``ArticlePull`` toward the starting point).
 * **TF-IDF centroid** (:class:`VocabularyTfidf`): the yardstick, with scikit-learn's IDF

@@ -435,7 +435,7 @@ __all__ += ["PIPELINE", "plot_pipeline"]
 PIPELINE: tuple[tuple[str, str, str, str], ...] = (
     ("1. generate", "a seeded language\nand many tasks x -> y", r"$\mathcal{T}=\{t_1,\dots,t_n\}$", "01"),
     ("2. train", "one task at a time\n(formula 1)", r"$\theta' = \theta - \alpha\nabla_\theta L_t$", "02, 03"),
-    ("3. meta-learn", "stay close to what\nearlier tasks learned", r"$+\,\lambda\Vert\theta_t-\theta_{t-1}\Vert^2$", "04, 05"),
+    ("3. meta-learn", "stay close to what\nearlier tasks learned", r"$+\,\lambda\Vert\theta_t-\theta_{t-1}\Vert^2$", "04, 05, 05b"),
     ("4. pretrain", "a tiny transformer on\nunlabeled text", r"$-\sum_i \log p_\theta(w_i \mid w_{<i})$", "06"),
 )
 
@@ -587,7 +587,7 @@ def plot_adaptation_curves(result: Mapping, paper: Mapping | None = None, ax=Non
     """
     check_type("result", result, Mapping, "a dict")
     curves = result["curves"]
-    fig, ax = _new_axes(ax, figsize=(7.5, 4.5))
+    fig, ax = _new_axes(ax, figsize=(10, 4.5))
     for i, (row, vals) in enumerate(curves.items()):
         color = f"C{i % 10}"
         ax.plot(range(len(vals)), vals, "-", color=color, label=row, lw=2 if row == "MAML" else 1.3)
@@ -596,7 +596,7 @@ def plot_adaptation_curves(result: Mapping, paper: Mapping | None = None, ax=Non
     ax.set_xlabel("gradient steps on the K = 5 support points")
     ax.set_ylabel("MSE on new sine waves")
     ax.set_title(title or "adapting to a new wave (circles: the paper's numbers)")
-    ax.legend(fontsize=7, loc="upper right", ncol=2)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # outside: never on a curve
     ax.grid(alpha=0.3)
     return _finish(fig)
 
@@ -607,7 +607,7 @@ def plot_sinusoid_adaptation(demo: Mapping, ax=None, title: str | None = None):
     ``demo`` is what :func:`metamap_edu.widgets.sinusoid_adaptation` returns.
     """
     check_type("demo", demo, Mapping, "a dict")
-    fig, ax = _new_axes(ax, figsize=(7, 4.2))
+    fig, ax = _new_axes(ax, figsize=(10, 4.2))
     x = np.asarray(demo["x"])
     ax.plot(x, demo["truth"], "k-", lw=2, label="true wave")
     ax.plot(demo["support_x"], demo["support_y"], "k^", ms=9, label=f"K = {len(demo['support_x'])} points")
@@ -617,7 +617,7 @@ def plot_sinusoid_adaptation(demo: Mapping, ax=None, title: str | None = None):
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_ylim(-6, 6)
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # outside the curves
     ax.set_title(title or f"inner steps = {demo['steps']}, inner lr = {demo['lr']:.3g}")
     return _finish(fig)
 
@@ -669,6 +669,47 @@ def plot_pull_vs_reptile(ks: Sequence[int], measured: Mapping, ax=None, title: s
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     ax.set_title(title or "the per-step pull is a discounted Reptile step")
+    return _finish(fig)
+
+
+# ---- notebook 05b: few-shot text ----
+__all__ += ["plot_few_shot_bars"]
+
+
+def plot_few_shot_bars(results: Mapping, chance: float | None = None, ax=None, title: str | None = None,
+                       ylabel: str = "query accuracy on held-out classes", xlabel: str = "method"):
+    """Grouped bars with 95% interval whiskers: ``results`` maps a method to {K: (mean, low, high)}.
+
+    One group per method, one bar per K; ``chance`` draws a dotted line. The legend sits outside
+    the axes, so it never covers a bar. Taught in notebooks/05b_few_shot_text.
+    """
+    check_type("results", results, Mapping, "a dict method -> {K: (mean, low, high)}")
+    names = list(results)
+    if not names:
+        raise ValueError("results must hold at least one method")
+    ks = sorted({k for by_k in results.values() for k in by_k})
+    fig, ax = _new_axes(ax, figsize=(max(6.5, 1.15 * len(names) + 2.5), 4.2))
+    width = 0.8 / len(ks)
+    for j, k in enumerate(ks):
+        xs, means, lows, highs = [], [], [], []
+        for i, name in enumerate(names):
+            if k in results[name]:
+                m, lo, hi = (float(v) for v in results[name][k])
+                xs.append(i + (j - (len(ks) - 1) / 2) * width)
+                means.append(m)
+                lows.append(m - lo)
+                highs.append(hi - m)
+        ax.bar(xs, means, width * 0.95, yerr=[lows, highs], capsize=3, color=f"C{j}", label=f"K = {k}")
+    if chance is not None:
+        ax.axhline(chance, color="gray", ls=":", lw=1.2, label=f"chance ({chance:.2f})")
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, fontsize=8, rotation=20, ha="right")
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel(xlabel)
+    ax.set_ylim(0, 1.05)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    ax.set_title(title or "5-way few-shot episodes (whiskers: 95% intervals)")
     return _finish(fig)
 
 

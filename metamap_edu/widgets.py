@@ -677,6 +677,94 @@ def sinusoid_adaptation_widget(models: dict, episode, steps: int = 5, lr: float 
     return interactive_view(sinusoid_adaptation_view, controls, models=models, episode=episode)
 
 
+# ---- notebook 05b: few-shot text ----
+__all__ += ["few_shot_episode_view", "few_shot_episode_widget"]
+
+
+def _check_episode_inputs(split, encoders, baseline) -> None:
+    from .realdata import MetaSplit
+    from .transfer import VocabularyTfidf, _check_encoder
+
+    check_type("split", split, MetaSplit)
+    check_type("encoders", encoders, dict, "a dict name -> encoder")
+    if not encoders:
+        raise ValueError("encoders must hold at least one encoder")
+    for name, enc in encoders.items():
+        _check_encoder(f"encoders[{name!r}]", enc)
+    check_type("baseline", baseline, VocabularyTfidf)
+
+
+def few_shot_episode_view(k: int, episode: int, split, encoders: dict, baseline, seed: int = 0,
+                          n_way: int = 5, n_query: int = 15) -> View:
+    """One N-way K-shot episode of ``split.test``: each method's accuracy on it, and what it saw.
+
+    ``encoders`` maps a name to an encoder scored by the frozen ProtoNet probe
+    (:func:`metamap_edu.transfer.protonet_scores`); ``baseline`` is a fitted
+    :class:`~metamap_edu.transfer.VocabularyTfidf`. Episode ``episode`` of seed ``seed``'s stream
+    is the one the comparison of notebooks/05b_few_shot_text scored at that K.
+    """
+    from .realdata import episode_sampler
+    from .transfer import PROBE_LAYERS, _embed, _prototype_predict, _with_prefix
+    from .viz import _finish, _new_axes
+
+    _check_episode_inputs(split, encoders, baseline)
+    k = check_int("k", k, min=1, max=50)
+    episode = check_int("episode", episode, min=0, max=10_000)
+    ep = episode_sampler(split.test, n_way, k, n_query, seed=check_seed("seed", seed)).sample(episode)
+    support, query = list(ep.support.examples), list(ep.query.examples)
+    texts = [x for x, _ in support] + [x for x, _ in query]
+    preds = {}
+    for name, enc in encoders.items():
+        was = enc.training
+        enc.eval()
+        try:
+            z = _embed(enc, _with_prefix(texts, "<lm>"), PROBE_LAYERS)
+        finally:
+            enc.train(was)
+        preds[name] = _prototype_predict(z[: len(support)], [y for _, y in support], z[len(support):])
+    preds["TF-IDF"] = baseline.predict(support, [x for x, _ in query])
+    acc = {name: sum(p == y for p, (_, y) in zip(ps, query)) / len(query) for name, ps in preds.items()}
+
+    fig, ax = _new_axes(None, figsize=(6.5, 0.5 * len(acc) + 1.6))
+    names = list(acc)
+    ax.barh(range(len(names)), [acc[n] for n in names], color=[f"C{i}" for i in range(len(names))])
+    ax.axvline(1 / n_way, color="gray", ls=":", lw=1.2, label=f"chance ({1 / n_way:.2f})")
+    ax.set_yticks(range(len(names)))
+    ax.set_yticklabels(names, fontsize=10)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"accuracy on this episode's {len(query)} queries")
+    ax.legend(fontsize=9, loc="lower left", bbox_to_anchor=(0.0, 1.0), borderaxespad=0.3)
+    ax.set_title(f"episode {episode}, {n_way}-way {k}-shot", fontsize=10, loc="right")
+    _finish(fig)
+
+    lines = [f"support ({k} per class):"]
+    for label in sorted({y for _, y in support}):
+        said = [x for x, y in support if y == label][:2]
+        lines.append(f"  {label}: " + " | ".join(said) + (" | ..." if k > 2 else ""))
+    x, y = query[0]
+    lines.append(f"first query: {x!r} (class {y})")
+    lines.append("  predicted: " + ", ".join(f"{name} -> {ps[0]}" for name, ps in preds.items()))
+    return View(fig, "\n".join(lines))
+
+
+def few_shot_episode_widget(split, encoders: dict, baseline, seed: int = 0, k: int = 1, episode: int = 0,
+                            max_episode: int = 39):
+    """A K toggle (1 or 5) and an episode slider over :func:`few_shot_episode_view`."""
+    import ipywidgets as w
+
+    _check_episode_inputs(split, encoders, baseline)
+    seed = check_seed("seed", seed)
+    max_episode = check_int("max_episode", max_episode, min=0, max=10_000)
+    controls = {
+        "k": w.ToggleButtons(options=[1, 5], value=check_choice("k", k, (1, 5)), description="K"),
+        "episode": w.IntSlider(value=check_int("episode", episode, min=0, max=max_episode), min=0,
+                               max=max_episode, description="episode", continuous_update=False),
+    }
+    return interactive_view(few_shot_episode_view, controls, split=split, encoders=encoders,
+                            baseline=baseline, seed=seed)
+
+
 # ---- notebook 06/07: pretraining, the whole pipeline ----
 __all__ += ["nearest_words_view", "nearest_words_widget", "attention_view", "attention_widget",
             "pipeline_view", "pipeline_widget"]

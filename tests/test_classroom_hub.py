@@ -174,12 +174,15 @@ def test_each_kernel_runs_the_course_environment_with_one_thread_and_the_memory_
 
 
 def test_the_notebooks_were_copied_into_every_new_home(hub, runs):
-    course = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    course = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
     assert len(course) >= 10
     for name in STUDENTS:
-        copied = sorted(p.name for p in (hub.homes / name / "notebooks").glob("[0-9][0-9]_*.ipynb")
+        copied = sorted(p.name for p in (hub.homes / name / "notebooks").glob("[0-9][0-9]*_*.ipynb")
                         if p.name.count(".") == 1)   # not the executed copies the runs saved
         assert copied == course
+        solutions = sorted(p.name for p in (ROOT / "notebooks" / "solutions").glob("[0-9][0-9]*_*.ipynb"))
+        assert solutions, "no notebooks/solutions: run `metamap-edu build`"
+        assert sorted(p.name for p in (hub.homes / name / "notebooks" / "solutions").glob("*.ipynb")) == solutions
 
 
 def test_the_idle_culler_runs_as_a_hub_service(hub, runs):
@@ -256,7 +259,7 @@ def test_the_copy_hook_fills_a_new_home_and_keeps_a_students_work(tmp_path, monk
     c.Spawner.pre_spawn_hook(spawner)
     copied = tmp_path / "ada" / "notebooks"
     first = sorted(copied.glob("*.ipynb"))
-    assert [p.name for p in first] == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert [p.name for p in first] == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
     (copied / first[0].name).write_text("my own work")
     (copied / first[1].name).unlink()
     c.Spawner.pre_spawn_hook(spawner)

@@ -120,7 +120,7 @@ def test_the_same_choices_as_the_one_server_configuration(values, one_server):
 
 def test_new_homes_get_the_notebooks_without_overwriting(values):
     command = " ".join(values["singleuser"]["lifecycleHooks"]["postStart"]["exec"]["command"])
-    assert "cp -n" in command and "notebooks" in command
+    assert "cp -n" in command and "notebooks" in command and "notebooks/solutions" in command
     # no password in the file: it is set at install time (helm --set)
 
     def keys(tree):

@@ -10,7 +10,7 @@ import pytest
 from metamap_edu import colab, site
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 TITLE = """\
@@ -105,7 +105,7 @@ def test_site_of_the_real_notebooks_builds_with_no_broken_link(tmp_path):
     assert cli.main(["site", "--out", str(out), "--notebooks", str(REPO / "notebooks")]) == 0
     assert site.check_links(out) == []
     index = (out / "index.html").read_text()
-    solved = sorted((REPO / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    solved = sorted((REPO / "notebooks" / "solutions").glob("[0-9][0-9]*_*.ipynb"))
     assert solved, "no solution versions in notebooks/solutions"
     for path in solved:
         exercises_page = (out / (path.stem + ".html")).read_text()

@@ -11,10 +11,10 @@ import pytest
 from metamap_edu import student
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-SOURCES = sorted((REPO / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
+SOURCES = sorted((REPO / "notebooks" / "src").glob("[0-9][0-9]*_*.py"))
 # the solution versions that `metamap-edu build` writes beside the exercise versions
-SOLVED = sorted((REPO / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+SOLVED = sorted((REPO / "notebooks" / "solutions").glob("[0-9][0-9]*_*.ipynb"))
 
 DEF_SOLUTION = '''\
 import math

@@ -130,3 +130,44 @@ def test_stability_plasticity_puts_bwt_on_its_own_axis():
     low, high = right.get_ylim()
     assert -0.1 < low < -0.05 and 0.05 < high < 0.1  # the axis spans the BWT values, not 0..1
     assert "BWT" in right.get_ylabel() and left.get_ylabel() == "accuracy"
+
+
+# ---- notebooks 05 and 05b ----------------------------------------------------------------------
+def _inside_axes(fig, ax, legend) -> bool:
+    fig.canvas.draw()
+    box, frame = legend.get_window_extent(), ax.get_window_extent()
+    return box.overlaps(frame)
+
+
+def test_few_shot_bars_draw_whiskers_a_chance_line_and_a_legend_beside_the_bars():
+    results = {"scratch": {1: (0.22, 0.2, 0.24), 5: (0.25, 0.23, 0.27)},
+               "meta": {1: (0.95, 0.94, 0.96), 5: (0.99, 0.98, 1.0)}}
+    fig = viz.plot_few_shot_bars(results, chance=0.2)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 4                                # 2 methods x 2 K
+    assert any(list(line.get_ydata()) == [0.2, 0.2] for line in ax.get_lines())
+    assert ax.get_ylabel() and ax.get_xlabel() and [t.get_text() for t in ax.get_xticklabels()] == ["scratch", "meta"]
+    assert not _inside_axes(fig, ax, ax.get_legend())
+    with pytest.raises(ValueError, match="results"):
+        viz.plot_few_shot_bars({})
+    with pytest.raises(TypeError, match="results"):
+        viz.plot_few_shot_bars([1, 2])
+
+
+def test_adaptation_curves_keep_their_legend_off_the_curves():
+    curves = {f"row {i}": [4.0 - 0.1 * i * s for s in range(11)] for i in range(8)}
+    fig = viz.plot_adaptation_curves({"curves": curves}, paper={"row 1": (4.2, 7.2, 5.6)})
+    ax = fig.axes[0]
+    assert not _inside_axes(fig, ax, ax.get_legend())
+
+
+def test_sinusoid_adaptation_legend_is_readable_and_off_the_curves():
+    x = list(np.linspace(-5, 5, 20))
+    demo = {"x": x, "truth": [0.0] * 20, "support_x": [0.0, 1.0], "support_y": [0.0, 1.0], "steps": 5, "lr": 0.01,
+            "models": {"MAML": {"before": [0.0] * 20, "after": [0.1] * 20, "mse": 0.5}}}
+    fig = viz.plot_sinusoid_adaptation(demo)
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    assert min(t.get_fontsize() for t in legend.get_texts()) >= 9
+    assert not _inside_axes(fig, ax, legend)

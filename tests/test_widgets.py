@@ -178,3 +178,53 @@ def test_slider_readouts_are_rounded():
     assert widgets.lambda_slider(X, y, prev).children[0].readout_format == ".3g"
     view = widgets.alpha_view(10 ** -0.65, _line_task(), steps=2)
     assert view.text.startswith("alpha = 0.224;")  # not 0.223872
+
+
+# ---- notebook 05b ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def intent_world():
+    from metamap_edu import intents, pretrained, transfer
+
+    world = intents.intent_split(intents.intent_task(n_per_class=24, seed=1))
+    model = pretrained.load_pretrained("intents")
+    baseline = transfer.VocabularyTfidf(pretrained.pretraining_corpus(pretrained.RECIPES["intents"])[:300])
+    return world, model, baseline
+
+
+def test_few_shot_episode_view_scores_the_episode_the_comparison_scored(intent_world):
+    from metamap_edu import transfer
+
+    world, model, baseline = intent_world
+    view = widgets.few_shot_episode_view(1, 2, world, {"pretrained": model}, baseline, seed=3)
+    episode = transfer.held_out_episodes(world.test, 5, 1, 15, 3, seed=3)[2]
+    ax = view.figure.axes[0]
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == [transfer.protonet_scores(model, [episode])[0], baseline.accuracy(episode)]
+    assert "support (1 per class)" in view.text and episode.query.examples[0][0] in view.text
+    plt.close(view.figure)
+
+
+def test_few_shot_episode_view_refuses_bad_input(intent_world):
+    world, model, baseline = intent_world
+    with pytest.raises(ValueError, match="k"):
+        widgets.few_shot_episode_view(0, 0, world, {"pretrained": model}, baseline)
+    with pytest.raises(ValueError, match="encoders"):
+        widgets.few_shot_episode_view(1, 0, world, {}, baseline)
+    with pytest.raises(TypeError, match="baseline"):
+        widgets.few_shot_episode_view(1, 0, world, {"pretrained": model}, "tfidf")
+    with pytest.raises(TypeError, match="split"):
+        widgets.few_shot_episode_view(1, 0, world.test, {"pretrained": model}, baseline)
+
+
+def test_few_shot_episode_widget_builds(intent_world):
+    world, model, baseline = intent_world
+    box = widgets.few_shot_episode_widget(world, {"pretrained": model}, baseline, max_episode=3)
+    assert box.children[0].value == 1 and box.children[1].max == 3
+
+
+def test_few_shot_episode_widget_refuses_bad_input_before_it_builds(intent_world):
+    world, model, baseline = intent_world
+    with pytest.raises(TypeError, match="split"):
+        widgets.few_shot_episode_widget("world", {"pretrained": model}, baseline)
+    with pytest.raises(ValueError, match="max_episode.*-1"):
+        widgets.few_shot_episode_widget(world, {"pretrained": model}, baseline, max_episode=-1)

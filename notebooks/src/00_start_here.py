@@ -161,7 +161,8 @@ plt.show()
 # | 02 | learning one mapping | run formula 1 by hand, choose a learning rate | 30 min |
 # | 03 | a stream of tasks | train on tasks in turn and measure forgetting | 40 min |
 # | 04 | staying close: the L2 bridge | add formula 2, solve it exactly, fix the article's code | 45 min |
-# | 05 | meta-learning proper | Reptile, MAML and ProtoNet on few-shot tasks | 60 min |
+# | 05 | meta-learning proper | MAML, Reptile and iMAML on sine waves; see that the article's pull is Reptile | 45 min |
+# | 05b | few-shot text | classify intents never seen with a label; meta-train ProtoNet on others | 40 min |
 # | 06 | pretraining on unlabeled text | train a tokenizer and a tiny transformer language model | 60 min |
 # | 07 | the whole pipeline | generate → train → meta-learn → pretrain, with ablations | 45 min |
 # | 08 | real models and real data | bring your own data through the same trainer | 30 min |
@@ -196,7 +197,7 @@ plt.show()
 # | regularization | 正则化 | 04 |
 # | catastrophic forgetting | 灾难性遗忘 | 03 |
 # | transfer learning | 迁移学习 | 07 |
-# | few-shot learning | 少样本学习 | 05 |
+# | few-shot learning | 少样本学习 | 05b |
 
 # %% [markdown]
 # ## 6. Exercises

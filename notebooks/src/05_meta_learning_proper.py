@@ -17,20 +17,19 @@
 #
 # **What you'll do.** Write down what meta-learning actually optimizes, compute MAML's
 # meta-gradient (with and without its second-order term), prove that the article's "pull" is
-# Reptile, re-run the MAML paper's sinusoid table on your laptop, turn the knobs of fast
-# adaptation yourself, and compare eight methods on few-shot text episodes.
+# Reptile, re-run the MAML paper's sinusoid table on your laptop, and turn the knobs of fast
+# adaptation yourself. Notebook 05b takes the same ideas to few-shot text.
 #
 # **What you'll learn.**
 # - the MAML objective $\min_\theta \mathbb E_{\text{task}}\,L_Q(\theta - \alpha\nabla L_S(\theta))$ and why its gradient has a Hessian in it;
 # - that the article's pull $\theta \leftarrow \theta - \beta(\theta - \theta_{\text{prev}})$ is Reptile with $\varepsilon = 1-\beta$, and why β = 0.01 after every step is almost plain fine-tuning;
 # - that formula 2 is the proximal term of iMAML;
-# - how far "train on everything" is from "train to adapt" (Table 2 of the MAML paper, reproduced);
-# - which methods help few-shot text classification on the course's generated language, and which do not.
+# - how far "train on everything" is from "train to adapt" (Table 2 of the MAML paper, reproduced).
 #
 # **What you'll need.** Notebooks 02 (formula 1) and 04 (formula 2, the article's pull). The chain
 # rule for a function of a vector.
 #
-# **Time.** About 60 minutes. Running all cells takes about 90 seconds on two cores.
+# **Time.** About 45 minutes to study; the README's table gives the measured run time.
 
 # %% tags=["install"] jupyter={"source_hidden": true}
 # Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);
@@ -90,8 +89,11 @@ threads = mm.set_threads(1)
 # itself will move when θ moves. First-order MAML (FOMAML) drops it and uses $\nabla L_Q(\phi)$.
 # For linear regression, $L(w) = \frac1n\lVert Xw - y\rVert^2$, the Hessian is $2X^\top X/n$ — no
 # approximation needed, so we can check `metamap_edu.meta.MAML` against the formula by hand.
-# `adapt` is a pure function of the parameters (built on `torch.func`), which is what makes
-# differentiating *through* the inner step possible.
+# (The *Hessian* $\nabla^2 L_S$ is the matrix of second derivatives of the support loss.)
+# `adapt` is a pure function of the parameters, built on `torch.func`: its
+# `functional_call(model, params, inputs)` runs a model with a dictionary of parameter tensors in
+# place of the model's own, so the inner step's result φ is an ordinary tensor expression of θ,
+# and autograd can differentiate *through* it.
 
 # %%
 class LinReg(torch.nn.Module):
@@ -129,7 +131,9 @@ print("MAML matches the formula:", torch.allclose(second["w"], by_hand, atol=1e-
 # what the inner step does next time, and MAML accounts for it. The tests of `meta.py` also check
 # MAML against finite differences on a small non-linear network, and check that the tasks of a
 # meta-batch give the same meta-gradient whether they are adapted in a loop or in parallel with
-# `torch.func.vmap` (the fast path; `bench/meta_vmap.py` measures the speed-up).
+# `torch.func.vmap` ("vectorizing map": it turns a function of one task into a function of a batch
+# of tasks, run as one batched computation; the fast path, and `bench/meta_vmap.py` measures the
+# speed-up).
 #
 # ### Exercise 1 · The MAML gradient by hand
 # Complete `maml_gradient` for one inner step on linear regression: return a vector with one
@@ -252,7 +256,9 @@ passed = exercises.check_pull_epsilons(pull_epsilon, effective_epsilon)
 #
 # $$\phi^\star(\theta) = \arg\min_\phi \; L_S(\phi) + \frac{\lambda}{2}\lVert \phi - \theta\rVert^2 .$$
 #
-# The penalty is the article's formula 2 (with $\theta_{t-1}$ renamed θ and a ½). What iMAML adds
+# The penalty is the article's formula 2 (with $\theta_{t-1}$ renamed θ and a ½). A penalty of this
+# kind, "stay within reach of a given point", is called a **proximal term**, and the arg min above
+# is the *proximal point* of $L_S$ around θ. What iMAML adds
 # is the *outer* loop: it differentiates $L_Q(\phi^\star(\theta))$ with respect to θ through the
 # optimality condition, $\frac{d\phi^\star}{d\theta} = (I + \nabla^2 L_S(\phi^\star)/\lambda)^{-1}$, and moves
 # θ — the anchor itself — to where adaptation works best. The article only *uses* the anchor (the
@@ -351,67 +357,6 @@ demo_episode = SinusoidSampler(k_shot=5, n_query=100).episodes(1, seed=SEED + 7)
 display(widgets.sinusoid_adaptation_widget(demo_models, demo_episode, steps=5, lr=0.01))
 
 # %% [markdown]
-# ## 6 · Few-shot text: which methods help?
-#
-# The same question on the course's generated language, with one small model for every method —
-# `meta.DenseBagOfWords`, a bag-of-words classifier whose batches stack so that MAML can `vmap`
-# over tasks. Two settings:
-#
-# - **sentiment**: 2-way episodes; meta-training on the eight labeled domains, testing on the two
-#   held-out domains (music, games) that never appear with labels;
-# - **topic**: 3-way episodes; training classes are five domains, test classes the other five.
-#
-# Eight methods, all scored on the same test episodes after fine-tuning on K examples per class:
-# random init, multi-task pretraining then fine-tuning, the article's `L2ToPrevious` stream and
-# `ArticlePull(β = 0.01)` stream, Reptile, FOMAML, MAML and ProtoNet (which classifies by class
-# prototypes instead of fine-tuning). About 30 seconds.
-
-# %%
-nlp_kwargs = {} if not FAST else dict(iterations=10, stream_tasks=4, eval_episodes=6, eval_steps=3, n_per_class=20)
-nlp = {s: rp.nlp_episode_comparison(setting=s, seed=SEED, **nlp_kwargs) for s in ("sentiment", "topic")}
-
-# %%
-for setting, res in nlp.items():
-    print(f"--- {setting}: accuracy after fine-tuning ({res['n_way']}-way, chance {1 / res['n_way']:.3f})")
-    print(rp.format_nlp_table(res))
-    viz.plot_nlp_comparison(res, title=f"{setting}: {res['n_way']}-way episodes on new domains/classes")
-    plt.show()
-
-# %% [markdown]
-# **Which methods help?** The verdict below is computed, not written by hand: a method "helps"
-# at K = 10 when its accuracy beats random init by more than the two 95% confidence intervals
-# together.
-
-# %%
-def verdicts(res, k=10):
-    acc, ci = res["accuracy"], res["ci95"]
-    k = max(k for k in acc["random init"])
-    base, base_ci = acc["random init"][k][-1], ci["random init"][k][-1]
-    out = {}
-    for name in acc:
-        if name == "random init":
-            continue
-        gain = acc[name][k][-1] - base
-        out[name] = "helps" if gain > base_ci + ci[name][k][-1] else ("hurts" if gain < -(base_ci + ci[name][k][-1]) else "no clear effect")
-    return k, out
-
-
-for setting, res in nlp.items():
-    k, v = verdicts(res)
-    print(f"{setting} (K = {k}):", "; ".join(f"{n}: {w}" for n, w in v.items()))
-    print(f"  ProtoNet on episodes of the classes it was trained on: {res['protonet_seen_classes_accuracy']:.3f}")
-
-# %% [markdown]
-# On this language a bag of words has a hard time at any K ≤ 10: a held-out domain's sentiment
-# rests on adjectives the model has never seen, negation and "but" need word order, and topic
-# sentences share most of their words. Meta-learning can only transfer what the training tasks
-# taught — how to use *known* words — so the gains, where there are any, are small. ProtoNet
-shows it most clearly: compare its accuracy on the classes it was trained on (last lines above)
-with its accuracy on new ones — its embedding has learned the training domains' words and
-nothing about the new ones. What the
-# learner lacks is knowledge of the new words themselves; notebook 06 gets it from unlabeled
-# text by pretraining.
-#
 # ## Exercises
 # 1. (Checked above) The MAML gradient for linear regression; the two epsilons of the pull.
 # 2. In the widget, find the inner lr at which the MAML network's 5-step fit starts to get
@@ -432,5 +377,33 @@ nothing about the new ones. What the
 # - Formula 2 is iMAML's proximal term; iMAML also learns the anchor, the article does not.
 # - On the MAML paper's sinusoids, MAML adapts from 5 points to a small fraction of the error of
 #   pretraining on all tasks, which in turn beats averaging separately trained networks; the
-#   article's streams land near pretraining.
+#   article's streams end measurably worse than pretraining on all tasks.
 # - `torch.func` makes all of this short: `adapt` is a pure function, tasks are batched with `vmap`.
+#
+# **Questions.**
+# 1. FOMAML drops the factor $I - \alpha\nabla^2 L_S$. When is that a good approximation?
+#
+#    <details><summary>Answer</summary>
+#    When α times the curvature of the support loss is small, so that the factor is close to the
+#    identity: a small inner step size, or a flat support loss. Exercise 1's linear regression shows
+#    the gap directly, since its Hessian is exactly 2XᵀX/n.
+#    </details>
+#
+# 2. The article's pull with β = 0.01 after each of 10 steps keeps about 95% of plain fine-tuning's
+#    move. Why does that make it "almost plain fine-tuning" rather than meta-learning?
+#
+#    <details><summary>Answer</summary>
+#    Reptile's interpolation is a meta-learning step only when it moves a shared starting point
+#    toward solutions of many tasks. Applied after every step within one task with ε_eff ≈ 0.95, it
+#    just shortens each step by a few percent; nothing is learned across tasks.
+#    </details>
+#
+# 3. iMAML and the article both write λ‖φ − θ‖². What does iMAML do with θ that the article does not?
+#
+#    <details><summary>Answer</summary>
+#    iMAML learns θ: it differentiates the query loss after adaptation with respect to the anchor
+#    and moves it. The article only uses the previous task's parameters as the anchor.
+#    </details>
+#
+# Notebook 05b takes meta-learning to text: ProtoNet on a pretrained encoder, meta-trained on some
+# intents and measured on intents it never saw.

@@ -29,7 +29,7 @@
 #   to a domain that never appears with a label, and why words like *great* and *awful* are
 #   hard to tell apart from unlabeled text alone.
 #
-# **What you'll need.** Notebooks 01-02 (tasks as mappings, formula 1). Notebook 05 helps for the
+# **What you'll need.** Notebooks 01-02 (tasks as mappings, formula 1). Notebook 05b helps for the
 # last section. Cross-entropy and softmax.
 #
 # **Time.** About 45 minutes. Running all cells takes about a minute and a half.
@@ -351,7 +351,7 @@ for word in ("bursary", "gig", "handset"):
 
 # %% [markdown]
 # Now 5-way episodes of the held-out classes, classified by the nearest prototype on the pooled
-# hidden states (ProtoNet without any training, notebook 05), for the pretrained model and the
+# hidden states (ProtoNet without any training, notebook 05b), for the pretrained model and the
 # same architecture untrained. A TF-IDF centroid is the yardstick: it can only match words that
 # support and query share. The gap is a paired difference over the same episodes, with its 95%
 # interval (the course's noise rule, notebook 04).

@@ -278,7 +278,7 @@ print(f"TF-IDF nearest centroid: {results['TF-IDF centroid'][0]:.3f} ± {results
 # ## 6. The course's own tiny pretrained model
 #
 # The TinyTransformer of notebook 06, with the meta-train BPE: first pretrained as a causal
-# language model on the meta-train utterances, then meta-trained with ProtoNet (notebook 05) on
+# language model on the meta-train utterances, then meta-trained with ProtoNet (notebook 05b) on
 # episodes over the meta-train classes. Its sentence vector $f(x)$ is the mean hidden state of the
 # prompt, and a query goes to the nearest prototype $c_k = \frac1K\sum_{x\in S_k} f(x)$.
 
