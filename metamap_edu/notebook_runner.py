@@ -135,7 +135,7 @@ def find_sources(notebooks_dir: str | os.PathLike | None = None) -> list[Path]:
     if notebooks_dir is not None:
         check_path("notebooks_dir", notebooks_dir)
     root = Path(notebooks_dir) if notebooks_dir is not None else _default_notebooks_dir()
-    return sorted((root / "src").glob("[0-9][0-9]_*.py"))
+    return sorted((root / "src").glob("[0-9][0-9]*_*.py"))
 
 
 def find_notebooks(notebooks_dir: str | os.PathLike | None = None) -> list[Path]:
@@ -143,7 +143,7 @@ def find_notebooks(notebooks_dir: str | os.PathLike | None = None) -> list[Path]
     if notebooks_dir is not None:
         check_path("notebooks_dir", notebooks_dir)
     root = Path(notebooks_dir) if notebooks_dir is not None else _default_notebooks_dir()
-    return sorted(root.glob("[0-9][0-9]_*.ipynb"))
+    return sorted(root.glob("[0-9][0-9]*_*.ipynb"))
 
 
 def notebook_for_source(source: str | os.PathLike) -> Path:

@@ -244,7 +244,7 @@ def build_site(out_dir: str | os.PathLike = "_site",
 
     check_type("out_dir", out_dir, (str, os.PathLike))
     src = Path(notebooks_dir) if notebooks_dir is not None else _default_notebooks_dir()
-    notebooks = sorted(src.glob("[0-9][0-9]_*.ipynb"))
+    notebooks = sorted(src.glob("[0-9][0-9]*_*.ipynb"))
     if not notebooks:
         raise ValueError(f"notebooks_dir must hold executed notebooks NN_name.ipynb; "
                          f"found none in {str(src)!r}")

@@ -253,7 +253,7 @@ def write_student_versions(out_dir: str | os.PathLike = "student",
 
     check_type("out_dir", out_dir, (str, os.PathLike))
     src = Path(notebooks_dir) if notebooks_dir is not None else _default_notebooks_dir()
-    notebooks = sorted(src.glob("[0-9][0-9]_*.ipynb"))
+    notebooks = sorted(src.glob("[0-9][0-9]*_*.ipynb"))
     if not notebooks:
         raise ValueError(f"notebooks_dir must hold notebooks NN_name.ipynb; found none in {str(src)!r}")
     out = Path(out_dir)

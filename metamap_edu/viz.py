@@ -349,7 +349,7 @@ def plot_stability_plasticity(
     its changes are visible rather than flat against the accuracies.
     λ = 0 is allowed: the x axis is linear up to the smallest positive λ and logarithmic above
     (``symlog``). Small λ: plastic but forgetful (BWT very negative); huge λ: stable but the last
-    task is barely learned. Taught in ``notebooks/04_staying_close_the_l2_bridge``.
+    task is barely learned. Taught in ``notebooks/04_staying_close_the_l2_bridge`` and ``notebooks/04b_the_articles_pull_repaired``.
     """
     lams = _as_array("lams", lams).reshape(-1)
     series = {"ACC (mean final accuracy)": acc, "last-task accuracy": last, "BWT (backward transfer, right axis)": bwt}
@@ -398,7 +398,7 @@ def plot_coupled_vs_decoupled(
     mapping, giving one panel per optimizer. The usual value is
     :math:`(\\theta_i - \\theta_{prev,i}) / (\\theta^*_i - \\theta_{prev,i})`: 1 means the coordinate
     moved all the way to the new task's optimum, 0 means it stayed at :math:`\\theta_{t-1}`.
-    Taught in ``notebooks/04_staying_close_the_l2_bridge``.
+    Taught in ``notebooks/04b_the_articles_pull_repaired``.
     """
     h = _as_array("curvatures", curvatures).reshape(-1)
     if not isinstance(results, Mapping) or not results:

@@ -19,8 +19,8 @@ import metamap_edu
 from metamap_edu import colab
 
 REPO = Path(__file__).resolve().parents[1]
-SOURCES = sorted((REPO / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
-NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SOURCES = sorted((REPO / "notebooks" / "src").glob("[0-9][0-9]*_*.py"))
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 
 
 def _run_install_cell(monkeypatch, *, installed: bool, in_colab: bool):

@@ -172,7 +172,7 @@ def test_every_notebook_has_literal_parameters():
         assert setup.strip(), f"{source.name}: no cell after the parameters"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c['notebook'][:2]}-{c['param']}-{c['label']}" for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[f"{c['notebook'].split('_')[0]}-{c['param']}-{c['label']}" for c in CASES])
 def test_bad_parameter_stops_in_the_first_cell_with_one_clear_message(setup_outcomes, case):
     result = setup_outcomes[(case["notebook"], case["param"], case["label"])]
     where = f"{case['notebook']}: {case['override'].strip()}"

@@ -10,7 +10,7 @@ import pytest
 from metamap_edu import colab, site
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 TITLE = """\

@@ -11,8 +11,8 @@ import pytest
 from metamap_edu import student
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-SOURCES = sorted((REPO / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
+SOURCES = sorted((REPO / "notebooks" / "src").glob("[0-9][0-9]*_*.py"))
 WITH_EXERCISES = [p for p in NOTEBOOKS
                   if student.find_exercises(nbformat.read(p, as_version=4))]
 

@@ -160,7 +160,8 @@ plt.show()
 # | 01 | tasks as mappings | generate the four kinds of task from a seeded language | 30 min |
 # | 02 | learning one mapping | run formula 1 by hand, choose a learning rate | 30 min |
 # | 03 | a stream of tasks | train on tasks in turn and measure forgetting | 40 min |
-# | 04 | staying close: the L2 bridge | add formula 2, solve it exactly, fix the article's code | 45 min |
+# | 04 | staying close: the L2 bridge | add formula 2, solve it exactly, trade stability for plasticity | 30 min |
+# | 04b | the article's pull, repaired | fix the article's code, coupled vs decoupled, EWC, the noise rule | 30 min |
 # | 05 | meta-learning proper | Reptile, MAML and ProtoNet on few-shot tasks | 60 min |
 # | 06 | pretraining on unlabeled text | train a tokenizer and a tiny transformer language model | 60 min |
 # | 07 | the whole pipeline | generate → train → meta-learn → pretrain, with ablations | 45 min |
@@ -168,7 +169,7 @@ plt.show()
 # | 09 | where it stands | the article's open questions, answered with measurements | 30 min |
 #
 # The source article is a short sketch; where it is wrong or does not run, the course says so and
-# shows the evidence (notebook 04 fixes its code).
+# shows the evidence (notebook 04b fixes its code).
 
 # %% [markdown]
 # ## 5. Glossary · 术语表

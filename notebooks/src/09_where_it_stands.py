@@ -279,8 +279,8 @@ plt.show()
 #   measurable difference. λ sets the exchange rate between stability and plasticity (notebook
 #   04's stability–plasticity curve).
 # - **The article's β = 0.01 per step** acts like the L2 term here: under Adam it is not a weak
-#   pull (notebook 04, section 9, shows it removing most of the forgetting), while under plain SGD
-#   with α = 0.01 it only lowers the learning rate by 1 % (notebook 04 derives
+#   pull (notebook 04b, section 5, shows it removing most of the forgetting), while under plain SGD
+#   with α = 0.01 it only lowers the learning rate by 1 % (notebook 04b derives
 #   $\lambda = \beta / (2\alpha(1-\beta))$ under SGD).
 # - **New labels need more than a pull.** In the class-incremental stream of notebook 08, the
 #   head never sees old labels again, and the pull toward $\theta_{t-1}$ left BWT near −1.
