@@ -751,7 +751,7 @@ class L2ToInit(Regularizer):
 
     θ_0 is the model's θ when task 0 starts (e.g. pretrained weights), or the flat vector
     ``anchor`` passed to the constructor. Unlike :class:`L2ToPrevious` the anchor never moves,
-    and the penalty already applies on task 0. Taught in notebooks/06_pretraining_on_unlabeled_text.
+    and the penalty already applies on task 0. Taught in notebooks/08_real_models_and_real_data (section 8).
     """
 
     name = "l2init"
