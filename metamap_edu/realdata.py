@@ -772,14 +772,18 @@ class TfidfCentroid:
         return words + ([a + " " + b for a, b in zip(words, words[1:])] if self.bigrams else [])
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
-        """(N, F) L2-normalised TF-IDF rows over the F vocabulary features that occur in ``texts``.
+        """(N, V) L2-normalised TF-IDF rows, one column per vocabulary feature (``self.vocab`` order).
 
-        Vocabulary features absent from all of ``texts`` would be zero columns, so they are left out
-        (the cosine similarities are unchanged); features outside the vocabulary are ignored.
+        Features outside the vocabulary are ignored, as scikit-learn's ``transform`` does.
         """
+        return self._rows(texts, compact=False)
+
+    def _rows(self, texts: Sequence[str], compact: bool) -> np.ndarray:
+        """The rows of :meth:`transform`; ``compact`` keeps only the columns that occur in ``texts``
+        (the others are zero in every row, so cosine similarities are the same, and far cheaper)."""
         texts = list(texts)
         feats = [Counter(f for f in self._features(t) if f in self.vocab) for t in texts]
-        columns = sorted({w for f in feats for w in f})
+        columns = sorted({w for f in feats for w in f}) if compact else list(self.vocab)
         index = {w: j for j, w in enumerate(columns)}
         idf = np.array([self.idf[self.vocab[w]] for w in columns], dtype=np.float64)
         X = np.zeros((len(texts), len(columns)), dtype=np.float64)
@@ -792,7 +796,7 @@ class TfidfCentroid:
 
     def predict(self, support: Sequence[tuple[str, str]], query_texts: Sequence[str]) -> list[str]:
         support = list(support)
-        X = self.transform([x for x, _ in support] + list(query_texts))
+        X = self._rows([x for x, _ in support] + list(query_texts), compact=True)
         S, Q = X[: len(support)], X[len(support) :]
         classes = sorted({y for _, y in support})
         ys = np.array([classes.index(y) for _, y in support])
