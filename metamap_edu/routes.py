@@ -3,7 +3,8 @@
 One TinyTransformer architecture, four starting points -- neither route, causal-LM pretraining on
 the meta-train sentences, ProtoNet meta-training on the meta-train classes, both -- and the same
 5-way 1-shot episodes over intents never trained on, scored by the ProtoNet rule (nearest class
-mean of pooled features). A TF-IDF centroid (and, when installed, frozen MiniLM) on the same
+mean of pooled features). A TF-IDF centroid (scikit-learn's rule, :data:`metamap_edu.realdata.TFIDF_RULE`;
+fitted on the meta-train utterances) and, when installed, frozen MiniLM on the same
 episodes put the numbers in context. Each method's accuracy is kept *per episode*, so two methods
 are compared by the course's one noise rule, paired over episodes
 (:func:`metamap_edu.noise.paired_difference`).
