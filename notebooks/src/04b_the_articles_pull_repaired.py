@@ -379,7 +379,9 @@ plt.show()
 # Trained with Adam, θ moves far within each task, and the same β = 0.01 now removes most of the
 # forgetting at a small cost in plasticity; from β of a few hundredths on, the pull starts to stop
 # the learning, as a large λ did in notebook 04. (Under Adam the pull is not formula 2 any more, as
-# section 3 showed, but it plays the same stability–plasticity game.)
+# section 3 showed, but it plays the same stability–plasticity game.) The β axis of the plot is
+# symmetric-log, like notebook 04's λ axis: linear below the smallest non-zero β, so that β = 0 has
+# a place on it.
 
 # %% [markdown]
 # ## Summary
@@ -413,10 +415,10 @@ plt.show()
 # <details><summary>Answer</summary>
 #
 # Reptile: after adapting to a task it moves the shared parameters part of the way toward the
-# adapted ones, $\theta \leftarrow a + (1-\beta)(\theta - a)$ (section 2). Reptile samples a task,
-# adapts a *copy* for a few steps and interpolates once per task, and repeats this over many tasks;
-# the article pulls after every step and keeps the pulled parameters as its model of the current
-# task.
+# adapted ones, $\theta \leftarrow a + (1-\beta)(\theta - a)$ (section 2). Reptile adapts a *copy* of a
+# shared initialisation to a sampled task, interpolates, and repeats over many tasks, so the anchor
+# $a$ is the initialisation it learns. The article's loop has no shared initialisation: its anchor
+# is simply the previous task's parameters, used but never learned.
 # </details>
 #
 # 3. The pull with β = 0.01 is formula 2 with λ ≈ 0.5 under the article's SGD (α = 0.01). Why, then,
