@@ -9,8 +9,9 @@ For a real intent data set (e.g. BANKING77's ``train.csv`` with columns ``text,c
 2. pretrain a fresh :class:`~metamap_edu.transformer.TinyTransformer` with the causal objective on the
    *unlabeled* utterances of the meta-train classes (:func:`metamap_edu.transfer.pretrain_encoder`);
 3. meta-train it with ProtoNet episodes of the meta-train classes (:func:`metamap_edu.transfer.meta_train_protonet`);
-4. score 5-way 1-shot episodes of the meta-test classes: TF-IDF centroid (scikit-learn's IDF, fitted
-   on the meta-train utterances), the pretrained encoder, the pretrained + meta-trained encoder and
+4. score 5-way 1-shot episodes of the meta-test classes: TF-IDF centroid (scikit-learn's rule,
+   ``realdata.TFIDF_RULE``: smooth IDF ln((1 + n)/(1 + df)) + 1 fitted on the meta-train utterances,
+   words outside that vocabulary ignored, rows L2-normalised), the pretrained encoder, the pretrained + meta-trained encoder and
    the same architecture meta-trained from scratch, with paired 95% intervals
    (:func:`metamap_edu.noise.paired_difference`) over (seed, episode) pairs.
 
@@ -60,7 +61,8 @@ def main(argv: list[str] | None = None) -> dict:
         scores["pretrained"] += transfer.protonet_scores(encoder, eps)
         scores["pretrained+meta"] += transfer.protonet_scores(meta, eps)
         scores["scratch+meta"] += transfer.protonet_scores(scratch, eps)
-    figures: dict = {"classes": split.classes.sizes, "pretraining_steps": args.steps}
+    figures: dict = {"classes": split.classes.sizes, "pretraining_steps": args.steps, "tfidf_rule": realdata.TFIDF_RULE}
+    print(f"tfidf: {realdata.TFIDF_RULE}")
     for m, v in scores.items():
         iv = mean_interval(v)
         figures[m] = {"mean": iv.mean, "low": iv.low, "high": iv.high, "n": iv.n}

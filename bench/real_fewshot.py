@@ -23,7 +23,10 @@ validation score is reported beside its test score. For every N-way K-shot setti
 ``--settings`` the bench reports the mean query accuracy over episodes with a 95% t-interval
 (``metamap_edu.noise.mean_interval``) for:
 
-1. ``tfidf``            TF-IDF nearest centroid (numpy), IDF fitted on meta-train utterances;
+1. ``tfidf``            TF-IDF nearest centroid (numpy), IDF fitted on meta-train utterances with
+                        scikit-learn's rule (``realdata.TFIDF_RULE``): smooth IDF
+                        ln((1 + n)/(1 + df)) + 1, words outside the meta-train vocabulary ignored,
+                        rows L2-normalised;
 2. ``course_protonet``  the course's TinyTransformer with its own BPE tokenizer, both trained on
                         meta-train utterances only: causal-LM pretraining, then ProtoNet
                         meta-training on meta-train episodes;
@@ -333,6 +336,7 @@ def main(argv=None) -> int:
                 "val_classes": list(split.classes.val),
                 "results": results,
                 "chosen_on_validation": choices,
+                "tfidf_rule": realdata.TFIDF_RULE,
                 "timings_s": {k: round(v, 1) for k, v in timings.items()},
                 "total_s": None if total is None else round(total, 1),
                 "config": {k: v for k, v in vars(args).items() if k not in ("paths", "json_path")},
@@ -363,7 +367,7 @@ def main(argv=None) -> int:
         record("tfidf", name, realdata.episode_scores(tfidf.accuracy, episodes[name]),
                realdata.episode_scores(tfidf.accuracy, val_episodes[name]) if name in val_episodes else None)
     timings["tfidf"] = time.perf_counter() - t
-    log("tfidf done")
+    log(f"tfidf done ({realdata.TFIDF_RULE})")
 
     # 2. the course's own encoder, meta-trained on the meta-train classes; length chosen on validation
     t = time.perf_counter()

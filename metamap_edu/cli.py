@@ -52,6 +52,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+def cmd_lab_settings(args: argparse.Namespace) -> int:
+    from . import doctor
+
+    path = doctor.save_widget_state_by_default()
+    print(f"JupyterLab in this environment now saves widget state with a notebook ({path})")
+    return 0
+
+
 # --------------------------------------------------------------------------------------------
 # build
 # --------------------------------------------------------------------------------------------
@@ -273,6 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("doctor", help="check Python, torch, widgets, matplotlib, threads and the cache dir")
     p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("lab-settings", help="make JupyterLab save widget state with a notebook (run once after install)")
+    p.set_defaults(func=cmd_lab_settings)
 
     p = sub.add_parser("build", help="execute notebooks/src/NN_*.py and write notebooks/NN_*.ipynb (exercise versions) "
                                      "and notebooks/solutions/NN_*.ipynb (maintainers)")

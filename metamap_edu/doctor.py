@@ -36,6 +36,9 @@ __all__ = [
     "check_cache_dir",
     "run_checks",
     "format_checks",
+    "WIDGET_STATE_OVERRIDE",
+    "lab_settings_dir",
+    "save_widget_state_by_default",
 ]
 
 STATUSES = ("ok", "warn", "problem")
@@ -304,3 +307,48 @@ def format_checks(results: list[Check], details: bool = True) -> str:
     else:
         lines.append("\nEverything the course needs is in place.")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# JupyterLab: keep the widgets in a saved notebook
+WIDGET_STATE_OVERRIDE = {"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True}}
+"""JupyterLab's setting *Save Widget State Automatically*, switched on."""
+
+
+def lab_settings_dir(prefix: str | os.PathLike | None = None) -> Path:
+    """Where the JupyterLab of the environment ``prefix`` (default: this one) reads default settings.
+
+    JupyterLab reads every ``<prefix>/share/jupyter/lab/settings/overrides.d/*.json`` as defaults that
+    a learner's own settings still override.
+    """
+    if prefix is not None:
+        check_path("prefix", prefix)
+    return Path(prefix if prefix is not None else sys.prefix) / "share" / "jupyter" / "lab" / "settings"
+
+
+def save_widget_state_by_default(prefix: str | os.PathLike | None = None) -> Path:
+    """Make *Save Widget State Automatically* the default of this environment's JupyterLab.
+
+    Without it, a notebook saved after its widget cells ran and opened again shows "Error
+    displaying widget: model not found" in every widget cell: JupyterLab prefers the live widget's
+    output over the picture stored beside it, and the widget's model was not saved. With it, the
+    widgets' state is saved in the notebook and they show again when it is reopened.
+
+    Writes ``overrides.d/metamap_edu.json`` under :func:`lab_settings_dir` (a file of its own, so
+    other packages' defaults are untouched) and returns its path; running it again changes nothing.
+    An editable install (``pip install -e .``) cannot ship this file, hence this function and
+    ``metamap-edu lab-settings``, which the README's set-up command runs.
+    """
+    import json
+
+    path = lab_settings_dir(prefix) / "overrides.d" / "metamap_edu.json"
+    text = json.dumps(WIDGET_STATE_OVERRIDE, indent=2) + "\n"
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise OSError(f"could not write JupyterLab's default settings to {path}: {err.strerror or err}; "
+                      "tick Settings -> Save Widget State Automatically in JupyterLab instead") from None
+    return path

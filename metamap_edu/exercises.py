@@ -365,7 +365,7 @@ def check_lambda_mapping(answer, alpha: float = 0.01, beta: float = 0.01) -> boo
     tried on several pairs. SGD then a pull, :math:`\theta \leftarrow \theta - \alpha g` and
     :math:`\theta \leftarrow \theta - \beta(\theta-\theta_{t-1})`, equals one SGD step with rate
     :math:`\alpha(1-\beta)` on :math:`L + \lambda\|\theta-\theta_{t-1}\|^2`: match
-    :math:`2\lambda\alpha(1-\beta) = \beta`. Exercise of ``notebooks/04_staying_close_the_l2_bridge``.
+    :math:`2\lambda\alpha(1-\beta) = \beta`. Exercise of ``notebooks/04b_the_articles_pull_repaired``.
     """
     from ._checks import check_float
 
@@ -417,7 +417,7 @@ def check_effective_lr(answer, alpha: float = 0.01, beta: float = 0.01) -> bool:
 
     With ONE step per task (the article's loop) the pull starts from :math:`\theta=\theta_{t-1}`, so
     :math:`\theta_t = \theta_{t-1} - \alpha(1-\beta)\nabla L_t(\theta_{t-1})`: the "regularizer" only
-    scales the learning rate. Exercise of ``notebooks/04_staying_close_the_l2_bridge``.
+    scales the learning rate. Exercise of ``notebooks/04b_the_articles_pull_repaired``.
     """
     from ._checks import check_float
 

@@ -14,7 +14,7 @@ is the 95% interval of the true difference. The verdict is
 
 Pairing matters: two methods evaluated on the same seed share that seed's luck (the same test
 sentences, the same initialisation), so the differences vary far less than either score does.
-Notebook 04 (section 9) introduces the rule; notebooks 05-09 and every claim test use it.
+Notebook 04b (section 5) introduces the rule; notebooks 05-09 and every claim test use it.
 """
 from __future__ import annotations
 

@@ -19,8 +19,9 @@ turns that one many-class task into what meta-learning needs:
   long for a small model's context (:func:`trim_to_context`), each reported with a count;
 * a **family** of tasks, one per group of labels (:func:`label_group_family`);
 * **N-way K-shot episodes** over one side of the split (:func:`episode_sampler`);
-* a **TF-IDF nearest-centroid baseline** in plain numpy (:class:`TfidfCentroid`), the yardstick
-  every learned encoder must beat;
+* a **TF-IDF nearest-centroid baseline** in plain numpy (:class:`TfidfCentroid`, scikit-learn's
+  rule: smooth IDF ln((1 + n)/(1 + df)) + 1, words outside the fitted vocabulary ignored, rows
+  L2-normalised), the yardstick to hold every learned encoder against;
 * a small generated **intent data set** (:func:`demo_intents`, :func:`write_demo_csv`) so that the
   notebook runs offline for everyone; point it at your own file instead with its ``DATA_PATH``.
 
@@ -45,6 +46,7 @@ import numpy as np
 from ._checks import _show, check_choice, check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
 from .language import derive_seed
 from .tasks import EpisodeSampler, MappingTask, TaskFamily, load_classification
+from .noise import mean_interval
 from .text import word_tokenize
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "DEMO_GROUPS",
     "demo_intents",
     "write_demo_csv",
+    "TFIDF_RULE",
     "TfidfCentroid",
     "episode_scores",
     "summarize",
@@ -729,14 +732,27 @@ def write_demo_csv(path: str | os.PathLike, n_per_class: int = 40, seed: int = 0
 # ------------------------------------------------------------------------------------------------
 # The baseline: TF-IDF nearest centroid (numpy only)
 # ------------------------------------------------------------------------------------------------
+TFIDF_RULE = ("scikit-learn's TfidfVectorizer rule: idf(w) = ln((1 + n)/(1 + df(w))) + 1, "
+              "words outside the fitted vocabulary ignored, rows L2-normalised")
+"""The TF-IDF baseline's convention in one line, printed wherever its score is reported."""
+
+
 class TfidfCentroid:
-    """TF-IDF vectors and a nearest-centroid (cosine) classifier, in numpy.
+    r"""TF-IDF vectors and a nearest-centroid (cosine) classifier, in numpy, with scikit-learn's convention.
 
-    .. math::  \\mathrm{tfidf}(w, x) = \\mathrm{tf}(w, x)\\,\\Big(1 + \\log\\frac{1 + N}{1 + \\mathrm{df}(w)}\\Big),
+    .. math::  \mathrm{tfidf}(w, x) = \mathrm{tf}(w, x)\,\Big(\ln\frac{1 + n}{1 + \mathrm{df}(w)} + 1\Big)
 
-    rows L2-normalised; a query goes to the class whose mean support vector has the largest
-    cosine similarity. The IDF is fitted on a background corpus (e.g. the meta-train utterances:
-    never the test classes' queries). Features are words and word bigrams.
+    for every feature ``w`` (a word, and a word bigram when ``bigrams``) of the vocabulary fitted on
+    the background ``corpus`` of ``n`` texts, ``df(w)`` the number of those texts containing it and
+    ``tf(w, x)`` its count in ``x``. A feature outside that vocabulary gets weight 0 (it is ignored),
+    and every row is L2-normalised. This is the rule of scikit-learn's ``TfidfVectorizer`` with its
+    defaults (``smooth_idf=True``, ``sublinear_tf=False``, ``norm="l2"``); only the tokenizer
+    differs (:func:`metamap_edu.text.word_tokenize`: lower case, words and single punctuation
+    marks). A text with no known feature is the zero vector.
+
+    A query goes to the class whose mean support vector has the largest cosine similarity. The IDF
+    is fitted on a background corpus (e.g. the meta-train utterances: never the test classes'
+    queries). Taught in ``notebooks/08_real_models_and_real_data`` (section 5).
     """
 
     def __init__(self, corpus: Sequence[str], bigrams: bool = True):
@@ -749,24 +765,27 @@ class TfidfCentroid:
             df.update(set(self._features(text)))
         self.vocab = {w: i for i, w in enumerate(sorted(df))}
         n = len(corpus)
-        self.idf = np.array([1.0 + math.log((1 + n) / (1 + df[w])) for w in sorted(df)], dtype=np.float64)
-        self.default_idf = 1.0 + math.log(1 + n)  # a word never seen in the corpus
+        self.idf = np.array([math.log((1 + n) / (1 + df[w])) + 1.0 for w in sorted(df)], dtype=np.float64)
 
     def _features(self, text: str) -> list[str]:
         words = word_tokenize(text)
         return words + ([a + " " + b for a, b in zip(words, words[1:])] if self.bigrams else [])
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
-        """(N, F) L2-normalised TF-IDF rows over the F features that occur in ``texts``.
+        """(N, V) L2-normalised TF-IDF rows, one column per vocabulary feature (``self.vocab`` order).
 
-        Features absent from all of ``texts`` would be zero columns, so they are left out (the
-        cosine similarities are unchanged); words unseen in the corpus get the largest IDF.
+        Features outside the vocabulary are ignored, as scikit-learn's ``transform`` does.
         """
+        return self._rows(texts, compact=False)
+
+    def _rows(self, texts: Sequence[str], compact: bool) -> np.ndarray:
+        """The rows of :meth:`transform`; ``compact`` keeps only the columns that occur in ``texts``
+        (the others are zero in every row, so cosine similarities are the same, and far cheaper)."""
         texts = list(texts)
-        feats = [Counter(self._features(t)) for t in texts]
-        columns = sorted({w for f in feats for w in f})
+        feats = [Counter(f for f in self._features(t) if f in self.vocab) for t in texts]
+        columns = sorted({w for f in feats for w in f}) if compact else list(self.vocab)
         index = {w: j for j, w in enumerate(columns)}
-        idf = np.array([self.idf[self.vocab[w]] if w in self.vocab else self.default_idf for w in columns])
+        idf = np.array([self.idf[self.vocab[w]] for w in columns], dtype=np.float64)
         X = np.zeros((len(texts), len(columns)), dtype=np.float64)
         for r, f in enumerate(feats):
             for w, c in f.items():
@@ -777,7 +796,7 @@ class TfidfCentroid:
 
     def predict(self, support: Sequence[tuple[str, str]], query_texts: Sequence[str]) -> list[str]:
         support = list(support)
-        X = self.transform([x for x, _ in support] + list(query_texts))
+        X = self._rows([x for x, _ in support] + list(query_texts), compact=True)
         S, Q = X[: len(support)], X[len(support) :]
         classes = sorted({y for _, y in support})
         ys = np.array([classes.index(y) for _, y in support])
@@ -800,11 +819,17 @@ def episode_scores(score: Callable, episodes: Sequence) -> list[float]:
 
 
 def summarize(scores: Sequence[float]) -> tuple[float, float]:
-    """(mean, half-width of the 95% confidence interval 1.96 s / sqrt(n)) of per-episode scores."""
+    """(mean, half-width of its 95% interval) of per-episode scores: the "±" the course prints.
+
+    The interval is the course's one noise rule for a mean (:func:`metamap_edu.noise.mean_interval`,
+    Student t): mean ± t_{0.975, n-1} s / sqrt(n). One score has no interval (half-width NaN).
+    """
     scores = check_nonempty("scores", check_sequence("scores", scores, "a list of numbers"))
-    s = np.asarray([check_float(f"scores[{i}]", v) for i, v in enumerate(scores)], dtype=np.float64)
-    half = 1.96 * float(s.std(ddof=1)) / math.sqrt(len(s)) if len(s) > 1 else float("nan")
-    return float(s.mean()), half
+    s = [check_float(f"scores[{i}]", v) for i, v in enumerate(scores)]
+    if len(s) < 2:
+        return float(s[0]), float("nan")
+    r = mean_interval(s)
+    return float(r.mean), float(r.high - r.mean)
 
 
 def bpe_stats(tokenizer, texts: Sequence[str]) -> dict[str, float]:

@@ -655,7 +655,7 @@ class ArticlePull(Regularizer):
     Reptile's interpolation step. Under plain SGD with learning rate α it equals
     :class:`L2ToPrevious` with λ = β/(2α(1−β)) and learning rate α(1−β) -- see :func:`pull_as_l2`.
     ``beta`` must be in [0, 1): β = 1 would snap back to θ_{t−1} after every step.
-    Taught in notebooks/04_staying_close_the_l2_bridge.
+    Taught in notebooks/04b_the_articles_pull_repaired.
     """
 
     name = "pull"
@@ -690,7 +690,7 @@ class EWC(Regularizer):
     past tasks (one penalty, anchored at the latest θ). With F_i = 1 this is :class:`L2ToPrevious`;
     we keep the same no-½ convention (the paper writes λ/2). Parameters the old tasks' loss is
     sensitive to (large F_i) are held tightly; the others are free to move.
-    Taught in notebooks/04_staying_close_the_l2_bridge.
+    Taught in notebooks/04b_the_articles_pull_repaired.
     """
 
     name = "ewc"
@@ -751,7 +751,7 @@ class L2ToInit(Regularizer):
 
     θ_0 is the model's θ when task 0 starts (e.g. pretrained weights), or the flat vector
     ``anchor`` passed to the constructor. Unlike :class:`L2ToPrevious` the anchor never moves,
-    and the penalty already applies on task 0. Taught in notebooks/06_pretraining_on_unlabeled_text.
+    and the penalty already applies on task 0. Taught in notebooks/08_real_models_and_real_data (section 8).
     """
 
     name = "l2init"
@@ -818,7 +818,7 @@ def pull_as_l2(beta: float, lr: float) -> tuple[float, float]:
     .. math:: \alpha' = \alpha(1-\beta), \qquad \lambda = \frac{\beta}{2\alpha(1-\beta)}
 
     (the 2 comes from differentiating λ‖θ − a‖², written without ½).
-    Taught in notebooks/04_staying_close_the_l2_bridge.
+    Taught in notebooks/04b_the_articles_pull_repaired.
     """
     beta = check_float("beta", beta, min=0.0, max=1.0, max_inclusive=False)
     lr = check_float("lr", lr, min=0.0, min_inclusive=False)
@@ -1074,7 +1074,7 @@ def stability_plasticity(
 
     Returns ``{"values": (V,), "acc": (V,), "bwt": (V,), "fwt": (V,), "forgetting": (V,), "last": (V,)}``,
     each averaged over ``seeds`` (per-seed arrays under ``"<name>_per_seed"``, shape (S, V)).
-    Taught in notebooks/04_staying_close_the_l2_bridge.
+    Taught in notebooks/04_staying_close_the_l2_bridge and notebooks/04b_the_articles_pull_repaired.
     """
     values = check_sequence("values", values, "a list of numbers")
     seeds = check_sequence("seeds", seeds, "a list of int seeds")

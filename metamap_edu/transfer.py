@@ -28,7 +28,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -89,24 +88,13 @@ def _check_encoder(name: str, model) -> None:
 # The yardstick
 # ------------------------------------------------------------------------------------------------
 class VocabularyTfidf(TfidfCentroid):
-    r"""TF-IDF nearest centroid with scikit-learn's convention: words outside the vocabulary are dropped.
+    r"""The TF-IDF nearest centroid of :class:`metamap_edu.realdata.TfidfCentroid`, under this module's name.
 
     :math:`\mathrm{tfidf}(w, x) = \mathrm{tf}(w, x)\,(\ln\frac{1+n}{1+\mathrm{df}(w)} + 1)` for the
     words (and bigrams) of the ``corpus`` it is fitted on; any other word of a support or query
-    text gets weight 0, as ``sklearn.feature_extraction.text.TfidfVectorizer`` does.
+    text gets weight 0, as ``sklearn.feature_extraction.text.TfidfVectorizer`` does; rows are
+    L2-normalised. (The rule lives in the parent class, so both names give the same numbers.)
     """
-
-    def transform(self, texts: Sequence[str]) -> np.ndarray:
-        texts = list(texts)
-        X = np.zeros((len(texts), len(self.vocab)), dtype=np.float64)
-        for r, text in enumerate(texts):
-            for w in self._features(text):
-                j = self.vocab.get(w)
-                if j is not None:
-                    X[r, j] += 1.0
-        X *= self.idf
-        norms = np.linalg.norm(X, axis=1, keepdims=True)
-        return X / np.where(norms == 0, 1.0, norms)
 
 
 def tfidf_scores(corpus: Sequence[str], episodes: Sequence, bigrams: bool = True) -> list[float]:

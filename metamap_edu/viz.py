@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.transforms import blended_transform_factory
 
 from ._checks import check_sequence, check_type
 from .closed_form import least_squares, ridge_toward
@@ -235,7 +237,7 @@ def plot_accuracy_matrix(
     ax.set_ylabel("after training on task $i$")
     if title:
         ax.set_title(title)
-    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04).set_label("accuracy $R_{i,j}$")
     return _finish(fig)
 
 
@@ -349,7 +351,7 @@ def plot_stability_plasticity(
     its changes are visible rather than flat against the accuracies.
     λ = 0 is allowed: the x axis is linear up to the smallest positive λ and logarithmic above
     (``symlog``). Small λ: plastic but forgetful (BWT very negative); huge λ: stable but the last
-    task is barely learned. Taught in ``notebooks/04_staying_close_the_l2_bridge``.
+    task is barely learned. Taught in ``notebooks/04_staying_close_the_l2_bridge`` and ``notebooks/04b_the_articles_pull_repaired``.
     """
     lams = _as_array("lams", lams).reshape(-1)
     series = {"ACC (mean final accuracy)": acc, "last-task accuracy": last, "BWT (backward transfer, right axis)": bwt}
@@ -398,7 +400,7 @@ def plot_coupled_vs_decoupled(
     mapping, giving one panel per optimizer. The usual value is
     :math:`(\\theta_i - \\theta_{prev,i}) / (\\theta^*_i - \\theta_{prev,i})`: 1 means the coordinate
     moved all the way to the new task's optimum, 0 means it stayed at :math:`\\theta_{t-1}`.
-    Taught in ``notebooks/04_staying_close_the_l2_bridge``.
+    Taught in ``notebooks/04b_the_articles_pull_repaired``.
     """
     h = _as_array("curvatures", curvatures).reshape(-1)
     if not isinstance(results, Mapping) or not results:
@@ -570,7 +572,7 @@ def plot_overlap_matrix(matrix, names, ax=None, title: str | None = None) -> Fig
         for j in range(len(names)):
             ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=7,
                     color="white" if m[i, j] > 0.6 else "black")
-    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04).set_label("vocabulary overlap (Jaccard)")
     ax.set_title(title or "vocabulary overlap between tasks")
     return _finish(fig)
 
@@ -629,7 +631,7 @@ def plot_nlp_comparison(result: Mapping, steps: int | None = None, axes=None, ti
     acc = result["accuracy"]
     ks = sorted(next(iter(acc.values())))
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+        fig, axes = plt.subplots(1, 2, figsize=(13, 4))
         fig._metamap_owned = True
     else:
         fig = axes[0].figure
@@ -646,7 +648,7 @@ def plot_nlp_comparison(result: Mapping, steps: int | None = None, axes=None, ti
     axes[0].set_xlabel("K (support examples per class)")
     axes[0].set_xticks(ks)
     axes[1].set_xlabel(f"fine-tuning steps (K = {ks[-1]})")
-    axes[1].legend(fontsize=7, loc="upper left")
+    axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     fig.suptitle(title or f"{result['n_way']}-way few-shot episodes (dotted: chance)")
     return _finish(fig)
 
@@ -778,23 +780,38 @@ def plot_sample_efficiency(ks: Sequence[int], curves: Mapping, chance: float | N
     return _finish(fig)
 
 
-def plot_ablation(table: Mapping, ax=None, title: str | None = None):
-    """Grouped bars: ``table`` maps a configuration name to {task name: score}."""
+def plot_ablation(table: Mapping, ax=None, title: str | None = None, chance: float | Mapping | None = None):
+    """Grouped bars: ``table`` maps a configuration name to {task name: score}.
+
+    ``chance``: one number for every task, or {task name: chance score}; drawn as a dotted line
+    across each task's group of bars, labelled once in the legend.
+    """
     check_type("table", table, Mapping, "a dict")
+    if chance is not None and not isinstance(chance, Mapping):
+        chance = float(_as_array("chance", [chance], ndim=1)[0])
     names = list(table)
     columns = list(next(iter(table.values()))) if names else []
-    fig, ax = _new_axes(ax, figsize=(max(6, 1.3 * len(columns) + 3), 4))
+    fig, ax = _new_axes(ax, figsize=(max(6, 1.3 * len(columns) + 3) + 2.5, 4))
     width = 0.8 / max(1, len(names))
     for i, name in enumerate(names):
         vals = [table[name][c] for c in columns]
         ax.bar(np.arange(len(columns)) + (i - (len(names) - 1) / 2) * width, vals, width, label=name, color=f"C{i}")
+    if chance is not None:
+        first = True
+        for j, c in enumerate(columns):
+            level = chance.get(c) if isinstance(chance, Mapping) else chance
+            if level is None:
+                continue
+            ax.hlines(float(level), j - 0.45, j + 0.45, colors="black", linestyles=":", lw=1.2,
+                      label="chance" if first else None)
+            first = False
     ax.set_xticks(range(len(columns)))
     ax.set_xticklabels(columns, fontsize=8)
     ax.set_ylabel("score on held-out examples")
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=7)
-    ax.set_title(title or "which component matters")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)  # beside the bars
+    ax.set_title(title or "score per configuration and task")
     return _finish(fig)
 
 
@@ -809,22 +826,30 @@ def plot_method_comparison(results: Mapping, ax=None, title: str | None = None, 
     """
     check_type("results", results, Mapping)
     names = list(results)
-    fig, ax = _new_axes(ax, figsize=(6.5, 0.55 * len(names) + 1.5))
+    fig, ax = _new_axes(ax, figsize=(6.5, 0.6 * len(names) + 1.7))
     means = [float(results[n][0]) for n in names]
     halves = [0.0 if not np.isfinite(results[n][1]) else float(results[n][1]) for n in names]
-    ax.barh(range(len(names)), means, xerr=halves, color=[f"C{i}" for i in range(len(names))], capsize=4)
-    for i, m in enumerate(means):
-        ax.text(min(m + 0.02, 0.9), i, f"{m:.2f}", va="center", fontsize=8)
+    ax.barh(range(len(names)), means, xerr=halves, color=[f"C{i}" for i in range(len(names))], capsize=4,
+            height=0.6, error_kw={"elinewidth": 1.2, "ecolor": "black"})
+    for i, (m, h) in enumerate(zip(means, halves)):
+        # the value sits inside its bar, at the base, far from the error bar at the tip; a bar
+        # too short to hold it gets the label right of its error bar instead
+        if m - h >= 0.16:
+            ax.text(0.015, i, f"{m:.2f}", va="center", ha="left", fontsize=9, color="white", fontweight="bold")
+        else:
+            ax.text(m + h + 0.015, i, f"{m:.2f}", va="center", ha="left", fontsize=9)
     if chance is not None:
-        ax.axvline(chance, color="gray", ls=":", lw=1, label="chance")
-        ax.legend(fontsize=8, loc="lower right")
+        # a labelled line, its label above the top bar so that it never sits on one
+        ax.axvline(chance, color="black", ls=":", lw=1.2)
+        ax.text(chance, 1.0, " chance", transform=blended_transform_factory(ax.transData, ax.transAxes),
+                va="bottom", ha="center", fontsize=8)
     ax.set_yticks(range(len(names)))
     ax.set_yticklabels(names, fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("query accuracy (mean over episodes, 95% interval)")
     ax.grid(alpha=0.3, axis="x")
-    ax.set_title(title or "few-shot accuracy on held-out classes")
+    ax.set_title(title or "few-shot accuracy on held-out classes", pad=14 if chance is not None else 6)
     return _finish(fig)
 
 
@@ -833,16 +858,16 @@ def plot_class_counts(counts: Mapping, roles: Mapping | None = None, ax=None, ti
     check_type("counts", counts, Mapping)
     labels = list(counts)
     colours = {"train": "C0", "val": "C1", "test": "C3"}
-    fig, ax = _new_axes(ax, figsize=(max(6, 0.3 * len(labels) + 2), 3.6))
+    fig, ax = _new_axes(ax, figsize=(max(6, 0.3 * len(labels) + 2) + 1.2, 3.6))
     col = [colours.get((roles or {}).get(lab, ""), "C0") for lab in labels]
     ax.bar(range(len(labels)), [counts[lab] for lab in labels], color=col)
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=70, ha="right", fontsize=7)
     ax.set_ylabel("examples")
     if roles:
-        for role, c in colours.items():
-            ax.bar([], [], color=c, label=f"meta-{role}")
-        ax.legend(fontsize=8)
+        present = [r for r in colours if r in set(roles.values())]
+        handles = [Patch(facecolor=colours[r], label=f"meta-{r}") for r in present]
+        ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     ax.set_title(title or "examples per class")
     return _finish(fig)
 

@@ -1,4 +1,4 @@
-"""The claims notebooks 03-04 make about formula 2, asserted on the function the notebooks call.
+"""The claims notebooks 03, 04 and 04b make about formula 2, asserted on the function the notebooks call.
 
 ``metamap_edu.train.run_sentiment_stream`` trains a bag-of-words classifier over the generated
 sentiment domains (defaults: ``STREAM_DEFAULTS``) and returns the accuracy matrix and its metrics.

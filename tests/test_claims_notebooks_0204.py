@@ -1,4 +1,4 @@
-"""Every claim the prose of notebooks 02-04 makes, asserted on the package code the notebooks call.
+"""Every claim the prose of notebooks 02-04b makes, asserted on the package code the notebooks call.
 
 Each test names the notebook section whose sentence it checks and rebuilds the data with the same
 calls and arguments as the notebook (default parameters, ``SEED = 0``; the cheap ones also on
@@ -51,7 +51,7 @@ SEEDS = (0, 1, 2)
 # notebook 04's constants (section 4)
 MODERATE, HUGE = 3e-4, 1e-2
 LAMS = [1e-4, MODERATE, 1e-3, 3e-3, HUGE]  # the notebook's sweep without λ = 0 (= the plain run)
-BETAS = [0.01, 0.03, 0.1, 0.3]  # the β sweep of section 9 from 0.01 on (the notebook also has 0.001)
+BETAS = [0.01, 0.03, 0.1, 0.3]  # the β sweep of notebook 04b, section 5 from 0.01 on (the notebook also has 0.001)
 
 
 def standard_error(n: int) -> float:
@@ -61,7 +61,7 @@ def standard_error(n: int) -> float:
 
 N_TEST_PER_DOMAIN = round(0.25 * STREAM_DEFAULTS["n_per_task"])  # the stream's test split per domain
 SE_TASK = standard_error(N_TEST_PER_DOMAIN)  # one domain's accuracy
-SE_ACC = standard_error(len(STREAM_DOMAINS) * N_TEST_PER_DOMAIN)  # notebook 04, section 9 prints this one
+SE_ACC = standard_error(len(STREAM_DOMAINS) * N_TEST_PER_DOMAIN)  # one stream's ACC
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +72,7 @@ def _close_figures():
 
 @functools.lru_cache(maxsize=None)
 def plain_stream(seed: int):
-    """Notebook 03 section 2 (= notebook 04's λ = 0 and β = 0 runs): no regularizer, package defaults."""
+    """Notebook 03 section 2 (= notebook 04's λ = 0 and 04b's β = 0 runs): no regularizer, package defaults."""
     family = sentiment_family(domains=list(STREAM_DOMAINS), n_per_task=STREAM_DEFAULTS["n_per_task"],
                               relatedness=STREAM_DEFAULTS["relatedness"], seed=seed)
     return run_sentiment_stream(family=family, steps_per_task=100, seed=seed)
@@ -399,8 +399,8 @@ def test_04_stream_of_three_tasks_follows_the_chained_closed_form(seed):
         assert 0 < float((runs["l2"][t] - runs["l2"][t - 1]).norm()) < to_opt
 
 
-def test_04_repaired_article_loop_is_the_trainer_with_article_pull():
-    """04 §5: the hand-written repaired loop equals SequentialTrainer + ArticlePull(0.1) to 1e-5."""
+def test_04b_repaired_article_loop_is_the_trainer_with_article_pull():
+    """04b §1: the hand-written repaired loop equals SequentialTrainer + ArticlePull(0.1) to 1e-5."""
     tasks, _ = notebook04_tasks(0)
     beta, lr = 0.1, 0.05
     model = LinearMap(tasks[0].tensors()[0].shape[1], 1, bias=False)
@@ -424,16 +424,16 @@ def test_04_repaired_article_loop_is_the_trainer_with_article_pull():
     assert (torch.stack(thetas) - torch.stack(trainer.run(tasks).params)).abs().max() < 1e-5
 
 
-def test_04_exercise_numbers_in_the_prose():
-    """04 §5-6: one step + pull = SGD with α(1−β); at α = β = 0.01 the mapping gives λ ≈ 0.505, rate 0.0099."""
+def test_04b_exercise_numbers_in_the_prose():
+    """04b §1-2: one step + pull = SGD with α(1−β); at α = β = 0.01 the mapping gives λ ≈ 0.505, rate 0.0099."""
     lam, lr = pull_as_l2(0.01, 0.01)
     assert lr == pytest.approx(0.01 * (1 - 0.01))
     assert f"{lam:.3f}" == "0.505" and f"{lr:.4f}" == "0.0099"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_04_under_sgd_the_pull_is_formula_2(seed):
-    """04 §6: ArticlePull(0.1) at α = 0.05 and L2ToPrevious(pull_as_l2) give the same θ after 50 steps (1e-5)."""
+def test_04b_under_sgd_the_pull_is_formula_2(seed):
+    """04b §2: ArticlePull(0.1) at α = 0.05 and L2ToPrevious(pull_as_l2) give the same θ after 50 steps (1e-5)."""
     tasks, data = notebook04_tasks(seed)
     theta_prev = least_squares(*data[0])
     alpha, beta = 0.05, 0.1
@@ -449,8 +449,8 @@ def test_04_under_sgd_the_pull_is_formula_2(seed):
     assert (out["pull"].double() - theta_prev).abs().max() > 0.1  # the check is not vacuous: θ moved
 
 
-def test_04_coupled_vs_decoupled_under_sgd_momentum_and_adam():
-    """04 §7: curvatures (100, 1, 0.01), λ = 1 and the β matching it under SGD, 2000 steps.
+def test_04b_coupled_vs_decoupled_under_sgd_momentum_and_adam():
+    """04b §3: curvatures (100, 1, 0.01), λ = 1 and the β matching it under SGD, 2000 steps.
 
     SGD: all three agree. Coupled: the exact h/(h + λ) under every optimizer. Momentum 0.9: the pull
     is formula 2 with λ/10. Adam: the pull moves every coordinate the same amount, about α/β.
@@ -500,8 +500,8 @@ def test_04_stability_plasticity_curve():
     assert all(x > y for x, y in zip(acc[1:], acc[2:]))
 
 
-def test_04_ewc_cuts_forgetting_and_keeps_more_plasticity_than_one_lambda():
-    """04 §8 at SEED = 0: EWC(λ = 1) has a higher BWT than no spring, and a higher ACC and last-task
+def test_04b_ewc_cuts_forgetting_and_keeps_more_plasticity_than_one_lambda():
+    """04b §4 at SEED = 0: EWC(λ = 1) has a higher BWT than no spring, and a higher ACC and last-task
     accuracy than L2ToPrevious at the moderate λ."""
     plain = plain_stream(0).metrics()
     curve = lambda_sweep(0)
@@ -510,10 +510,13 @@ def test_04_ewc_cuts_forgetting_and_keeps_more_plasticity_than_one_lambda():
     assert ewc["bwt"] > plain["bwt"]
     assert ewc["last"] > curve["last"][i]
     assert ewc["acc"] > curve["acc"][i]
+    # "at λ = 100 it behaves like a stronger spring": more BWT, less plasticity than at λ = 1
+    tight = run_sentiment_stream("ewc", 100.0, seed=0).metrics()
+    assert tight["bwt"] > ewc["bwt"] and tight["last"] < ewc["last"]
 
 
-def test_04_article_settings_pull_makes_no_measurable_difference_with_a_positive_control():
-    """04 §9: plain SGD, α = 0.01, seeds 0-2: ArticlePull(0.01) − none is "no measurable difference" by
+def test_04b_article_settings_pull_makes_no_measurable_difference_with_a_positive_control():
+    """04b §5: plain SGD, α = 0.01, seeds 0-2: ArticlePull(0.01) − none is "no measurable difference" by
     the course's noise rule for ACC and BWT; ACC stays near chance (0.5); and the same three seeds
     detect the same pull on the Adam stream (BWT: "helps"), so the measurement is not blind."""
     article = dict(optimizer="sgd", lr=0.01)
@@ -529,8 +532,8 @@ def test_04_article_settings_pull_makes_no_measurable_difference_with_a_positive
     assert control.verdict == HELPS, control
 
 
-def test_04_under_adam_beta_0_01_already_removes_most_forgetting():
-    """04 §9 at SEED = 0, Adam stream: β = 0.01 removes most of the forgetting at a small cost in
+def test_04b_under_adam_beta_0_01_already_removes_most_forgetting():
+    """04b §5 at SEED = 0, Adam stream: β = 0.01 removes most of the forgetting at a small cost in
     plasticity (less than one task's standard error); from β of a few hundredths on, learning stops."""
     plain = plain_stream(0).metrics()
     sweep = stability_plasticity(BETAS, "pull", seeds=(0,))

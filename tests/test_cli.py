@@ -120,6 +120,37 @@ def test_doctor_reports_a_crashing_check_as_a_problem(monkeypatch):
     assert result.status == "problem" and "oops" in result.found
 
 
+def test_lab_settings_make_jupyterlab_save_widget_state_by_default(tmp_path, monkeypatch, capsys):
+    """`metamap-edu lab-settings` writes overrides.d/metamap_edu.json where this environment's
+    JupyterLab reads default settings, and JupyterLab's own reader finds saveState = true in it.
+    (tests/browser checks the effect: a saved notebook shows its widgets again when reopened.)"""
+    from jupyterlab_server.settings_utils import _get_overrides
+
+    monkeypatch.setattr(doctor.sys, "prefix", str(tmp_path))
+    settings = tmp_path / "share" / "jupyter" / "lab" / "settings"
+    assert doctor.lab_settings_dir() == settings
+    (settings / "overrides.d").mkdir(parents=True)
+    (settings / "overrides.d" / "other_package.json").write_text('{"a:plugin": {"x": 1}}', encoding="utf-8")
+    assert cli.main(["lab-settings"]) == 0
+    assert "saves widget state" in capsys.readouterr().out
+    overrides, error = _get_overrides(str(settings))
+    assert not error
+    assert overrides["@jupyter-widgets/jupyterlab-manager:plugin"] == {"saveState": True}
+    assert overrides["a:plugin"] == {"x": 1}  # another package's defaults are kept
+    path = doctor.save_widget_state_by_default()  # again: same file, same content
+    assert path == settings / "overrides.d" / "metamap_edu.json"
+    assert json.loads(path.read_text(encoding="utf-8")) == doctor.WIDGET_STATE_OVERRIDE
+    with pytest.raises((TypeError, ValueError), match="prefix"):
+        doctor.save_widget_state_by_default(prefix=3.5)
+
+
+def test_lab_settings_name_the_file_it_cannot_write(tmp_path):
+    blocker = tmp_path / "share"
+    blocker.write_text("a file where a folder should be", encoding="utf-8")
+    with pytest.raises(OSError, match="overrides.d.*Save Widget State"):
+        doctor.save_widget_state_by_default(tmp_path)
+
+
 def test_run_checks_covers_everything():
     names = [r.name for r in doctor.run_checks()]
     assert names == ["python", "torch", "ipywidgets", "widget extension", "matplotlib", "threads", "cache dir"]

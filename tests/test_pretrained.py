@@ -113,7 +113,7 @@ def test_text2text_scores_well_on_held_out_examples_of_every_kind():
 
 def test_k5_on_the_held_out_domain_as_notebook06_reports():
     """Notebook 06, section 6, K = 5 with its seeds: unlabeled pretraining alone does NOT reach the
-    goal of +15 points over scratch (the notebook says so and section 8 shows why); the model that
+    +15 points over scratch that a clear win would need (the notebook says so and section 8 shows why); the model that
     also learned labelled sentiment in the other domains is well ahead, yet short of +15 too."""
     starts = {"from scratch": pretrained.fresh_model(), "pretrained": pretrained.load_pretrained("lm"),
               "pretrained + labels of other domains": pretrained.load_pretrained("text2text")}

@@ -423,7 +423,7 @@ RECORDS = {
 }
 # The command handlers take the argparse Namespace that cli.build_parser makes; cli.main(argv),
 # which validates argv and parses it, is walked.
-COMMAND_HANDLERS = {"cli.cmd_build", "cli.cmd_doctor", "cli.cmd_pretrain", "cli.cmd_reproduce", "cli.cmd_run",
+COMMAND_HANDLERS = {"cli.cmd_build", "cli.cmd_doctor", "cli.cmd_lab_settings", "cli.cmd_pretrain", "cli.cmd_reproduce", "cli.cmd_run",
                     "cli.cmd_site", "cli.cmd_student", "cli.cmd_nbgrader"}
 
 

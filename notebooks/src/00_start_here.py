@@ -160,7 +160,8 @@ plt.show()
 # | 01 | tasks as mappings | generate the four kinds of task from a seeded language | 30 min |
 # | 02 | learning one mapping | run formula 1 by hand, choose a learning rate | 30 min |
 # | 03 | a stream of tasks | train on tasks in turn and measure forgetting | 40 min |
-# | 04 | staying close: the L2 bridge | add formula 2, solve it exactly, fix the article's code | 45 min |
+# | 04 | staying close: the L2 bridge | add formula 2, solve it exactly, trade stability for plasticity | 30 min |
+# | 04b | the article's pull, repaired | fix the article's code, coupled vs decoupled, EWC, the noise rule | 30 min |
 # | 05 | meta-learning proper | MAML, Reptile and iMAML on sine waves; see that the article's pull is Reptile | 45 min |
 # | 05b | few-shot text | classify intents never seen with a label; meta-train ProtoNet on others | 40 min |
 # | 06 | pretraining on unlabeled text | train a tokenizer and a tiny transformer language model | 60 min |
@@ -169,7 +170,7 @@ plt.show()
 # | 09 | where it stands | the article's open questions, answered with measurements | 30 min |
 #
 # The source article is a short sketch; where it is wrong or does not run, the course says so and
-# shows the evidence (notebook 04 fixes its code).
+# shows the evidence (notebook 04b fixes its code).
 
 # %% [markdown]
 # ## 5. Glossary · 术语表
@@ -227,7 +228,7 @@ passed = exercises.check_formula2_step(formula2_step)
 # The gradient of $\lambda\lVert\theta-\theta_{t-1}\rVert^2$ is $2\lambda(\theta-\theta_{t-1})$, so
 # $\theta' = \theta - \alpha\nabla L_t - 2\alpha\lambda(\theta - \theta_{t-1})$: formula 1's step, then a
 # pull that moves $\theta$ a fraction $2\alpha\lambda$ of the way back to $\theta_{t-1}$. The article's code
-# writes exactly such a pull, `p -= beta * (p - p_prev)`; notebook 04 works out which $\lambda$ its
+# writes exactly such a pull, `p -= beta * (p - p_prev)`; notebook 04b works out which $\lambda$ its
 # $\beta$ corresponds to.
 # </details>
 #

@@ -16,22 +16,20 @@
 # [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F04_staying_close_the_l2_bridge.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/04_staying_close_the_l2_bridge.ipynb)
 #
 # **What you'll do.** Add the article's formula 2 to training, solve it exactly for a linear
-# model, and drag a λ knob that slides the answer between "remember" and "learn". Measure the
-# trade-off on the stream of sentiment tasks from notebook 03. Repair the article's code line by
-# line, prove that its "pull" step is formula 2 in disguise (under plain SGD only), and see how
-# momentum and Adam break that equivalence. Meet EWC, a weighted cousin.
+# model, and drag a λ knob that slides the answer between "remember" and "learn". Follow θ through
+# a stream of three tasks, then measure the trade-off on the stream of sentiment tasks from
+# notebook 03. Notebook 04b repairs the article's own code for formula 2 and measures it.
 #
 # **What you'll learn.**
 # - the closed form $\theta_t = (X^\top X/n + \lambda I)^{-1}(X^\top y/n + \lambda\theta_{t-1})$ and its limits;
-# - the stability–plasticity trade-off and how ACC, BWT and last-task accuracy move with λ;
-# - the *coupled* (penalty in the loss) and *decoupled* (pull after the step) forms, and the exact
-#   mapping $\lambda = \beta / (2\alpha(1-\beta))$ between them under SGD;
-# - why the article's β = 0.01 does almost nothing, and which β does matter.
+# - why a new task's stiff directions are learned first and its flat ones last;
+# - that gradient descent and Adam on the penalised loss reach the closed form;
+# - the stability–plasticity trade-off and how ACC, BWT and last-task accuracy move with λ.
 #
 # **What you'll need.** Notebooks 02 (formula 1) and 03 (accuracy matrix, ACC/BWT/FWT). Solving a
 # 2×2 linear system; the gradient of $\lVert\theta - a\rVert^2$.
 #
-# **Time.** About 45 minutes. Running all cells takes well under a minute; the README's table gives the measured time.
+# **Time.** About 30 minutes. Running all cells takes well under a minute; the README's table gives the measured time.
 
 # %% tags=["install"] jupyter={"source_hidden": true}
 # Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);
@@ -63,12 +61,10 @@ import torch
 
 import metamap_edu as mm
 from metamap_edu import exercises, viz, widgets
-from metamap_edu.closed_form import least_squares, ridge_toward, shrink_fractions
+from metamap_edu.closed_form import least_squares, ridge_toward
 from metamap_edu.models import LinearMap, flat_params, set_flat_params
-from metamap_edu.noise import paired_difference
 from metamap_edu.tasks import MappingTask
-from metamap_edu.train import (STREAM_DEFAULTS, STREAM_DOMAINS, ArticlePull, L2ToPrevious, SequentialTrainer,
-                               fit, pull_as_l2, run_sentiment_stream, stability_plasticity)
+from metamap_edu.train import L2ToPrevious, SequentialTrainer, fit, stability_plasticity
 
 # one clear message if a parameter above is unusable; above λ = 10 the spring barely lets θ move,
 # and gradient descent with lr = 0.05 in sections 2-3 becomes unstable near λ = 20
@@ -88,7 +84,9 @@ def fmt(vector, digits=3):
 #
 # $$ \min_\theta \; L_t(\theta) + \lambda \lVert \theta - \theta_{t-1} \rVert^2 , $$
 #
-# the data loss plus a spring pulling $\theta$ back to where it was. For a linear model with
+# the data loss plus a spring pulling $\theta$ back to where it was. A penalty on the distance to a
+# reference point like this one is called a **proximal term** (after the proximal-point method,
+# which solves a sequence of problems, each kept near the previous answer). For a linear model with
 # $L_t(\theta) = \frac1n\lVert X\theta - y\rVert^2$ the whole objective is quadratic. Its gradient is
 # $\frac2n X^\top(X\theta - y) + 2\lambda(\theta - \theta_{t-1})$; setting it to zero gives
 #
@@ -231,7 +229,9 @@ plt.show()
 # domain after another. `stability_plasticity` runs the whole stream once per λ and returns ACC,
 # BWT and the accuracy on the last task right after learning it (plasticity). The λ values are
 # small because the data gradients of a bag-of-words model are small, and Adam rescales the sum of
-# data and penalty gradients (section 7 shows what that does).
+# data and penalty gradients (notebook 04b, section 3, shows what that does). The λ axis of the
+# plot is *symmetric-log* (matplotlib's `symlog`): logarithmic above the smallest non-zero λ and
+# linear below it, so that λ = 0 has a place on it.
 
 # %%
 # the stream of notebook 03 (the package's defaults: Adam, 100 steps per task, four domains)
@@ -258,286 +258,48 @@ print(f"largest lambda = {lams[-1]:g}: last-task accuracy {curve['last'][-1]:.3f
 # learning: nothing is forgotten because nothing new is learned, and the last task's accuracy falls
 # toward chance. In between, ACC barely changes at the smallest λ and then falls: the forgetting
 # the spring prevents on this stream is small next to the learning it can prevent. One λ for every
-# parameter is a blunt tool; section 8 sharpens it.
-
-# %% [markdown]
-# ## 5. The article's code, repaired line by line
-#
-# The article illustrates formula 2 with a short PyTorch loop. It does not run, and it does not do
-# what formula 2 says. Reading it from top to bottom:
-#
-# | what the snippet does | what goes wrong | the repair |
-# | --- | --- | --- |
-# | builds the model from `input_size` and `output_size` | neither name is defined: `NameError` on the first line | take the sizes from the task (`LinearMap(d_in, d_out)`) |
-# | loops `for t in range(num_tasks)` | `num_tasks` is not defined either | loop over an actual list of tasks |
-# | gets data with `get_task_data(t)` | no such function exists | generate the tasks (`metamap_edu.tasks`, or the regression tasks above) |
-# | takes **one** `optimizer.step()` per task | one gradient step learns almost nothing of a task | train each task for `steps_per_task` steps |
-# | after the step, moves every parameter 1 % of the way back to the previous model's copy, writing through `.data` | the 1 % is a second, unnamed knob (β) that happens to equal the learning rate; `.data` sidesteps autograd's checks | name it β and update under `torch.no_grad()` |
-# | reads `prev_model` when `t > 0` | `prev_model` has no definition before the loop; only the `t > 0` guard keeps the first pass from reading it | set the anchor explicitly at the start of each task |
-# | stores `prev_model = copy.deepcopy(model)` | `copy` is never imported: `NameError` at the end of the first task; and a whole module is copied when only θ is needed | keep one flat copy of the parameters |
-#
-# Here is a version that runs, written as a plain loop so every line is visible. The pull is
-# applied after **every** step, toward the parameters the model had when the task started.
-
-# %%
-def train_with_pull(tasks, beta, lr, steps_per_task):
-    model = LinearMap(tasks[0].tensors()[0].shape[1], 1, bias=False)   # sizes from the data
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    params = list(model.parameters())
-    thetas = [flat_params(model)]
-    for t, task in enumerate(tasks):
-        anchor = [p.detach().clone() for p in params]                  # theta_{t-1}
-        batch = model.collate(task.examples, task.kind)
-        for _ in range(steps_per_task):                                # many steps, not one
-            optimizer.zero_grad()
-            model.loss(batch).backward()
-            optimizer.step()                                           # formula 1
-            if t > 0:
-                with torch.no_grad():
-                    for p, a in zip(params, anchor):
-                        p.sub_(beta * (p - a))                         # the pull, every step
-        thetas.append(flat_params(model))
-    return torch.stack(thetas)
-
-
-beta = 0.1
-by_hand = train_with_pull(tasks, beta=beta, lr=0.05, steps_per_task=steps)
-trainer = SequentialTrainer(LinearMap(2, 1, bias=False), ArticlePull(beta), optimizer="sgd", lr=0.05,
-                            steps_per_task=steps, batch_size=40, progress=False)
-library = torch.stack(trainer.run(tasks).params)
-print("theta after each task (loop above):", " ".join(fmt(th) for th in by_hand))
-print(f"same as SequentialTrainer with ArticlePull({beta:g}) to 1e-5: {bool((by_hand - library).abs().max() < 1e-5)}")
-
-# %% [markdown]
-# **Exercise 2.** In the article's loop each task gets exactly one SGD step, starting from
-# $\theta_{t-1}$, followed by one pull. With learning rate α = 0.01 and β = 0.01, that step plus
-# pull equals plain SGD with which learning rate? (Write θ after the step, then after the pull.)
-
-# %% tags=["solution"]
-one_step_lr = 0.01 * (1 - 0.01)
-
-# %%
-passed = exercises.check_effective_lr(one_step_lr, alpha=0.01, beta=0.01)
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# The step gives $\theta' = \theta_{t-1} - \alpha g$; the pull gives
-# $\theta' - \beta(\theta' - \theta_{t-1}) = \theta_{t-1} - \alpha(1-\beta) g$. With one step per
-# task the "meta-learning" only lowers the learning rate by 1 %.
-# </details>
-
-# %% [markdown]
-# ## 6. Under SGD the pull *is* formula 2
-#
-# With many steps per task, compare one step of each form, writing $a = \theta_{t-1}$ and
-# $g = \nabla L_t(\theta)$:
-#
-# - **decoupled** (the article's pull, `ArticlePull(beta)`): an SGD step with rate α, then the pull,
-#   $$\theta \leftarrow (1-\beta)(\theta - \alpha g) + \beta a = \theta - \alpha(1-\beta)\, g - \beta(\theta - a);$$
-# - **coupled** (formula 2, `L2ToPrevious(lam)`): one SGD step with rate α' on $L_t + \lambda\lVert\theta - a\rVert^2$,
-#   $$\theta \leftarrow \theta - \alpha' g - 2\alpha'\lambda(\theta - a).$$
-#
-# Matching the coefficient of $g$ gives $\alpha' = \alpha(1-\beta)$; matching the coefficient of
-# $(\theta - a)$ gives $2\alpha'\lambda = \beta$, so
-#
-# $$ \lambda = \frac{\beta}{2\alpha(1-\beta)} . $$
-#
-# The 2 comes from differentiating $\lambda\lVert\cdot\rVert^2$, which has no ½. The pull is also
-# exactly Reptile's interpolation (notebook 05): $\theta \leftarrow a + (1-\beta)(\theta - a)$.
-# A numeric check, with `pull_as_l2(beta, lr)` computing the mapping:
-
-# %%
-alpha, beta = 0.05, 0.1
-lam_equiv, lr_equiv = pull_as_l2(beta, alpha)
-print(f"beta = {beta:g}, alpha = {alpha:g}  ->  lambda = {lam_equiv:.4f}, learning rate {lr_equiv:.4f}")
-results = {}
-for label, reg, lr in (("pull", ArticlePull(beta), alpha), ("L2", L2ToPrevious(lam_equiv), lr_equiv)):
-    model = LinearMap(2, 1, bias=False)
-    set_flat_params(model, theta_prev.float())          # both start at theta_{t-1} = task 1's optimum
-    reg.start_task(model, 1)
-    fit(model, tasks[1], optimizer="sgd", lr=lr, steps=50, batch_size=40, regularizer=reg, progress=False)
-    results[label] = flat_params(model)
-    print(f"{label:>4}: theta after 50 steps on task 2 = {fmt(results[label], 5)}")
-print(f"largest difference below 1e-5: {bool((results['pull'] - results['L2']).abs().max() < 1e-5)}")
-
-# %% [markdown]
-# **Exercise 3.** Write the mapping as a function of `beta` and `alpha`.
-
-# %% tags=["solution"]
-def lambda_from_pull(beta, alpha):
-    return beta / (2 * alpha * (1 - beta))
-
-
-# %%
-passed = exercises.check_lambda_mapping(lambda_from_pull)
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# `beta / (2 * alpha * (1 - beta))`: the derivation is just above. At the article's numbers
-# (α = β = 0.01) it gives λ ≈ 0.505 with learning rate 0.0099.
-# </details>
-
-# %% [markdown]
-# ## 7. Under momentum and Adam the two forms differ
-#
-# The equivalence used the fact that SGD multiplies every gradient by the same α. Momentum
-# accumulates the penalty's gradient over steps; Adam divides each coordinate's gradient by its
-# own running scale. The pull never passes through the optimizer, so it is not rescaled.
-#
-# A clean test: a quadratic whose three directions have curvatures $h = (100, 1, 0.01)$ (the
-# eigenvalues of $X^\top X/n$), new optimum $(1, 1, 1)$, anchor $a = 0$. The exact answer of formula 2
-# moves each coordinate the fraction $h_i/(h_i + \lambda)$ of the way. We run the coupled form with λ = 1
-# and the pull with the β that matches it under SGD, under each optimizer, and plot how far each
-# coordinate moved.
-
-# %%
-h = torch.tensor([100.0, 1.0, 0.01])
-quad = MappingTask(name="quadratic", kind="regression",
-                   examples=[(tuple(float(v) for v in row), (float(row.sum()),))
-                             for row in torch.diag((3 * h).sqrt())])   # X^T X / n = diag(h), optimum (1, 1, 1)
-lam, alpha = 1.0, 0.004
-beta = 2 * alpha * lam / (1 + 2 * alpha * lam)          # the pull equal to lambda = 1 under SGD
-quad_steps = 800 if FAST else 2000
-moved = {}
-for optimizer in ("sgd", "momentum", "adam"):
-    moved[optimizer] = {"exact formula 2": shrink_fractions(h, lam).numpy()}
-    for label, reg, lr in (("coupled L2", L2ToPrevious(lam), alpha * (1 - beta)),
-                           ("decoupled pull", ArticlePull(beta), alpha)):
-        model = LinearMap(3, 1, bias=False)              # theta = a = 0
-        reg.start_task(model, 1)
-        fit(model, quad, optimizer=optimizer, lr=lr, steps=quad_steps, batch_size=3, regularizer=reg,
-            progress=False)
-        moved[optimizer][label] = flat_params(model).numpy()
-    print(f"{optimizer:>8}: " + "   ".join(f"{k} {fmt(v)}" for k, v in list(moved[optimizer].items())[:2])
-          + f"\n{'':>8}  decoupled pull {fmt(moved[optimizer]['decoupled pull'])}")
-fig = viz.plot_coupled_vs_decoupled(h.tolist(), {"SGD": moved["sgd"], "SGD + momentum 0.9": moved["momentum"],
-                                                 "Adam": moved["adam"]})
-plt.show()
-
-# %% [markdown]
-# Under SGD the three bars agree. The coupled form reaches the exact answer under every optimizer:
-# its fixed point is where the gradient of $L_t + \lambda\lVert\theta - a\rVert^2$ vanishes, whatever
-# the optimizer does on the way. The decoupled pull does not:
-#
-# - with momentum 0.9 every gradient is in effect multiplied by $1/(1-0.9) = 10$, but the pull is
-#   not, so the pull behaves like formula 2 with a ten times smaller λ: the fractions printed above
-#   are $h_i/(h_i + 0.1)$;
-# - with Adam the step is roughly α in every coordinate, whatever its curvature, and the pull
-#   balances it at $|\theta_i - a_i| \approx \alpha/\beta$: every coordinate moves by about the same
-#   amount.
-# The same happens with weight decay, which is why AdamW
-# (decoupled) and Adam + L2 (coupled) are different optimisers.
-
-# %% [markdown]
-# ## 8. EWC: formula 2 with a weight per parameter
-#
-# Elastic weight consolidation (Kirkpatrick et al., 2017) replaces the one λ by a weight per
-# parameter, the diagonal of the Fisher information $F$ of the previous tasks:
-#
-# $$ \min_\theta\; L_t(\theta) + \lambda \sum_i F_i\, (\theta_i - \theta_{t-1,i})^2,
-# \qquad F_i = \mathbb{E}\big[(\partial_{\theta_i} \ell)^2\big]. $$
-#
-# With all $F_i = 1$ it is formula 2. Parameters the old tasks are sensitive to are held tightly;
-# the others move freely. For a linear model the closed form becomes
-# $(X^\top X/n + \lambda F)^{-1}(X^\top y/n + \lambda F\theta_{t-1})$. On the sentiment stream,
-# next to the plain spring of section 4 (EWC's λ is on another scale, because the Fisher values of a
-# bag-of-words model are small):
-
-# %%
-print("                          ACC     BWT    last")
-print(f"{'no regularizer':>24}  {curve['acc'][0]:.3f}  {curve['bwt'][0]:+.3f}  {curve['last'][0]:.3f}")
-print(f"{f'L2ToPrevious(λ = {lams[best]:g})':>24}  {curve['acc'][best]:.3f}  {curve['bwt'][best]:+.3f}  {curve['last'][best]:.3f}")
-for strength in (1.0, 100.0):
-    m = run_sentiment_stream("ewc", strength, seed=SEED, **stream).metrics()
-    print(f"{f'EWC(λ = {strength:g})':>24}  {m['acc']:.3f}  {m['bwt']:+.3f}  {m['last']:.3f}")
-
-# %% [markdown]
-# Weighting by the Fisher information protects the words that mattered for earlier domains and
-# leaves the rest free, so EWC can cut forgetting while keeping most of the plasticity that a single
-# λ throws away.
-
-# %% [markdown]
-# ## 9. The article's β = 0.01, measured
-#
-# The article's optimizer is plain SGD with α = 0.01, and its pull is β = 0.01. Train the
-# sentiment stream that way (with the loop repaired: every task gets its full number of steps),
-# with and without the pull, over three seeds.
-#
-# **The course's noise rule.** Is a difference between two methods real, or luck of the seed?
-# Run both on the same seeds, so each seed gives a *paired* difference $d_s = a_s - b_s$ (the same
-# test sentences and the same initial weights for both). With $n$ seeds, mean $\bar d$ and
-# standard deviation $s_d$, the 95% interval of the true difference is
-#
-# $$ \bar d \pm t_{0.975,\,n-1}\, \frac{s_d}{\sqrt n} \qquad (t_{0.975,2} = 4.30 \text{ for three seeds}). $$
-#
-# An interval above 0 says *helps*, below 0 *hurts*, and one that holds 0 says *no measurable
-# difference*. That last verdict means "no effect" only if the same measurement can see an
-# effect where there is one (a *positive control*). `metamap_edu.noise.paired_difference` computes
-# it; every later notebook uses the same rule.
-
-# %%
-seeds = (SEED, SEED + 1, SEED + 2)
-article = dict(stream, optimizer="sgd", lr=0.01)          # the article's optimizer and learning rate
-none = stability_plasticity([0.0], "pull", seeds=seeds, **article)
-pull = stability_plasticity([0.01], "pull", seeds=seeds, **article)
-for metric in ("acc", "bwt"):
-    d = paired_difference(pull[metric + "_per_seed"][:, 0], none[metric + "_per_seed"][:, 0])
-    print(f"{metric.upper()}: no regularizer {none[metric][0]:+.3f}, ArticlePull(0.01) {pull[metric][0]:+.3f}\n"
-          f"     paired difference {d} -> {d.verdict}")
-
-# the positive control: the same three seeds, the same pull, on the Adam stream of section 4
-none_adam = stability_plasticity([0.0], "pull", seeds=seeds, **stream)
-pull_adam = stability_plasticity([0.01], "pull", seeds=seeds, **stream)
-d = paired_difference(pull_adam["bwt_per_seed"][:, 0], none_adam["bwt_per_seed"][:, 0])
-print(f"positive control, BWT under Adam: paired difference {d} -> {d.verdict}")
-
-# %% [markdown]
-# At the article's settings the pull makes **no measurable difference**: both 95% intervals hold
-# 0. And the measurement is not blind: with the same three seeds, the same pull on the Adam stream
-# (the positive control) gives an interval of BWT above 0. By the mapping of
-# section 6 it is formula 2 with λ ≈ 0.5, which sounds strong; but a spring only acts on how far θ
-# moves, and plain SGD with α = 0.01 hardly moves this model from its starting point (ACC stays near
-# 0.5, chance), so there is nothing to hold back. (In the article's own loop, with one step per
-# task, the pull only lowers the learning rate by 1 %: exercise 2.) β = 0.01 is not useless in
-# itself; what matters is β relative to how far each task moves θ. On the stream of section 4,
-# trained with Adam, a sweep of β shows where the pull starts to act:
-
-# %%
-betas = [0.0, 0.01, 0.3] if FAST else [0.0, 0.001, 0.01, 0.03, 0.1, 0.3]
-sweep = stability_plasticity(betas, "pull", seeds=(SEED,), **stream)
-print("     beta    ACC     BWT    last")
-for i, b in enumerate(betas):
-    print(f"{b:9g}  {sweep['acc'][i]:.3f}  {sweep['bwt'][i]:+.3f}  {sweep['last'][i]:.3f}")
-fig = viz.plot_stability_plasticity(betas, sweep["acc"], sweep["bwt"], sweep["last"], xlabel="β (ArticlePull)",
-                                    title="the article's pull: which β matters")
-plt.show()
-
-# %% [markdown]
-# Trained with Adam, θ moves far within each task, and the same β = 0.01 now removes most of the
-# forgetting at a small cost in plasticity; from β of a few hundredths on, the pull starts to stop
-# the learning, as a large λ did in section 4. (Under Adam the pull is not formula 2 any more, as
-# section 7 showed, but it plays the same stability–plasticity game.)
+# parameter is a blunt tool; EWC (notebook 04b, section 4) sharpens it.
 
 # %% [markdown]
 # ## Summary
 #
-# - Formula 2 adds a spring $\lambda\lVert\theta - \theta_{t-1}\rVert^2$. For linear models it has
-#   the closed form $(X^\top X/n + \lambda I)^{-1}(X^\top y/n + \lambda\theta_{t-1})$, and training
-#   with `L2ToPrevious` reaches it.
+# - Formula 2 adds a spring $\lambda\lVert\theta - \theta_{t-1}\rVert^2$, a proximal term. For linear
+#   models it has the closed form $(X^\top X/n + \lambda I)^{-1}(X^\top y/n + \lambda\theta_{t-1})$, and
+#   training with `L2ToPrevious` (SGD or Adam) reaches it.
+# - In the eigenbasis of $X^\top X/n$ each direction moves $h/(h+\lambda)$ of the way to the new
+#   optimum: stiff directions first, flat ones last, so θ's path is a curve.
+# - In a stream, chaining the closed form task after task predicts every point the trainer visits.
 # - λ trades plasticity (learn the new task) for stability (keep the old ones): BWT and last-task
 #   accuracy pull in opposite directions.
-# - The article's code does not run; repaired, its pull is the *decoupled* form. Under plain SGD it
-#   equals formula 2 with $\lambda = \beta/(2\alpha(1-\beta))$ and rate $\alpha(1-\beta)$; under
-#   momentum and Adam it is a different algorithm.
-# - EWC is formula 2 with a Fisher weight per parameter.
-# - At the article's settings (plain SGD, α = 0.01) the pull with β = 0.01 makes no measurable
-#   difference (the course's noise rule: a paired 95% interval over three seeds that holds 0), though
-#   the same three seeds detect it on the Adam stream; there, β around 0.01 already removes most
-#   forgetting, and larger β stops learning.
+#
+# **Next.** Notebook 04b repairs the article's code, shows that its pull is formula 2 under SGD and
+# something else under momentum and Adam, meets EWC, and measures the article's β = 0.01.
 #
 # **Questions.**
 # 1. In section 2, which direction of $\theta$ reaches the new optimum first as λ decreases, and why?
-# 2. Why does Adam make the decoupled pull shrink every coordinate by the same amount?
-# 3. The article calls its loop meta-learning. Which algorithm of notebook 05 performs the same interpolation?
+#
+# <details><summary>Answer</summary>
+#
+# The stiff one: the eigenvector of $X^\top X/n$ with the largest eigenvalue $h$. It moves the
+# fraction $h/(h+\lambda)$ of the way, which is close to 1 as soon as λ is small next to its $h$,
+# while a flat direction (small $h$) needs a λ far below its own $h$. The new task's loss rises
+# steeply along the stiff direction, so the data outweighs the spring there first.
+# </details>
+#
+# 2. Where on the curve does $\theta_t$ sit when λ equals the largest eigenvalue of $X^\top X/n$?
+#
+# <details><summary>Answer</summary>
+#
+# Half-way along the stiff direction ($h/(h+h) = 1/2$), and less than half-way along the flat one
+# ($h_{\min}/(h_{\min} + h_{\max}) < 1/2$).
+# </details>
+#
+# 3. On the sentiment stream, why does the last task's accuracy fall toward chance at the largest λ,
+#    while BWT rises above the unregularized run's?
+#
+# <details><summary>Answer</summary>
+#
+# A strong spring keeps θ near where it was before each task, so little of the old tasks is
+# forgotten (BWT near or above 0), but little of the new task is learned either: plasticity is
+# lost. Nothing is forgotten because nothing new is learned.
+# </details>

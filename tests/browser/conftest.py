@@ -176,6 +176,13 @@ def lab_server(tmp_path_factory, browser_deadline):
     # attach every cell to the DOM so each cell's outputs can be inspected
     _write_json(settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings",
                 {"windowingMode": "none"})
+    # the environment's default settings, as `metamap-edu lab-settings` (the README's set-up)
+    # writes them: widget state is saved with a notebook. A private folder, so the course's .venv
+    # is never written to by a test.
+    from metamap_edu.doctor import lab_settings_dir, save_widget_state_by_default
+
+    save_widget_state_by_default(base / "prefix")
+    app_settings = lab_settings_dir(base / "prefix")
     config = base / "config"
     _write_json(config / "jupyter_server_config.json", {
         "LabApp": {"news_url": None,
@@ -198,7 +205,8 @@ def lab_server(tmp_path_factory, browser_deadline):
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={root}", "--ServerApp.terminals_enabled=False"]
+           f"--ServerApp.root_dir={root}", "--ServerApp.terminals_enabled=False",
+           f"--LabApp.app_settings_dir={app_settings}"]
     log = base / "server.log"
     with open(log, "wb") as log_file:
         process = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=env,

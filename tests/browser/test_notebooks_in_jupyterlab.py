@@ -534,3 +534,77 @@ def test_check_cells_wants_one_output_per_widget_cell():
             "widgetOutputs": 1, "liveWidgets": 3, "widgetErrors": False, "tracebacks": 0, "outputCount": 2}
     assert check_cells([info], {2}) == [
         "cell 2 ('display(w)') shows 2 outputs; a widget cell shows one (the live widget)"]
+
+
+# ---- a notebook saved after running, and opened again -------------------------------------------
+
+REOPEN = "_reopen_after_save.ipynb"
+STATE_MIME = "application/vnd.jupyter.widget-state+json"
+
+
+def test_a_saved_notebook_shows_its_widget_again_when_reopened(chromium, lab_server, artifacts_dir,
+                                                               browser_deadline):
+    """Run a widget cell built like the course's (``widgets.interactive_view``), save, reload
+    JupyterLab and open the notebook again: the cell shows the widget, not "Error displaying
+    widget: model not found". The server runs with the default settings that ``metamap-edu
+    lab-settings`` writes (see conftest.py); the saved file must hold the widgets' state."""
+    remaining = browser_deadline - time.monotonic()
+    if remaining <= 0:
+        pytest.fail("the whole browser test ran out of time before this test (METAMAP_BROWSER_TIMEOUT)",
+                    pytrace=False)
+    deadline = time.monotonic() + min(NB_TIMEOUT, remaining)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import ipywidgets as w\n"
+        "from metamap_edu.widgets import View, interactive_view\n"
+        "display(interactive_view(lambda n: View(None, f'{n} squared is {n * n}'),\n"
+        "                         {'n': w.IntSlider(value=3, min=0, max=10, description='n')}))")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = lab_server.root / REOPEN
+    nbformat.write(nb, path)
+    url = f"{lab_server.url}/lab/tree/{REOPEN}?token={lab_server.token}&reset"
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    shot = artifacts_dir / "reopen_after_save.png"
+    try:
+        page.goto(url, wait_until="domcontentloaded", timeout=120_000)
+        _wait(page, JS_NOTEBOOK_READY, lambda v: v == "ready", max(30.0, deadline - time.monotonic()),
+              "the notebook to open and its kernel to start", poll=1.0)
+        run_all_and_wait(page, deadline)
+        cells = page.evaluate(JS_CELLS)
+        assert cells[0]["liveWidgets"] > 0 and not cells[0]["widgetErrors"], cells[0]
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        saved = _wait_for_saved_state(path, max(30.0, min(120.0, deadline - time.monotonic())))
+        assert saved, f"{REOPEN} was saved without the widgets' state (metadata.widgets)"
+        lab_server.shutdown_all_kernels()
+        # reopen: a fresh page (JupyterLab reloaded) and a new kernel that never made these widgets
+        page.goto(url, wait_until="domcontentloaded", timeout=120_000)
+        _wait(page, "() => { const a = window.jupyterapp; const w = a && a.shell && a.shell.currentWidget;"
+                    " return !!(w && w.context && w.context.isReady && w.content); }",
+              bool, max(30.0, deadline - time.monotonic()), "the saved notebook to open again", poll=1.0)
+        cell = _wait(page, JS_CELLS, lambda cs: cs and (cs[0]["liveWidgets"] > 0 and not cs[0]["widgetErrors"]
+                                                    or "model not found" in page.inner_text(".jp-Notebook")),
+                     max(30.0, min(120.0, deadline - time.monotonic())), "the reopened widget cell")[0]
+        text = page.inner_text(".jp-Notebook")
+        page.screenshot(path=str(shot), timeout=60_000)
+        assert "model not found" not in text and "Error displaying widget" not in text, text[:500]
+        assert cell["liveWidgets"] > 0, cell
+        assert "3 squared is 9" in text  # the widget's saved output, shown again
+    finally:
+        context.close()
+        lab_server.shutdown_all_kernels()
+
+
+def _wait_for_saved_state(path: Path, timeout: float) -> bool:
+    """True once the notebook file on disk holds a non-empty widget state."""
+    limit = time.monotonic() + timeout
+    while time.monotonic() < limit:
+        try:
+            state = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("widgets", {})
+            if state.get(STATE_MIME, {}).get("state"):
+                return True
+        except (OSError, ValueError):
+            pass
+        time.sleep(1.0)
+    return False
