@@ -248,7 +248,7 @@ def test_prototype_predict_right(capsys):
     (_prototype_sums, "your prototypes are sums, not means"),
     (_farthest, "you picked the farthest prototype"),
     (_indices, "you returned class indices"),
-    (_stub, "Not yet"),
+    (_stub, "Not attempted yet"),
 ])
 def test_prototype_predict_explains_a_wrong_answer(capsys, fn, said):
     assert ex.check_prototype_predict(fn) is False

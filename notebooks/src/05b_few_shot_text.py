@@ -131,18 +131,19 @@ def prototype_predict(zs, ys, zq):
 passed = exercises.check_prototype_predict(prototype_predict)
 
 # %% [markdown]
-# Your function, on the episode above, with the pretrained encoder's features (`<lm>` is the token
-# the language model read before every document):
+# The same rule on the episode above, with the pretrained encoder's features (`<lm>` is the token
+# the language model read before every document). `transfer.protonet_scores` is the course's
+# version of the function you wrote; once your exercise passes, `prototype_predict(z[:5], ...)`
+# gives the same answers.
 
 # %%
 encoder = pretrained.load_pretrained("intents")
 support, query = list(episode.support.examples), list(episode.query.examples)
 with torch.no_grad():
     z = encoder.embed(["<lm> " + x for x, _ in support + query], layers=transfer.PROBE_LAYERS)  # (5 + 75, C)
-mine = prototype_predict(z[: len(support)], [y for _, y in support], z[len(support):])
-print(f"features: {tuple(z.shape)}; your classifier gets {sum(p == y for p, (_, y) in zip(mine, query))} "
-      f"of {len(query)} queries right")
-print("transfer.protonet_scores says:", round(transfer.protonet_scores(encoder, [episode])[0] * len(query)), "right")
+print(f"features: {tuple(z.shape)}, one row of {z.shape[1]} numbers per text (5 support, then {len(query)} queries)")
+right = round(transfer.protonet_scores(encoder, [episode])[0] * len(query))
+print(f"the nearest-prototype rule gets {right} of {len(query)} queries right")
 
 # %% [markdown]
 # ## 3 · Meta-training on other classes, measured on new ones
