@@ -55,7 +55,7 @@ _LAZY: dict[str, str] = {
 _SUBMODULES = ("language", "tasks", "text", "models", "train", "closed_form", "metrics", "meta",
                "sinusoid", "transformer", "pretrain", "realdata", "viz", "widgets", "exercises",
                "reproducibility", "doctor", "cli", "notebook_runner", "reproduce", "encoders", "hf_bridge",
-               "colab", "site", "student", "pretrained", "noise", "routes", "intents", "transfer")
+               "colab", "site", "student", "pretrained", "noise", "routes", "intents", "transfer", "pipeline")
 
 __all__ = ["__version__", "set_seed", "set_threads", "default_threads", "check_parameters", *_LAZY]
 

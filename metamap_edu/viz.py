@@ -737,23 +737,40 @@ def plot_sample_efficiency(ks: Sequence[int], curves: Mapping, chance: float | N
     return _finish(fig)
 
 
-def plot_ablation(table: Mapping, ax=None, title: str | None = None):
-    """Grouped bars: ``table`` maps a configuration name to {task name: score}."""
+def plot_ablation(table: Mapping, ax=None, title: str | None = None, chance: Mapping | None = None,
+                  errors: Mapping | None = None):
+    """Grouped bars: ``table`` maps a configuration name to {task name: score}.
+
+    ``chance`` ({task name: score of guessing}) draws a dashed black line over each task's group;
+    ``errors`` ({configuration: {task: half-width}}) adds error bars. Notebook 07.
+    """
     check_type("table", table, Mapping, "a dict")
+    if chance is not None:
+        check_type("chance", chance, Mapping, "a dict {task name: chance score}")
+    if errors is not None:
+        check_type("errors", errors, Mapping, "a dict {configuration: {task name: half-width}}")
     names = list(table)
     columns = list(next(iter(table.values()))) if names else []
     fig, ax = _new_axes(ax, figsize=(max(6, 1.3 * len(columns) + 3), 4))
     width = 0.8 / max(1, len(names))
     for i, name in enumerate(names):
         vals = [table[name][c] for c in columns]
-        ax.bar(np.arange(len(columns)) + (i - (len(names) - 1) / 2) * width, vals, width, label=name, color=f"C{i}")
+        err = [errors[name][c] for c in columns] if errors is not None and name in errors else None
+        ax.bar(np.arange(len(columns)) + (i - (len(names) - 1) / 2) * width, vals, width, label=name, color=f"C{i}",
+               yerr=err, capsize=3 if err is not None else 0)
+    if chance is not None:
+        for j, c in enumerate(columns):
+            if c in chance:
+                ax.hlines(float(chance[c]), j - 0.45, j + 0.45, colors="black", linestyles="dashed", linewidth=1.2,
+                          label="chance" if j == 0 else None)
     ax.set_xticks(range(len(columns)))
     ax.set_xticklabels(columns, fontsize=8)
+    ax.set_xlabel("task (accuracy for topic and sentiment, entity F1 for NER, BLEU / 100 for translation)", fontsize=8)
     ax.set_ylabel("score on held-out examples")
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.05)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=7)
-    ax.set_title(title or "which component matters")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(title or "held-out score per task")
     return _finish(fig)
 
 
