@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_choice, check_float, check_int, check_nonempty, check_seed, check_type
+from ._checks import check_choice, check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
 
 __all__ = [
     "KINDS",
@@ -292,11 +292,13 @@ def ablation(
 
     from ._progress import bars_disabled
 
-    seeds = [check_seed("seeds", s) for s in check_nonempty("seeds", list(seeds), "at least one seed")]
+    seeds = [check_seed("seeds", s) for s in check_nonempty("seeds", check_sequence("seeds", seeds, "a list of seeds"),
+                                                            "at least one seed")]
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be different from each other; got {seeds}")
     budget = PipelineBudget() if budget is None else check_type("budget", budget, PipelineBudget)
-    rows = [check_choice("rows", r, tuple(ROWS)) for r in check_nonempty("rows", list(rows), "at least one row")]
+    rows = [check_choice("rows", r, tuple(ROWS))
+            for r in check_nonempty("rows", check_sequence("rows", rows, "a list of row names"), "at least one row")]
     out: dict[str, dict[str, list[float]]] = {r: {k: [] for k in KINDS} for r in rows}
     starts = {flag: starting_model(flag) for flag in (True, False)}
     for seed in tqdm(seeds, desc="ablation seeds", disable=bars_disabled(progress), leave=False):
