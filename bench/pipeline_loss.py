@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         rng = random.Random(0)
         batches = [base.collate([train.examples[rng.randrange(len(train))] for _ in range(32)], train.kind)
                    for _ in range(8)]
-        same = abs(float(base.loss(batches[0])) - float(pipeline.output_loss(base, batches[0])))
+        with torch.no_grad():
+            same = abs(float(base.loss(batches[0])) - float(pipeline.output_loss(base, batches[0])))
         full = min(_time_steps(copy.deepcopy(base), batches, lambda m, b: m.loss(b), args.steps)
                    for _ in range(args.repeats))
         out = min(_time_steps(copy.deepcopy(base), batches, pipeline.output_loss, args.steps)
