@@ -140,6 +140,9 @@ print(f"{'chance':>17} {'':>5} " + " ".join(f"{pipeline.CHANCE[k]:12.2f}" for k 
 # excludes zero — here, of the score minus chance.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (three seeds are too few at this budget: with another CPU's kernels some of these verdicts flip;
+#  the text below says which hold on every CPU)
 full = table["full"]
 for kind in pipeline.KINDS:
     above = noise.paired_difference(full[kind], [pipeline.CHANCE[kind]] * len(SEEDS))
@@ -166,27 +169,27 @@ viz.plot_ablation(means, chance=pipeline.CHANCE, title=f"each row, mean over {le
 plt.show()
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (as above: some of these verdicts flip with another CPU's kernels; the text below says which hold)
 for question, by_kind in effects.items():
     print(f"{question}: " + "; ".join(f"{kind} {d.verdict}" for kind, d in by_kind.items()))
 
 # %% [markdown]
-# What the three seeds show, for 900 Adam steps per run:
+# What the three seeds show, for 900 Adam steps per run, and which of it still holds when the
+# same notebook runs with another CPU's kernels (`ATEN_CPU_CAPABILITY=default` or `avx2`). That
+# check is the course's rule for a claim; a verdict that flips is not one.
 #
-# - **Did the pipeline learn?** Topic, NER and translation: yes — each is above chance with an
-#   interval that excludes zero, and NER reaches entity F1 ≥ 0.5 and translation BLEU ≥ 20 on
-#   every seed. Sentiment: not measurably. On some seeds the model picks up the sentiment rules
-#   (negation, contrast) and on others it still guesses, so its interval includes chance.
-# - **Pretraining (first)** helps NER and translation. Without it, translation stays near
-#   zero: the untrained model would have to learn English, a new vocabulary and a new word order
-#   in 900 steps. For topic and sentiment the interval includes zero.
-# - **The pull** makes no measurable difference on any task. The same seeds and test sentences
-#   do resolve the pretraining effects on NER and translation: this budget detects effects of
-#   that size on those tasks (a positive control). On NER the pull's interval ends below the
-#   pretraining effect, so an effect that large is ruled out there; on the other tasks the seeds
-#   disagree and the intervals are wide, so a real effect of the pull could hide inside them.
-#   With the tasks interleaved, θ_{t−1} is only one or two steps old, and a pull of β = 0.01
-#   towards it barely moves θ. The pull was made for long visits to one task, where it trades the
-#   newest task against the older ones (notebook 04).
+# - **Did the pipeline learn?** Topic and NER: yes, above chance on every CPU, and NER reaches
+#   entity F1 ≥ 0.5 on every seed. Translation reaches BLEU ≥ 20 on every seed here, but not on
+#   every CPU: with the `default` kernels one seed stays below it. Sentiment is not measurably
+#   above chance.
+# - **Which component matters?** At this budget, no effect of pretraining or of the pull
+#   survives the change of CPU. Pretraining's mean effect is positive on every task,
+#   but the scores move between CPUs by about as much as between seeds, and three
+#   seeds cannot pin the effect down. The pull shows no measurable difference on topic,
+#   sentiment and translation on every CPU; on NER its verdict flips. So the honest answer is
+#   *no measurable difference at this budget* for both. Section 4 has the positive control: an
+#   effect that these three seeds do resolve on every CPU.
 #
 # Run the cell below to enable the widget: choose a row and compare it with the full pipeline
 # (the runs above, mean over seeds, with each task's chance line).
@@ -204,16 +207,15 @@ display(widgets.ablation_widget(table, chance=pipeline.CHANCE))
 # pretraining` is the same run without those steps, so their difference (the third line of
 # verdicts above) is what pretraining last adds:
 #
-# - it **hurts** topic and NER. After 150 steps of writing English sentences the model has
-#   forgotten how to answer these tasks: its NER entity F1 falls to zero on every seed;
-# - for sentiment and translation its interval includes zero. Neither task had much to lose:
-#   without pretraining, both were near chance already.
+# - it **hurts** NER, on every CPU: after 150 steps of writing English sentences the model has
+#   forgotten how to answer the task, and its NER entity F1 falls to near zero on every seed;
+# - on topic it hurts with some CPUs' kernels only, and for sentiment and translation the
+#   interval includes zero or the verdict flips.
 #
-# Pretraining first helps (section 3), and pretraining last hurts. So at this budget the answer
-# is measured: **pretraining belongs first**. The two orders do not get the same amount of
-# pretraining (8,000 steps in the shipped checkpoint, 150 here). We did not measure a longer
-# pretraining at the end; its objective contains no task, so nothing in it would hold the task
-# skills in place.
+# This is also the positive control of section 3: three seeds do resolve an effect of this size
+# (about a third of F1) on every CPU. So pretraining does not belong last. Whether it helps
+# *first* is not measurable at this budget (section 3). The two orders also do not get the same
+# pretraining (8,000 steps in the shipped checkpoint, 150 here).
 
 # %% [markdown]
 # ## 5. The same recipe, trained longer
@@ -267,16 +269,15 @@ passed = exercises.check_article_order(in_article_order)
 # %% [markdown]
 # ## Questions
 #
-# 1. Without pretraining, topic is learned on every seed but translation stays near zero. Why
-#    the difference?
+# 1. Without pretraining, translation stays near zero on every seed. Why is it the hardest task
+#    for an untrained model?
 #    <details><summary>Answer</summary>
-#    A topic label follows from a sentence's nouns, and one label word is a short output: a few
-#    hundred steps are enough. Translation must write every word of a new language in a new order.
-#    The shipped <code>lm</code> checkpoint already reads English, so the pretrained model only has
-#    to learn the new words and the order; the untrained one must learn all of it in 900 steps.
+#    A topic or sentiment label is one output word. Translation must write every word of a new
+#    language in a new order. The shipped <code>lm</code> checkpoint already reads English, so the
+#    pretrained model only has to learn the new words and the order; the untrained one must learn
+#    all of it in 900 steps.
 #    </details>
-# 2. Notebook 04 shows the article's pull reducing forgetting. Why does it make no measurable
-#    difference here?
+# 2. Notebook 04 shows the article's pull reducing forgetting. Why could it hardly matter here?
 #    <details><summary>Answer</summary>
 #    Here the tasks are interleaved: a visit lasts one or two steps, so θ_{t−1} is only one or two
 #    steps old, and β = 0.01 pulls θ back by 1% of a step or two. In notebook 04 each task is
@@ -297,14 +298,15 @@ passed = exercises.check_article_order(in_article_order)
 #
 # ## Summary
 #
-# - One text-to-text transformer learns topic classification, NER and translation with one
-#   parameter vector θ, starting from the shipped `lm` checkpoint, in 900 Adam steps with the tasks
-#   interleaved. Sentiment is learned on some seeds only; at this budget it is not measurably above
-#   chance. Regression is refused with a clear message.
-# - An ablation changes one component at a time, on the same seeds, data and budget. Its verdicts
-#   come from paired 95% intervals: pretraining first helps NER and translation, and the article's
-#   pull makes no measurable difference at this budget.
-# - Pretraining last makes the model forget: it hurts topic and NER. Here pretraining belongs first.
+# - One text-to-text transformer learns topic classification and NER with one parameter vector θ,
+#   starting from the shipped `lm` checkpoint, in 900 Adam steps with the tasks interleaved;
+#   translation reaches BLEU ≥ 20 on most CPUs' runs, sentiment is not measurably above chance.
+#   Regression is refused with a clear message.
+# - An ablation changes one component at a time, on the same seeds, data and budget, and reads
+#   paired 95% intervals. Here no effect of pretraining first or of the pull survives a change of
+#   CPU: *no measurable difference at this budget*.
+# - Pretraining last makes the model forget: it hurts NER on every CPU. Pretraining does not
+#   belong last.
 #
 # ## In practice
 # Real systems pretrain first on far more text, then fine-tune or instruction-tune on many
