@@ -56,7 +56,7 @@ _SUBMODULES = ("language", "tasks", "text", "models", "train", "closed_form", "m
                "sinusoid", "transformer", "pretrain", "realdata", "viz", "widgets", "exercises",
                "reproducibility", "doctor", "cli", "notebook_runner", "reproduce", "encoders", "hf_bridge",
                "colab", "site", "student", "pretrained", "noise", "routes", "intents", "transfer",
-               "classroom", "few_shot")
+               "classroom", "few_shot", "pipeline")
 
 __all__ = ["__version__", "set_seed", "set_threads", "default_threads", "check_parameters", *_LAZY]
 

@@ -437,6 +437,7 @@ def pipeline_tasks(n: int = 160, seed: int = 0) -> list:
 
     Topic over four domains (``n // 4`` sentences per class), sentiment about movies, NER, and
     translation into ``lumo``; ``n`` examples each. Split them with ``train_test_split``.
+    (Notebook 07 now runs :mod:`metamap_edu.pipeline`, with larger tasks and the shipped ``lm`` checkpoint.)
     """
     from . import tasks as T
     from .transformer import with_task_prefix
@@ -480,8 +481,9 @@ def run_pipeline(
        (``"l2"``, formula 2) or the article's pull ArticlePull(``beta``) (``"pull"``);
     4. (``"pretrain"`` with ``order="article"``) pretrain last, as the article lists the steps;
 
-    then score every test task (:func:`metamap_edu.metrics.score`).
-    Taught in notebooks/07_the_whole_pipeline.
+    then score every test task (:func:`metamap_edu.metrics.score`). This is the stream version,
+    a few dozen steps per task one after the other, which leaves every task near chance; notebook 07
+    runs :func:`metamap_edu.pipeline.run_pipeline` (interleaved tasks from the shipped ``lm`` checkpoint).
     """
     import copy
 
@@ -541,7 +543,7 @@ def compare_orders(
     already computed pretrain-first run with ``seeds[0]`` (notebook 07 reuses its ablation row).
     Returns ``{"first": [...], "last": [...], "difference": PairedDifference}`` with the difference
     first − last and its 95% interval (:func:`metamap_edu.noise.paired_difference`).
-    Taught in notebooks/07_the_whole_pipeline, section 3.
+    Notebook 07 now answers the order question with :func:`metamap_edu.pipeline.ablation`.
     """
     from .noise import paired_difference
 

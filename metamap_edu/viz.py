@@ -780,22 +780,28 @@ def plot_sample_efficiency(ks: Sequence[int], curves: Mapping, chance: float | N
     return _finish(fig)
 
 
-def plot_ablation(table: Mapping, ax=None, title: str | None = None, chance: float | Mapping | None = None):
+def plot_ablation(table: Mapping, ax=None, title: str | None = None, chance: float | Mapping | None = None,
+                  errors: Mapping | None = None):
     """Grouped bars: ``table`` maps a configuration name to {task name: score}.
 
     ``chance``: one number for every task, or {task name: chance score}; drawn as a dotted line
-    across each task's group of bars, labelled once in the legend.
+    across each task's group of bars, labelled once in the legend. ``errors``
+    ({configuration: {task: half-width}}) adds error bars. Notebook 07.
     """
     check_type("table", table, Mapping, "a dict")
     if chance is not None and not isinstance(chance, Mapping):
         chance = float(_as_array("chance", [chance], ndim=1)[0])
+    if errors is not None:
+        check_type("errors", errors, Mapping, "a dict {configuration: {task name: half-width}}")
     names = list(table)
     columns = list(next(iter(table.values()))) if names else []
     fig, ax = _new_axes(ax, figsize=(max(6, 1.3 * len(columns) + 3) + 2.5, 4))
     width = 0.8 / max(1, len(names))
     for i, name in enumerate(names):
         vals = [table[name][c] for c in columns]
-        ax.bar(np.arange(len(columns)) + (i - (len(names) - 1) / 2) * width, vals, width, label=name, color=f"C{i}")
+        err = [errors[name][c] for c in columns] if errors is not None and name in errors else None
+        ax.bar(np.arange(len(columns)) + (i - (len(names) - 1) / 2) * width, vals, width, label=name, color=f"C{i}",
+               yerr=err, capsize=3 if err is not None else 0)
     if chance is not None:
         first = True
         for j, c in enumerate(columns):
@@ -807,11 +813,12 @@ def plot_ablation(table: Mapping, ax=None, title: str | None = None, chance: flo
             first = False
     ax.set_xticks(range(len(columns)))
     ax.set_xticklabels(columns, fontsize=8)
+    ax.set_xlabel("task (accuracy for topic and sentiment, entity F1 for NER, BLEU / 100 for translation)", fontsize=8)
     ax.set_ylabel("score on held-out examples")
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.05)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)  # beside the bars
-    ax.set_title(title or "score per configuration and task")
+    ax.set_title(title or "held-out score per task")
     return _finish(fig)
 
 

@@ -767,7 +767,7 @@ def few_shot_episode_widget(split, encoders: dict, baseline, seed: int = 0, k: i
 
 # ---- notebook 06/07: pretraining, the whole pipeline ----
 __all__ += ["nearest_words_view", "nearest_words_widget", "attention_view", "attention_widget",
-            "pipeline_view", "pipeline_widget"]
+            "pipeline_view", "pipeline_widget", "ablation_view", "ablation_widget"]
 
 
 def nearest_words_view(word: str, model, k: int = 6, candidates=None, polarity_of=None) -> View:
@@ -876,3 +876,45 @@ def pipeline_widget(table: dict, components, on=()):
         raise ValueError(f"on must name components among {components}; got {list(on)!r}")
     controls = {c: w.Checkbox(value=c in on, description=c) for c in components}
     return interactive_view(pipeline_view, controls, table=table)
+
+
+def ablation_view(row: str, table: dict, chance: dict | None = None) -> View:
+    """Notebook 07's ablation: the ``full`` row against ``row``, mean over seeds, with chance lines.
+
+    ``table`` is :func:`metamap_edu.pipeline.ablation`'s ``{row: {kind: [score per seed]}}``; the
+    text gives, per kind, the paired difference full − ``row`` with its 95% interval and verdict
+    (:func:`metamap_edu.noise.paired_difference`).
+    """
+    check_type("table", table, dict, "a dict {row: {kind: [score per seed]}} from pipeline.ablation()")
+    if "full" not in table:
+        raise ValueError(f"table must hold the row 'full'; it has {list(table)}")
+    if row not in table or row == "full":
+        raise ValueError(f"row must be one of {[r for r in table if r != 'full']}; got {row!r}")
+    from .noise import paired_difference
+    from .viz import plot_ablation
+
+    def means(r):
+        return {k: sum(v) / len(v) for k, v in table[r].items()}
+
+    fig = plot_ablation({"full": means("full"), row: means(row)}, chance=chance,
+                        title=f"full pipeline against '{row}' (mean over {len(table['full'][next(iter(table['full']))])} seeds)")
+    parts = []
+    for kind in table["full"]:
+        d = paired_difference(table["full"][kind], table[row][kind])
+        parts.append(f"{kind}: {d.verdict}")
+    return View(fig, f"full - {row}, per task: " + "; ".join(parts))
+
+
+def ablation_widget(table: dict, chance: dict | None = None, row: str | None = None):
+    """A dropdown of the ablation's rows other than ``full``; shows :func:`ablation_view` for the chosen one."""
+    check_type("table", table, dict, "a dict {row: {kind: [score per seed]}} from pipeline.ablation()")
+    import ipywidgets as w
+
+    options = [r for r in table if r != "full"]
+    if not options:
+        raise ValueError(f"table needs a row besides 'full' to compare with; it has {list(table)}")
+    row = options[0] if row is None else row
+    if row not in options:
+        raise ValueError(f"row must be one of {options}; got {row!r}")
+    controls = {"row": w.Dropdown(options=options, value=row, description="compare with")}
+    return interactive_view(ablation_view, controls, table=table, chance=chance)

@@ -11,20 +11,20 @@
 # ---
 
 # %% [markdown]
-# # 07 · Run the article's whole pipeline on one model, and find out which step matters
+# # 07 · Run the article's whole pipeline on one model, and measure which step matters
 #
 # [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/metamap-edu/metamap_edu/main?labpath=notebooks%2F07_the_whole_pipeline.ipynb) [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/metamap-edu/metamap_edu/blob/main/notebooks/07_the_whole_pipeline.ipynb)
 #
-# **What you'll do.** Put the four steps of the article together — generate tasks, train,
-# meta-learn, pretrain — on one text-to-text transformer that serves topic classification,
-# sentiment, named-entity recognition and translation. Switch each component on and off, and
-# measure the model on held-out examples of every task. Then ask whether the article's order
-# (pretraining last) is the right one.
+# **What you'll do.** Put the article's steps together — generate tasks, pretrain, train, pull —
+# on one text-to-text transformer that learns four tasks: topic classification, sentiment,
+# named-entity recognition and translation. Switch components off one at a time, on three seeds,
+# and measure what each one adds on held-out sentences. Then test the article's order, which puts
+# pretraining last.
 #
 # **What you'll learn.**
 # - how "every NLP task is a mapping" becomes literal: `<prefix> input <sep> output <eos>`;
-# - how to run an ablation: change one thing at a time, same seed, same data, same budget;
-# - how to tell an effect from noise: both orders on the same seeds, and a paired 95% interval.
+# - how to run an ablation: change one thing at a time, same seeds, same data, same budget;
+# - how to read an ablation: a paired 95% interval per task, and a verdict only where it excludes zero.
 #
 # **What you'll need.** Notebooks 03-06.
 #
@@ -49,10 +49,9 @@ except ImportError:
     import metamap_edu  # noqa: F401
 
 # %% tags=["parameters"]
-FAST = False           # True: tiny tasks and a handful of steps (for tests and a quick look)
-SEED = 0               # every random number in this notebook follows from this seed
-STEPS_PER_TASK = 60    # Adam steps on each task in step 2 of the pipeline
-PRETRAIN_STEPS = 150   # causal-LM steps in step 4
+FAST = False    # True: tiny data and a handful of steps (for tests and a quick look)
+SEED = 0        # the ablation's seeds are SEED, SEED + 1, SEED + 2
+ROUNDS = 150    # rounds over the four tasks in step 2 (each round: 6 Adam steps)
 
 # %%
 import warnings
@@ -60,39 +59,34 @@ import warnings
 import matplotlib.pyplot as plt
 
 import metamap_edu as mm
-from metamap_edu import exercises, language, tasks, viz, widgets
-from metamap_edu.pretrain import compare_orders, new_pretraining_model, pipeline_tasks, run_pipeline
-from metamap_edu.transformer import TransformerConfig
+from metamap_edu import exercises, noise, pipeline, pretrained, tasks, viz, widgets
 
-mm.check_parameters(FAST=FAST, SEED=SEED, STEPS_PER_TASK=(STEPS_PER_TASK, 1, 2000),
-                    PRETRAIN_STEPS=(PRETRAIN_STEPS, 1, 5000))
+mm.check_parameters(FAST=FAST, SEED=SEED, ROUNDS=(ROUNDS, 1, 2000))
 mm.set_seed(SEED)
-mm.set_threads(1)
-warnings.simplefilter("ignore", RuntimeWarning)   # meta-learners say once that they loop over tasks
+_ = mm.set_threads(1)
+warnings.simplefilter("ignore", UserWarning)
+SEEDS = [SEED, SEED + 1, SEED + 2]
 if FAST:
-    STEPS_PER_TASK, PRETRAIN_STEPS = min(STEPS_PER_TASK, 4), min(PRETRAIN_STEPS, 4)
-N = 40 if FAST else 160          # examples per task (a quarter is held out for testing)
-META_STEPS = 2 if FAST else 8
+    ROUNDS = min(ROUNDS, 6)
+BUDGET = pipeline.PipelineBudget(rounds=ROUNDS, late_pretrain_steps=5 if FAST else 150)
+N_TEST, SCALE = (20, 0.2) if FAST else (100, 1.0)   # held-out sentences per task; data size
 
 # %% [markdown]
 # ## 1. Step 1 — generate tasks of every kind
 #
 # The article names four task types; the generated language gives one task of each. Every
-# example becomes text in, text out. Topic and sentiment are both classification of the same
-# sentences, so a *task prefix* tells the model which question is asked.
+# example becomes text in, text out. Topic and sentiment are both classification of sentences,
+# so a *task prefix* tells the model which question is asked: four tasks, three output formats
+# (a label word, a tag sequence, a sentence).
 
 # %%
-task_list = pipeline_tasks(n=N, seed=SEED)   # topic, sentiment, NER, translation: N examples each
-splits = [t.train_test_split(0.25, seed=SEED) for t in task_list]
-train_tasks = [a for a, _ in splits]
-test_tasks = [b for _, b in splits]
-corpus = language.corpus(2_000 if FAST else 20_000, seed=SEED)
-base = new_pretraining_model(corpus, train_tasks, config=TransformerConfig(), seed=SEED)
-for task in train_tasks:
-    x, y = task.examples[0]
-    ids = base.collate([(x, y)], task.kind)["ids"][0].tolist()
-    print(f"{task.kind:>14} | {base.tokenizer.decode(ids)}")
-print(f"\none model, {base.num_parameters():,} parameters, serves kinds {base.kinds}")
+data = pipeline.pipeline_data(SEED, n_test=N_TEST, scale=SCALE)
+model = pipeline.starting_model(pretrained=True)
+for kind, (train, test) in data.items():
+    x, y = train.examples[0]
+    ids = model.collate([(x, y)], train.kind)["ids"][0].tolist()
+    print(f"{kind:>12} ({train.kind}) | {model.tokenizer.decode(ids)}")
+print(f"\none model, {model.num_parameters():,} parameters; its output formats: {', '.join(model.kinds)}")
 
 # %% [markdown]
 # Regression outputs real vectors, not words, so the text-to-text model refuses it with a clear
@@ -101,145 +95,155 @@ print(f"\none model, {base.num_parameters():,} parameters, serves kinds {base.ki
 # %%
 regression = tasks.MappingTask("toy regression", "regression", [((0.0,), (1.0,)), ((1.0,), (3.0,))])
 try:
-    base.collate(regression.examples, "regression")
+    model.collate(regression.examples, "regression")
 except ValueError as err:
     print(err)
 
 # %% [markdown]
-# ## 2. Steps 2-4 — train, meta-learn, pretrain, one switch at a time
+# ## 2. The pipeline, and one switch at a time
 #
-# `run_pipeline` copies the same starting model θ₀ and runs
+# `pipeline.run_pipeline` runs, on a copy of θ₀:
 #
-# 1. **pretrain** (optional): causal language modelling on the unlabeled corpus;
-# 2. **meta-learn** (optional): a few outer steps of Reptile or second-order MAML over the tasks;
-# 3. **train** on the four tasks in turn, $\theta \leftarrow \theta - \alpha \nabla L_t(\theta)$, plain or
-#    with the article's formula 2, $L_t(\theta) + \lambda\lVert\theta - \theta_{t-1}\rVert^2$ (`l2`), or
-#    its code's pull $\theta \leftarrow \theta - \beta(\theta - \theta_{t-1})$ after each step (`pull`);
+# 1. **pretraining first** (step 4 of the article, moved to the front): θ₀ is the shipped `lm`
+#    checkpoint, a causal language model trained on 100,000 unlabeled sentences
+#    (`metamap-edu pretrain lm` rebuilds it from its seed). Switched off, θ₀ is the untrained
+#    model that checkpoint started from: same tokenizer, same shape, same random numbers.
+# 2. **training** (step 2) on the four tasks *in rounds*: topic for one Adam step, sentiment for
+#    two, NER for one, translation for two, then again, for `ROUNDS` rounds. Visiting each task once,
+#    in one long block each, forgets the earlier tasks (notebook 03); interleaving them does not.
+# 3. **the pull** (step 3, the article's code fixed): after every step on task t,
+#    $\theta \leftarrow \theta - \beta(\theta - \theta_{t-1})$ with β = 0.01, where θ_{t−1} is where
+#    the previous task's visit ended.
 #
-# then scores every task on its held-out examples: accuracy (topic, sentiment), entity F1 (NER),
-# BLEU/100 (translation).
+# The article itself lists pretraining *last*; the row `pretraining last` does that: the same
+# tasks from the untrained θ₀, then causal-LM steps on unlabeled sentences.
+#
+# Scores are on held-out sentences never trained on: accuracy (topic over eight domains, sentiment),
+# entity F1 (NER) and corpus BLEU / 100 (translation). The cell below runs every row on three seeds;
+# a seed draws its own data and minibatches, shared by every row.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-# (each score comes from 40 test examples after a few dozen steps; between CPUs one or two
-#  examples change their answer, so the third decimal -- and sometimes the second -- moves)
-configs = {
-    "none": (),
-    "l2": ("l2",),
-    "pull": ("pull",),
-    "reptile": ("reptile",),
-    "maml": ("maml",),
-    "pretrain": ("pretrain",),
-}
-table = {}
-for name, components in configs.items():
-    table[name] = run_pipeline(base, train_tasks, test_tasks, corpus, components, steps_per_task=STEPS_PER_TASK,
-                               pretrain_steps=PRETRAIN_STEPS, meta_steps=META_STEPS, seed=SEED)
-short = {t.name: t.name.split("/")[0] for t in test_tasks}
-print(f"{'components':>15} " + " ".join(f"{short[t]:>12}" for t in table["none"]) + f" {'mean':>8}")
-for name, row in table.items():
-    print(f"{name:>15} " + " ".join(f"{v:12.3f}" for v in row.values()) + f" {sum(row.values()) / len(row):8.3f}")
-viz.plot_ablation({name: {short[t]: v for t, v in row.items()} for name, row in table.items()})
+# (hundreds of Adam steps amplify rounding differences between CPUs: a few of the test sentences
+#  change their answer, so the per-seed scores move in the second decimal; the verdicts below do not)
+table = pipeline.ablation(seeds=SEEDS, budget=BUDGET, n_test=N_TEST, scale=SCALE)
+print(f"{'row':>17} {'seed':>5} " + " ".join(f"{k:>12}" for k in pipeline.KINDS))
+for row, by_kind in table.items():
+    for i, seed in enumerate(SEEDS):
+        print(f"{row:>17} {seed:>5} " + " ".join(f"{by_kind[k][i]:12.2f}" for k in pipeline.KINDS))
+print(f"{'chance':>17} {'':>5} " + " ".join(f"{pipeline.CHANCE[k]:12.2f}" for k in pipeline.KINDS))
+
+# %% [markdown]
+# First the question the article's pipeline must answer before any ablation: did the full
+# pipeline learn every task? The rule is the course's one noise rule
+# (`metamap_edu.noise.paired_difference`): a verdict needs a 95% interval over the seeds that
+# excludes zero — here, of the score minus chance.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (three seeds are too few at this budget: with another CPU's kernels some of these verdicts flip;
+#  the text below says which hold on every CPU)
+full = table["full"]
+for kind in pipeline.KINDS:
+    above = noise.paired_difference(full[kind], [pipeline.CHANCE[kind]] * len(SEEDS))
+    print(f"{kind:>12}: full pipeline - chance: {above.verdict}")
+print("NER entity F1 >= 0.5 on every seed:", all(v >= 0.5 for v in full["ner"]))
+print("translation BLEU >= 20 on every seed:", all(v >= 0.20 for v in full["translation"]))
+
+# %% [markdown]
+# ## 3. Which component matters
+#
+# Each component's contribution is the paired difference of two rows, per task: the seeds pair the
+# runs (same data, same minibatches), and $\bar d \pm t_{0.975,\,n-1}\, s_d/\sqrt n$ is its 95% interval.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (the intervals' endpoints inherit the per-seed scores' rounding differences between CPUs)
+effects = pipeline.contributions(table)
+for question, by_kind in effects.items():
+    print(question)
+    for kind, d in by_kind.items():
+        print(f"   {kind:>12}: {d.format(2)}")
+means = {row: {k: sum(v) / len(v) for k, v in by_kind.items()} for row, by_kind in table.items()}
+viz.plot_ablation(means, chance=pipeline.CHANCE, title=f"each row, mean over {len(SEEDS)} seeds")
 plt.show()
 
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (as above: some of these verdicts flip with another CPU's kernels; the text below says which hold)
+for question, by_kind in effects.items():
+    print(f"{question}: " + "; ".join(f"{kind} {d.verdict}" for kind, d in by_kind.items()))
+
 # %% [markdown]
-# Read the table by columns, and compare every row with `none` and with chance (topic 0.25,
-# sentiment 0.5, NER and translation 0). At this budget — a few dozen steps per task on a
-# 2-core CPU — most differences are small: an ablation only tells you something when a row
-# moves by more than the noise between seeds (try `SEED = 1`). Raising `STEPS_PER_TASK` is the
-# first thing to try (Exercise 2).
+# What the three seeds show, for 900 Adam steps per run, and which of it still holds when the
+# same notebook runs with another CPU's kernels (`ATEN_CPU_CAPABILITY=default` or `avx2`). That
+# check is the course's rule for a claim; a verdict that flips is not one.
 #
-# Run the cell below to enable the widget: tick components and see their row of the table (the
-# runs above; combinations not in the table say so).
+# - **Did the pipeline learn?** Topic and NER: yes, above chance on every CPU, and NER reaches
+#   entity F1 ≥ 0.5 on every seed. Translation reaches BLEU ≥ 20 on every seed here, but not on
+#   every CPU: with the `default` kernels one seed stays below it. Sentiment is not measurably
+#   above chance.
+# - **Which component matters?** At this budget, no effect of pretraining or of the pull
+#   survives the change of CPU. Pretraining's mean effect is positive on every task,
+#   but the scores move between CPUs by about as much as between seeds, and three
+#   seeds cannot pin the effect down. The pull shows no measurable difference on topic,
+#   sentiment and translation on every CPU; on NER its verdict flips. So the honest answer is
+#   *no measurable difference at this budget* for both. Section 4 has the positive control: an
+#   effect that these three seeds do resolve on every CPU.
+#
+# Run the cell below to enable the widget: choose a row and compare it with the full pipeline
+# (the runs above, mean over seeds, with each task's chance line).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-# (the rows of the table above, which move between CPUs for the same reason)
-component_names = ["pretrain", "l2", "pull", "reptile", "maml"]
-toggle_table = {frozenset(c): row for c, row in zip(configs.values(), table.values())}
-display(widgets.pipeline_widget(toggle_table, component_names, on=("pretrain",)))
+# (the bars are the means of the per-seed scores above, which move between CPUs)
+display(widgets.ablation_widget(table, chance=pipeline.CHANCE))
 
 # %% [markdown]
-# ## 3. The question of order
+# ## 4. The question of order
 #
-# The article lists pretraining as its *last* step. Here is the same budget in both orders:
-# pretraining first, then the task stream (what every modern system does), against the task
-# stream first and pretraining last.
-
-# %%
-# NBVAL_IGNORE_OUTPUT
-# (per-seed scores move in the second decimal between CPUs; the interval below is what we compare)
-order_seeds = [SEED, SEED + 1] if FAST else [SEED, SEED + 1, SEED + 2]
-orders = compare_orders(base, train_tasks, test_tasks, corpus, seeds=order_seeds, first=table["pretrain"],
-                        steps_per_task=STEPS_PER_TASK, pretrain_steps=PRETRAIN_STEPS)
-for seed, first, last in zip(order_seeds, orders["first"], orders["last"]):
-    print(f"seed {seed}: mean score over the four tasks, pretrain first {first:.3f}, pretrain last {last:.3f}")
-diff = orders["difference"]
-print(f"pretrain first - pretrain last, paired over {diff.n} seeds: {diff.format(2)} (95% interval)")
-
-# %%
-print("pretraining first against pretraining last:",
-      diff.verdict if diff.excludes_zero else "no measurable difference at this budget")
+# The article lists pretraining *last*. The row `pretraining last` trains the same tasks from
+# the untrained θ₀, then takes 150 causal-LM steps on unlabeled sentences. The row `no
+# pretraining` is the same run without those steps, so their difference (the third line of
+# verdicts above) is what pretraining last adds:
+#
+# - it **hurts** NER, on every CPU: after 150 steps of writing English sentences the model has
+#   forgotten how to answer the task, and its NER entity F1 falls to near zero on every seed;
+# - on topic it hurts with some CPUs' kernels only, and for sentiment and translation the
+#   interval includes zero or the verdict flips.
+#
+# This is also the positive control of section 3: three seeds do resolve an effect of this size
+# (about a third of F1) on every CPU. So pretraining does not belong last. Whether it helps
+# *first* is not measurable at this budget (section 3). The two orders also do not get the same
+# pretraining (8,000 steps in the shipped checkpoint, 150 here).
 
 # %% [markdown]
-# The course judges every comparison by one rule (`metamap_edu.noise.paired_difference`): run
-# both arms on the same seeds, take the per-seed differences $d_i$, and call an effect only when
-# the 95% interval $\bar d \pm t_{0.975,\,n-1}\, s_d/\sqrt n$ excludes zero. Here it does not: at
-# a few dozen steps per task both orders leave the model near chance (section 4 shows the same
-# architecture trained long enough), and which order wins on one seed is decided by noise — on
-# another CPU even the sign of a single seed's difference can flip. So the honest answer at this
-# budget is *no measurable difference*. The argument for pretraining first is the one every
-# modern system follows: pretraining last optimizes another objective *after* the tasks were
-# learned, with nothing holding the task skills in place. `tests/test_claims_pretraining.py`
-# re-runs this comparison and asserts the verdict printed here.
-
-# %% [markdown]
-# ## 4. The same model, trained long enough
+# ## 5. The same recipe, trained longer
 #
-# The runs above fit a 2-core budget of seconds, so they stay near chance. The package ships the
-# same architecture trained for longer (`metamap_edu/checkpoints/text2text.pt`, about 1.6 MB):
-#
-# 1. the `lm` checkpoint: causal language modelling on 100,000 unlabeled sentences (step 4 of the
-#    article, done *first*);
-# 2. then one round-robin stream over all four kinds at once, 8,000 Adam steps — topic, sentiment
-#    from the eight labelled domains (three times as often: its rules are the hardest), NER, and
-#    translation into `lumo`.
-#
-# `metamap-edu pretrain` rebuilds both files from their seeds (about 15 minutes on one thread), and
-# `tests/test_pretrained.py` re-runs the first steps of each recipe and checks the recorded losses.
-# Below, the shipped model is scored here, now, on held-out examples of the seen task families —
-# examples it never trained on.
+# The package also ships the `text2text` checkpoint: the `lm` checkpoint trained on all four kinds
+# at once for 8,000 Adam steps (topic and sentiment over eight domains, NER, translation into
+# `lumo`). Here it is scored on held-out examples it never trained on — the first 100 of each test
+# set (`pretrained.held_out_scores`) — for comparison with the 900 steps of section 2.
 
 # %%
-from metamap_edu import pretrained
-
 t2t = pretrained.load_pretrained("text2text")
-scores = pretrained.held_out_scores(t2t, seed=0)
-splits_t2t = pretrained.text2text_splits(seed=0)
-print(f"{'task':>16} {'test examples':>14} {'score':>7} {'target':>7}")
-for task, value in scores.items():
-    target = pretrained.TEXT2TEXT_TARGETS[task]
-    print(f"{task:>16} {len(splits_t2t[task][1]):>14} {value:7.3f} {target:7.2f}  {'met' if value >= target else 'NOT met'}")
-viz.plot_ablation({"text2text": {t.split("/")[0]: v for t, v in scores.items()}})
+shipped = pretrained.held_out_scores(t2t, seed=0, limit=100)
+for task, value in shipped.items():
+    print(f"{task:>16}: {value:.2f}")
+chance_t2t = {"topic": 1 / 8, "sentiment": 0.5, "ner": 0.0, "translation": 0.0}
+viz.plot_ablation({"text2text checkpoint": {t.split("/")[0]: v for t, v in shipped.items()}}, chance=chance_t2t,
+                  title="the shipped text2text checkpoint: held-out score per task")
 plt.show()
 
 # %% [markdown]
-# One example of each kind, as the model writes it (`predict`):
+# One example of each kind, as that model writes it (`predict`):
 
 # %%
-for task, (_, test) in splits_t2t.items():
+for task, (_, test) in pretrained.text2text_splits(seed=0).items():
     x, y = test.examples[0]
     (pred,) = t2t.predict([x], test.kind)
     show = " ".join(pred) if isinstance(pred, tuple) else pred
     print(f"{task:>16} | {x}\n{'':>16} | model: {show}\n{'':>16} | truth: {' '.join(y) if isinstance(y, tuple) else y}")
-
-# %% [markdown]
-# The scores are accuracy (topic, sentiment), entity F1 (NER) and corpus BLEU / 100 (translation,
-# computed like sacrebleu). So the article's central claim holds at this small scale: one
-# parameter vector serves all four kinds as $x \to y$ mappings — once pretraining comes first
-# and the tasks are *mixed* rather than streamed one after another.
-# `tests/test_pretrained.py::test_text2text_scores_well_on_held_out_examples_of_every_kind`
-# asserts these targets with the same function.
 
 # %% [markdown]
 # ### Exercise 1
@@ -259,21 +263,50 @@ passed = exercises.check_article_order(in_article_order)
 
 # %% [markdown]
 # ### Exercise 2 (open)
-# Raise `STEPS_PER_TASK` in the parameters cell and re-run the notebook. Which column of the
-# ablation table moves most? Does the ranking of the rows change?
+# Halve `ROUNDS` in the parameters cell and re-run the notebook. Which task falls furthest, and
+# does any verdict of section 3 change?
 
 # %% [markdown]
+# ## Questions
+#
+# 1. Without pretraining, translation stays near zero on every seed. Why is it the hardest task
+#    for an untrained model?
+#    <details><summary>Answer</summary>
+#    A topic or sentiment label is one output word. Translation must write every word of a new
+#    language in a new order. The shipped <code>lm</code> checkpoint already reads English, so the
+#    pretrained model only has to learn the new words and the order; the untrained one must learn
+#    all of it in 900 steps.
+#    </details>
+# 2. Notebook 04 shows the article's pull reducing forgetting. Why could it hardly matter here?
+#    <details><summary>Answer</summary>
+#    Here the tasks are interleaved: a visit lasts one or two steps, so θ_{t−1} is only one or two
+#    steps old, and β = 0.01 pulls θ back by 1% of a step or two. In notebook 04 each task is
+#    trained for a long stretch, and the pull then holds θ near where the previous task left it.
+#    </details>
+# 3. Why compare rows seed by seed instead of comparing their averages?
+#    <details><summary>Answer</summary>
+#    On one seed every row sees the same data and the same minibatches, so the seed's luck (an easy
+#    test set, a lucky batch order) cancels in the difference. The paired differences vary much less
+#    than the scores, so the interval is narrower.
+#    </details>
+# 4. What would it take to claim "the pull has no effect"?
+#    <details><summary>Answer</summary>
+#    An interval that excludes every effect large enough to matter, which needs more seeds or
+#    larger test sets, together with a positive control: the same budget detecting an effect of
+#    that size. "No measurable difference" only says that this budget could not see one.
+#    </details>
+#
 # ## Summary
 #
-# - One text-to-text transformer serves classification, tagging and translation with one
-#   parameter vector θ; regression is refused with a clear message.
-# - An ablation changes one component at a time from the same θ₀, with the same data and budget;
-#   its table is the honest answer to "which step matters".
-# - Sequential training forgets across task kinds too; the article's pulls (formula 2 and its
-#   code's pull) trade the newest task for the older ones.
-# - Where pretraining goes is an empirical question. At this notebook's budget the paired
-#   comparison over seeds in section 3 finds no measurable difference between the two orders;
-#   real systems put it first because, at scale, it pays off.
+# - One text-to-text transformer learns topic classification and NER with one parameter vector θ,
+#   starting from the shipped `lm` checkpoint, in 900 Adam steps with the tasks interleaved;
+#   translation reaches BLEU ≥ 20 on most CPUs' runs, sentiment is not measurably above chance.
+#   Regression is refused with a clear message.
+# - An ablation changes one component at a time, on the same seeds, data and budget, and reads
+#   paired 95% intervals. Here no effect of pretraining first or of the pull survives a change of
+#   CPU: *no measurable difference at this budget*.
+# - Pretraining last makes the model forget: it hurts NER on every CPU. Pretraining does not
+#   belong last.
 #
 # ## In practice
 # Real systems pretrain first on far more text, then fine-tune or instruction-tune on many
