@@ -1096,10 +1096,10 @@ def check_article_order(fn: Callable) -> bool:
             return _failed(f"{call} Return exactly the steps you were given, reordered.")
         if "pretrain" in right and got.index("pretrain") < right.index("pretrain"):
             return _failed(f"{call} Pretraining first is today's usual order; the article lists it last.",
-                           "section 3 measures both orders.")
+                           "section 4 measures both orders.")
         return _failed(call, "tasks must exist before a model can train on them, and meta-learning follows training.")
     return _passed(f"{' → '.join(PIPELINE_STAGES)}, as the article lists them, for {len(cases)} shuffled and "
-                   "partial lists. Section 3 asks whether pretraining belongs first.")
+                   "partial lists. Section 4 asks whether pretraining belongs first.")
 
 
 # ---- notebook 08/09: real models and real data, where it stands ----

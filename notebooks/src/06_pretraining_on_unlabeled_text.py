@@ -32,7 +32,7 @@
 # **What you'll need.** Notebooks 01-02 (tasks as mappings, formula 1). Notebook 05b helps for the
 # last section. Cross-entropy and softmax.
 #
-# **Time.** About 45 minutes. Running all cells takes about a minute and a half.
+# **Time.** About 45 minutes to study; the README's table gives the measured run time.
 
 # %% tags=["install"] jupyter={"source_hidden": true}
 # Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);

@@ -28,7 +28,7 @@
 #
 # **What you'll need.** Notebooks 03-06.
 #
-# **Time.** About 40 minutes. Running all cells takes about a minute and a half.
+# **Time.** About 40 minutes to study; the README's table gives the measured run time.
 
 # %% tags=["install"] jupyter={"source_hidden": true}
 # Set-up: does nothing where metamap_edu is installed (a laptop, Binder, JupyterHub);
