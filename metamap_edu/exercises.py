@@ -964,7 +964,7 @@ def check_prototype_predict(fn: Callable) -> bool:
 
 # ---- notebook 06/07: pretraining, the whole pipeline ----
 # The exercises of notebooks 06 and 07 as functions a learner writes (solution cells; see student.py).
-__all__ += ["check_prediction_count", "check_bpe_first_merge", "check_article_order"]
+__all__ += ["check_prediction_count", "check_bpe_first_merge", "check_seed_differences"]
 
 
 def check_prediction_count(fn: Callable, model, sentences) -> bool:
@@ -1070,36 +1070,60 @@ def check_bpe_first_merge(fn: Callable) -> bool:
                    "frequent, break ties by sort order.")
 
 
-def check_article_order(fn: Callable) -> bool:
-    """``fn(steps)`` -> the given steps (some of :data:`PIPELINE_STAGES`, in any order) in the article's order.
+def _seed_table(shift: float, seeds: int, rng) -> dict:
+    """A made-up ablation table ``{row: {kind: [score per seed]}}`` whose seeds differ a lot."""
+    kinds = ("topic", "NER")
+    base = {k: [rng.uniform(0.2, 0.9) for _ in range(seeds)] for k in kinds}
+    return {"full": {k: [min(1.0, x + shift + rng.uniform(-0.03, 0.03)) for x in base[k]] for k in kinds},
+            "no pull": {k: list(base[k]) for k in kinds},
+            "no pretraining": {k: [x * 0.5 for x in base[k]] for k in kinds}}
 
-    The check tries shuffled and partial lists. Exercise of ``notebooks/07_the_whole_pipeline``.
+
+def check_seed_differences(fn: Callable) -> bool:
+    r"""``fn(table, row, kind)`` -> the per-seed differences ``full − row`` for task ``kind``.
+
+    ``table`` has :func:`metamap_edu.pipeline.ablation`'s layout ``{row: {kind: [score per seed]}}``.
+    The paired difference of the noise rule starts here: :math:`d_s = a_s - b_s` for each seed s,
+    then their mean and Student-t interval (:func:`metamap_edu.noise.paired_difference`).
+    Exercise of ``notebooks/07_the_whole_pipeline``.
     """
     import random
 
-    rng = random.Random(7)
-    cases = [list(PIPELINE_STAGES[::-1]), ["pretrain", "train"], ["meta-learn", "generate"], ["train"]]
-    for _ in range(4):
-        cases.append(rng.sample(PIPELINE_STAGES, rng.randint(2, len(PIPELINE_STAGES))))
-    for steps in cases:
-        right = [s for s in PIPELINE_STAGES if s in steps]
-        ok, got = _call_learner(fn, list(steps))
+    from .noise import paired_difference
+
+    rng = random.Random(11)
+    for seeds, row, kind in ((3, "no pull", "topic"), (5, "no pretraining", "NER"), (4, "no pull", "NER")):
+        table = _seed_table(0.05, seeds, rng)
+        right = [a - b for a, b in zip(table["full"][kind], table[row][kind])]
+        ok, got = _call_learner(fn, table, row, kind)
         if not ok:
             return False
-        if isinstance(got, str) or not isinstance(got, (list, tuple)):
-            return _failed(f"in_article_order({steps}) returned a {type(got).__name__}; return a list of step names.")
-        got = list(got)
-        if got == right:
+        call = f"seed_differences(table, {row!r}, {kind!r})"
+        if isinstance(got, (int, float)):
+            if _close(got, sum(right) / len(right)):
+                return _failed(f"{call} returned one number, the mean difference.",
+                               "return one difference per seed; the interval needs all of them.")
+            return _failed(f"{call} returned a number; return a list with one difference per seed.")
+        try:
+            got = [float(x) for x in got]
+        except (TypeError, ValueError):
+            return _failed(f"{call} returned {got!r:.80}; return a list of numbers, one per seed.")
+        if len(got) != len(right):
+            return _failed(f"{call} returned {len(got)} numbers for {len(right)} seeds.")
+        if all(_close(g, -r, abs_=1e-9) for g, r in zip(got, right)):
+            return _failed(f"{call}: every sign is reversed.", "the question is what 'full' adds: full − row.")
+        if all(_close(g, r, abs_=1e-9) for g, r in zip(got, right)):
             continue
-        call = f"in_article_order({steps}) returned {got}; the article's order is {right}."
-        if sorted(map(str, got)) != sorted(right):
-            return _failed(f"{call} Return exactly the steps you were given, reordered.")
-        if "pretrain" in right and got.index("pretrain") < right.index("pretrain"):
-            return _failed(f"{call} Pretraining first is today's usual order; the article lists it last.",
-                           "section 4 measures both orders.")
-        return _failed(call, "tasks must exist before a model can train on them, and meta-learning follows training.")
-    return _passed(f"{' → '.join(PIPELINE_STAGES)}, as the article lists them, for {len(cases)} shuffled and "
-                   "partial lists. Section 4 asks whether pretraining belongs first.")
+        unpaired = [a - b for a, b in zip(sorted(table["full"][kind]), sorted(table[row][kind]))]
+        if all(_close(g, r, abs_=1e-9) for g, r in zip(got, unpaired)):
+            return _failed(f"{call} subtracted the scores after sorting them, which pairs different seeds.",
+                           "seed s of one row goes with seed s of the other: same data, same minibatches.")
+        return _failed(f"{call} returned {[round(g, 3) for g in got]}; expected {[round(r, 3) for r in right]}.")
+    # why pairing matters, on the last table: seeds differ far more than the rows do
+    d = paired_difference(table["full"]["NER"], table["no pull"]["NER"])
+    return _passed(f"one difference per seed. On the last made-up table the scores vary by "
+                   f"{max(table['full']['NER']) - min(table['full']['NER']):.2f} across seeds, yet the paired "
+                   f"difference is {d.format(2)}: pairing removes what the seeds share.")
 
 
 # ---- notebook 08/09: real models and real data, where it stands ----

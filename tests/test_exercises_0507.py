@@ -191,26 +191,37 @@ def test_bpe_first_merge_wrong(capsys, fn, message):
 
 
 # ---- notebook 07 -----------------------------------------------------------------------------
-def in_article_order(steps):
-    return [step for step in ["generate", "train", "meta-learn", "pretrain"] if step in steps]
+def seed_differences(table, row, kind):
+    return [a - b for a, b in zip(table["full"][kind], table[row][kind])]
 
 
-def test_article_order_right(capsys):
-    assert ex.check_article_order(in_article_order) is True
-    _said(capsys, "generate → train → meta-learn → pretrain")
-    assert ex.check_article_order(lambda steps: tuple(in_article_order(steps))) is True
+def test_seed_differences_right(capsys):
+    assert ex.check_seed_differences(seed_differences) is True
+    _said(capsys, "pairing removes what the seeds share")
+    # a tuple or a tensor of differences is fine too
+    assert ex.check_seed_differences(lambda t, r, k: tuple(seed_differences(t, r, k))) is True
+    assert ex.check_seed_differences(lambda t, r, k: torch.tensor(seed_differences(t, r, k), dtype=torch.float64)) is True
+
+
+def test_seed_differences_agree_with_the_noise_rule_on_a_real_ablation_layout():
+    from metamap_edu.noise import paired_difference
+
+    table = {"full": {"topic": [0.9, 0.5, 0.7]}, "no pull": {"topic": [0.8, 0.45, 0.6]}}
+    d = seed_differences(table, "no pull", "topic")
+    assert paired_difference(table["full"]["topic"], table["no pull"]["topic"]).mean == pytest.approx(sum(d) / 3)
 
 
 @pytest.mark.parametrize("fn, message", [
-    (lambda steps: ["generate", "train", "meta-learn", "pretrain"], "exactly the steps you were given"),
-    (lambda steps: [s for s in ["generate", "pretrain", "train", "meta-learn"] if s in steps], "today's usual order"),
-    (lambda steps: [s for s in ["generate", "meta-learn", "train", "pretrain"] if s in steps], "meta-learning follows"),
-    (lambda steps: steps, "the article's order is"),
-    (lambda steps: "generate train", "return a list"),
-    (_stub, "NotImplementedError"),
+    (lambda t, r, k: [b - a for a, b in zip(t["full"][k], t[r][k])], "every sign is reversed"),
+    (lambda t, r, k: sum(seed_differences(t, r, k)) / len(t["full"][k]), "the mean difference"),
+    (lambda t, r, k: [a - b for a, b in zip(sorted(t["full"][k]), sorted(t[r][k]))], "pairs different seeds"),
+    (lambda t, r, k: seed_differences(t, r, k)[:-1], "numbers for"),
+    (lambda t, r, k: [a - b for a, b in zip(t["full"][k], t["no pull"][k])], "expected"),
+    (lambda t, r, k: "full minus row", "return a list of numbers"),
+    (_stub, "Not attempted yet"),
 ])
-def test_article_order_wrong(capsys, fn, message):
-    assert ex.check_article_order(fn) is False
+def test_seed_differences_wrong(capsys, fn, message):
+    assert ex.check_seed_differences(fn) is False
     _said(capsys, message)
 
 

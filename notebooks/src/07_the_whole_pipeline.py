@@ -246,20 +246,21 @@ for task, (_, test) in pretrained.text2text_splits(seed=0).items():
     print(f"{task:>16} | {x}\n{'':>16} | model: {show}\n{'':>16} | truth: {' '.join(y) if isinstance(y, tuple) else y}")
 
 # %% [markdown]
-# ### Exercise 1
-# Write `in_article_order(steps)`: given some of the article's four steps (`"generate"`,
-# `"train"`, `"meta-learn"`, `"pretrain"`) in any order, return them in the order the article
-# lists them. The check tries shuffled and partial lists.
+# ### Exercise 1 · One component, seed by seed
+# Every verdict of section 3 starts from per-seed differences: seed s of the "full" row and seed s
+# of another row saw the same data and the same minibatches, so their difference removes what the
+# seed did to both. Write `seed_differences(table, row, kind)`: for task `kind`, return the list
+# of differences "full" − `row`, one per seed, from a table laid out like `table` above
+# (`{row: {kind: [score per seed]}}`). The check tries made-up tables whose seeds differ a lot.
 
 # %% tags=["solution"]
-def in_article_order(steps):
-    """The given steps, in the order the article lists its four steps."""
-    article = ["generate", "train", "meta-learn", "pretrain"]
-    return [step for step in article if step in steps]
+def seed_differences(table, row, kind):
+    """full − row for task ``kind``, seed by seed."""
+    return [full - other for full, other in zip(table["full"][kind], table[row][kind])]
 
 
 # %%
-passed = exercises.check_article_order(in_article_order)
+passed = exercises.check_seed_differences(seed_differences)
 
 # %% [markdown]
 # ### Exercise 2 (open)
