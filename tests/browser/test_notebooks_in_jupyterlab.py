@@ -397,7 +397,8 @@ def move_a_control(page, timeout: float) -> str:
             control.click(timeout=30_000)
         else:
             options = control.locator("option").all_inner_texts()
-            current = control.input_value(timeout=30_000)
+            # the selected option's text (an ipywidgets <option>'s value is not always its label)
+            current = control.evaluate("s => s.selectedIndex >= 0 ? s.options[s.selectedIndex].text : ''")
             others = [o for o in options if o != current]
             if not others:
                 continue
