@@ -25,7 +25,6 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 
@@ -51,7 +50,6 @@ __all__ = [
     "pipeline_tasks",
     "PIPELINE_COMPONENTS",
     "run_pipeline",
-    "compare_orders",
     "verdict_sentences",
     "verdict_gap",
     "antonym_experiment",
@@ -525,44 +523,6 @@ def run_pipeline(
     if "pretrain" in components and order == "article":
         pretrain(model, corpus, steps=pretrain_steps, seed=seed, progress=False)
     return {task.name: round(float(score(model, task)), 6) for task in test_tasks}
-
-
-def compare_orders(
-    base: TinyTransformer,
-    train_tasks: Sequence,
-    test_tasks: Sequence,
-    corpus: Sequence[str],
-    seeds: Sequence[int] = (0, 1, 2),
-    first: dict[str, float] | None = None,
-    **pipeline_options,
-) -> dict[str, Any]:
-    """Pretraining first against pretraining last (the article's order), paired over ``seeds``.
-
-    For every seed both orders run :func:`run_pipeline` with ``("pretrain",)`` and the same
-    options; each run's score is the mean over the test tasks. ``first`` may pass the scores of an
-    already computed pretrain-first run with ``seeds[0]`` (notebook 07 reuses its ablation row).
-    Returns ``{"first": [...], "last": [...], "difference": PairedDifference}`` with the difference
-    first − last and its 95% interval (:func:`metamap_edu.noise.paired_difference`).
-    Notebook 07 now answers the order question with :func:`metamap_edu.pipeline.ablation`.
-    """
-    from .noise import paired_difference
-
-    seeds = [check_seed("seeds", s) for s in check_nonempty("seeds", list(seeds), "at least two seeds")]
-    if len(seeds) < 2:
-        raise ValueError(f"seeds needs at least two seeds for a paired interval; got {seeds}")
-    for bad in ("components", "order", "seed"):
-        if bad in pipeline_options:
-            raise ValueError(f"compare_orders sets {bad!r} itself; got {bad}={pipeline_options[bad]!r}")
-    means: dict[str, list[float]] = {"first": [], "last": []}
-    for i, seed in enumerate(seeds):
-        for key, order in (("first", "pretrain-first"), ("last", "article")):
-            if key == "first" and i == 0 and first is not None:
-                row = first
-            else:
-                row = run_pipeline(base, train_tasks, test_tasks, corpus, ("pretrain",), order=order,
-                                   seed=seed, **pipeline_options)
-            means[key].append(sum(row.values()) / len(row))
-    return {**means, "seeds": seeds, "difference": paired_difference(means["first"], means["last"])}
 
 
 def verdict_sentences(n: int, seed: int = 0) -> list[str]:

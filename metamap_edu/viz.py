@@ -578,7 +578,7 @@ def plot_overlap_matrix(matrix, names, ax=None, title: str | None = None) -> Fig
 
 
 # ---- notebook 05: meta-learning proper ----
-__all__ += ["plot_adaptation_curves", "plot_sinusoid_adaptation", "plot_nlp_comparison", "plot_pull_vs_reptile"]
+__all__ += ["plot_adaptation_curves", "plot_sinusoid_adaptation", "plot_pull_vs_reptile"]
 
 
 def plot_adaptation_curves(result: Mapping, paper: Mapping | None = None, ax=None, title: str | None = None):
@@ -621,35 +621,6 @@ def plot_sinusoid_adaptation(demo: Mapping, ax=None, title: str | None = None):
     ax.set_ylim(-6, 6)
     ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # outside the curves
     ax.set_title(title or f"inner steps = {demo['steps']}, inner lr = {demo['lr']:.3g}")
-    return _finish(fig)
-
-
-def plot_nlp_comparison(result: Mapping, steps: int | None = None, axes=None, title: str | None = None):
-    """Two panels: accuracy against K (after ``steps`` fine-tuning steps, default the last) and
-    accuracy against fine-tuning steps at the largest K, one line per method."""
-    check_type("result", result, Mapping, "a dict")
-    acc = result["accuracy"]
-    ks = sorted(next(iter(acc.values())))
-    if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(13, 4))
-        fig._metamap_owned = True
-    else:
-        fig = axes[0].figure
-    j = -1 if steps is None else steps
-    for i, (name, by_k) in enumerate(acc.items()):
-        style = "--" if name in ("random init", "multi-task pretrain + fine-tune") else "-"
-        axes[0].plot(ks, [by_k[k][j] for k in ks], style, marker="o", color=f"C{i}", label=name)
-        axes[1].plot(range(len(by_k[ks[-1]])), by_k[ks[-1]], style, color=f"C{i}", label=name)
-    chance = 1.0 / result["n_way"]
-    for ax in axes:
-        ax.axhline(chance, color="gray", lw=0.8, ls=":")
-        ax.grid(alpha=0.3)
-        ax.set_ylabel("query accuracy")
-    axes[0].set_xlabel("K (support examples per class)")
-    axes[0].set_xticks(ks)
-    axes[1].set_xlabel(f"fine-tuning steps (K = {ks[-1]})")
-    axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
-    fig.suptitle(title or f"{result['n_way']}-way few-shot episodes (dotted: chance)")
     return _finish(fig)
 
 
