@@ -3,7 +3,7 @@
 Run:  python bench/classroom_load.py [--notebook notebooks/03_a_stream_of_tasks.ipynb]
                                      [--students 2,3,4,6,8,12,16,24,32] [--json PATH]
 
-A real hub from classroom/jupyterhub_config.py on 127.0.0.1 (metamap_edu.classroom.LocalHub;
+A real hub from classroom/jupyterhub_config.py on 127.0.0.1 (metamap_edu.tools.classroom.LocalHub;
 JupyterHub's proxy must be installed: `npm install -g configurable-http-proxy`). First one
 student runs the notebook alone, in fast mode, through their own server's API (a kernel and its
 websocket, as JupyterLab does): that is the single-student time. Then N students, for each N
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import psutil
 
-from metamap_edu import classroom
+from metamap_edu.tools import classroom
 
 SLOWDOWN_LIMIT = 3.0           # a class holds while every student finishes within 3x the time alone
 DEFAULT_STUDENTS = "2,3,4,6,8,12,16,24,32"

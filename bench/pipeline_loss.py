@@ -1,7 +1,7 @@
 """Notebook 07's training step: the full-vocabulary loss against the output-positions-only loss.
 
 ``TinyTransformer.loss`` computes next-token logits at every position and ignores all but the
-output tokens; :func:`metamap_edu.pipeline.output_loss` runs the vocabulary layer on the output
+output tokens; :func:`metamap_edu.experiments.pipeline.output_loss` runs the vocabulary layer on the output
 positions only. Both give the same value (checked here); this measures what the second saves on
 one training step (forward, backward, Adam) of each of notebook 07's four task kinds.
 
@@ -20,7 +20,7 @@ import time
 
 import torch
 
-from metamap_edu import pipeline
+from metamap_edu.experiments import pipeline
 
 
 def _time_steps(model, batches, loss_fn, steps: int) -> float:

@@ -20,7 +20,7 @@ import json
 
 import torch
 
-from metamap_edu import pretrained
+from metamap_edu.experiments import checkpoints as pretrained
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:

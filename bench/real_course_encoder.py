@@ -5,10 +5,10 @@ Run:  python bench/real_course_encoder.py TRAIN.csv [--text-column text] [--labe
 
 For a real intent data set (e.g. BANKING77's ``train.csv`` with columns ``text,category``):
 
-1. split the classes into meta-train / meta-val / meta-test (:func:`metamap_edu.realdata.split_task_by_class`);
-2. pretrain a fresh :class:`~metamap_edu.transformer.TinyTransformer` with the causal objective on the
-   *unlabeled* utterances of the meta-train classes (:func:`metamap_edu.transfer.pretrain_encoder`);
-3. meta-train it with ProtoNet episodes of the meta-train classes (:func:`metamap_edu.transfer.meta_train_protonet`);
+1. split the classes into meta-train / meta-val / meta-test (:func:`metamap_edu.tasks.splits.split_task_by_class`);
+2. pretrain a fresh :class:`~metamap_edu.models.transformer.TinyTransformer` with the causal objective on the
+   *unlabeled* utterances of the meta-train classes (:func:`metamap_edu.experiments.transfer.pretrain_encoder`);
+3. meta-train it with ProtoNet episodes of the meta-train classes (:func:`metamap_edu.experiments.transfer.meta_train_protonet`);
 4. score 5-way 1-shot episodes of the meta-test classes: TF-IDF centroid (scikit-learn's rule,
    ``realdata.TFIDF_RULE``: smooth IDF ln((1 + n)/(1 + df)) + 1 fitted on the meta-train utterances,
    words outside that vocabulary ignored, rows L2-normalised), the pretrained encoder, the pretrained + meta-trained encoder and
@@ -26,9 +26,11 @@ import time
 
 import torch
 
-from metamap_edu import realdata, transfer
+from metamap_edu.real import realdata
+from metamap_edu.tasks import splits
+from metamap_edu.experiments import transfer
 from metamap_edu.noise import mean_interval, paired_difference
-from metamap_edu.tasks import MappingTask
+from metamap_edu.tasks.families import MappingTask
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -45,12 +47,12 @@ def main(argv: list[str] | None = None) -> dict:
     torch.set_num_threads(1)
     start = time.perf_counter()
     task = realdata.load_real_task(args.train, args.text_column, args.label_column, min_per_class=20)
-    split = realdata.split_task_by_class(task, seed=0)
+    split = splits.split_task_by_class(task, seed=0)
     train_texts = list(split.train.inputs)
     encoder = transfer.pretrain_encoder(train_texts, steps=args.steps, seed=0)
     # long utterances are cut to the encoder's context (every method then reads the same words)
     task = MappingTask(task.name, "classification", list(zip(transfer.fit_to_context(task.inputs, encoder), task.outputs)))
-    split = realdata.split_task_by_class(task, seed=0)
+    split = splits.split_task_by_class(task, seed=0)
     scores: dict[str, list[float]] = {m: [] for m in ("tfidf", "pretrained", "pretrained+meta", "scratch+meta")}
     for s in range(args.seeds):
         meta = transfer.meta_train_protonet(encoder, split.train, iterations=args.meta_iterations, seed=s)

@@ -9,11 +9,11 @@ The labels are split by class into meta-train, meta-validation and meta-test cla
 three ways:
 
 * ``--split FILE``: a JSON object ``{"train": [...], "val": [...], "test": [...]}`` of labels
-  (a published protocol; ``metamap_edu.realdata.load_class_split``);
+  (a published protocol; ``metamap_edu.tasks.splits.load_class_split``);
 * ``--groups FILE``: a JSON mapping label -> group (or group -> labels); whole groups are held
   out: ``--test-groups``/``--val-groups`` name them, else ``--test-fraction``/``--val-fraction``
-  of the groups are drawn with ``--seed`` (``realdata.split_by_groups``);
-* neither: ``--val-fraction``/``--test-fraction`` of the classes at random (``realdata.split_classes``).
+  of the groups are drawn with ``--seed`` (``splits.split_by_groups``);
+* neither: ``--val-fraction``/``--test-fraction`` of the classes at random (``splits.split_classes``).
 
 Every reported test episode draws its N classes from the meta-test classes only. The validation
 classes choose what the methods would otherwise guess: the course encoder's meta-training length
@@ -57,13 +57,16 @@ import numpy as np
 import torch
 
 import metamap_edu as mm
-from metamap_edu import encoders, noise, realdata
+from metamap_edu.tasks import splits
+from metamap_edu import noise
+from metamap_edu.real import minilm as encoders
+from metamap_edu.real import realdata
 from metamap_edu._progress import progress_bar
-from metamap_edu.meta import ProtoNet, meta_train
-from metamap_edu.pretrain import pretrain
+from metamap_edu.learn.meta import ProtoNet, meta_train
+from metamap_edu.learn.pretraining import pretrain
 from metamap_edu.reproducibility import report_threads
-from metamap_edu.tasks import MappingTask
-from metamap_edu.transformer import TinyTransformer, TransformerConfig, build_tokenizer
+from metamap_edu.tasks.families import MappingTask
+from metamap_edu.models.transformer import TinyTransformer, TransformerConfig, build_tokenizer
 
 DEFAULT_SETTINGS = "5w1s,5w5s,15w1s,15w5s"
 DEFAULT_CACHE = Path(".metamap_cache") / "minilm_embeddings.npz"  # project-local, git-ignored
@@ -112,18 +115,18 @@ def load(paths, args):
     return task
 
 
-def class_split(task, args) -> realdata.MetaSplit:
+def class_split(task, args) -> splits.MetaSplit:
     """The split the user chose: a split file, a groups file, or random fractions of the classes."""
     if args.split:
-        classes = realdata.load_class_split(args.split)
+        classes = splits.load_class_split(args.split)
     elif args.groups:
         names = lambda s: [g.strip() for g in s.split(",") if g.strip()] if s else None  # noqa: E731
-        classes = realdata.split_by_groups(realdata.load_groups(args.groups), test_groups=names(args.test_groups),
+        classes = splits.split_by_groups(splits.load_groups(args.groups), test_groups=names(args.test_groups),
                                            val_groups=names(args.val_groups), val_fraction=args.val_fraction,
                                            test_fraction=args.test_fraction, seed=args.seed)
     else:
-        return realdata.split_task_by_class(task, args.val_fraction, args.test_fraction, seed=args.seed)
-    return realdata.split_task_by_class(task, classes=classes)
+        return splits.split_task_by_class(task, args.val_fraction, args.test_fraction, seed=args.seed)
+    return splits.split_task_by_class(task, classes=classes)
 
 
 def protonet_from_vectors(vec_of, episode) -> float:
@@ -161,7 +164,7 @@ def course_encoder(split, val_episodes, args, log):
     t1 = time.perf_counter()
     trim = dict(zip(train_texts, short))
     train_task = MappingTask("meta-train", "classification", [(trim[x], y) for x, y in split.train.examples])
-    stream = _Stream(realdata.episode_sampler(train_task, min(10, len(train_task.labels)), 5, 5, seed=args.seed))
+    stream = _Stream(splits.episode_sampler(train_task, min(10, len(train_task.labels)), 5, 5, seed=args.seed))
     proto = ProtoNet(model, outer_lr=1e-3)
     curve = []  # (iterations, validation accuracy)
     best = None
@@ -310,14 +313,14 @@ def main(argv=None) -> int:
         print(f"only {n_test} meta-test classes: choose a split with more test classes so that the settings fit",
               file=sys.stderr)
         return 2
-    episodes = {name: realdata.episode_sampler(split.test, n, k, args.n_query, seed=args.seed).take(args.episodes)
+    episodes = {name: splits.episode_sampler(split.test, n, k, args.n_query, seed=args.seed).take(args.episodes)
                 for name, n, k in settings}
     val_episodes = {}
     if split.val is not None and n_val >= 2:
         for name, n, k in settings:
             if n > n_val:
                 log(f"validation for {name}: only {n_val} meta-val classes, so {n_val}-way validation episodes")
-            val_episodes[name] = realdata.episode_sampler(split.val, min(n, n_val), k, args.n_query,
+            val_episodes[name] = splits.episode_sampler(split.val, min(n, n_val), k, args.n_query,
                                                           seed=args.seed + 1).take(args.val_episodes)
     else:
         log("no validation classes: the meta-training length and the fine-tuning learning rate are not chosen")
@@ -383,7 +386,7 @@ def main(argv=None) -> int:
 
     # 3./4. MiniLM
     headline = ("course_protonet", settings[0][0])
-    if encoders.is_available():
+    if encoders.minilm_available():
         t = time.perf_counter()
         minilm = encoders.load_minilm()
         cache = Path(args.cache).resolve()
@@ -431,7 +434,7 @@ def main(argv=None) -> int:
                     log(f"  {method} - its ProtoNet start, same episodes: {d.format(3)} ({d.verdict})")
             timings[method] = time.perf_counter() - t
     else:
-        log(f"MiniLM rows skipped: {encoders.INSTALL_HINT}")
+        log(f"MiniLM rows skipped: {encoders.MINILM_INSTALL_HINT}")
 
     total = time.perf_counter() - t_start
     methods = ["tfidf", "course_protonet", "minilm_protonet", "minilm_l2sp", "minilm_finetune"]

@@ -14,8 +14,8 @@ import argparse
 import json
 import time
 
-from metamap_edu import language as L
-from metamap_edu.transformer import build_tokenizer
+from metamap_edu.tasks import language as L
+from metamap_edu.models.transformer import build_tokenizer
 
 BUDGET_SECONDS = 5.0  # for 100,000 sentences on a 2-core CPU machine
 

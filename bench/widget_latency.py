@@ -4,7 +4,7 @@ Run:  python bench/widget_latency.py [--moves 4] [--json PATH]
 
 For each explorer, the kernel-side work of one move to a NEW setting (no cached result): the view
 function (training, closed forms) plus drawing its figure to PNG, as
-:func:`metamap_edu.widgets.interactive_view` does. The browser test (tests/browser) measures the
+:func:`metamap_edu.course.widgets.interactive_view` does. The browser test (tests/browser) measures the
 whole round trip in JupyterLab, which adds the transfer and the drawing in the page. The load
 average is printed next to the figures: on a busy 2-core machine every figure grows with it.
 
@@ -27,10 +27,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from metamap_edu import widgets  # noqa: E402
-from metamap_edu.closed_form import least_squares  # noqa: E402
-from metamap_edu.tasks import MappingTask, sentiment_family  # noqa: E402
-from metamap_edu.train import STREAM_DEFAULTS, STREAM_DOMAINS  # noqa: E402
+from metamap_edu.course import widgets  # noqa: E402
+from metamap_edu.learn.closed_form import least_squares  # noqa: E402
+from metamap_edu.tasks.families import MappingTask, sentiment_family  # noqa: E402
+from metamap_edu.learn.train import STREAM_DEFAULTS, STREAM_DOMAINS  # noqa: E402
 
 GOAL_SECONDS = 0.5
 

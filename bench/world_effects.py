@@ -3,12 +3,12 @@
 Run:  python bench/world_effects.py [--fast] [--seeds N] [--episodes N] [--json PATH]
       (default: 3 seeds x 100 episodes per K; a few minutes on one thread)
 
-The world is :mod:`metamap_edu.intents` (50 intents over 10 domains, synonyms and paraphrases);
+The world is :mod:`metamap_edu.tasks.intents` (50 intents over 10 domains, synonyms and paraphrases);
 the meta-test classes come from three domains that no labelled example touches. Every method
 sees the same 5-way K-shot episodes (K = 1 and K = 5); each seed draws its own episodes, its own
 from-scratch initialisation and its own meta-training run, and the pairs of the noise rule
 (:func:`metamap_edu.noise.paired_difference`) are the (seed, episode) units.
-The loop is :func:`metamap_edu.few_shot.compare_few_shot`.
+The loop is :func:`metamap_edu.experiments.few_shot.compare_few_shot`.
 
 Targets, as margins A - B with their paired 95% intervals:
 
@@ -35,10 +35,11 @@ import time
 
 import torch
 
-from metamap_edu import intents, pretrained
-from metamap_edu.few_shot import compare_few_shot
+from metamap_edu.tasks import intents
+from metamap_edu.experiments import checkpoints as pretrained
+from metamap_edu.experiments.few_shot import compare_few_shot
 from metamap_edu.noise import mean_interval
-from metamap_edu.train import pull_as_l2
+from metamap_edu.learn.train import pull_as_l2
 
 TARGETS = {"pretrained_vs_scratch": 0.20, "meta_vs_pretrained": 0.05, "best_vs_tfidf": 0.10,
            "finetune_pretrained_vs_scratch": 0.15}

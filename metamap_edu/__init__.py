@@ -1,10 +1,22 @@
 """metamap_edu: a runnable course on meta-learning and pretraining for NLP.
 
-``import metamap_edu as mm`` gives the main names of every module -- ``mm.sentiment_family``,
-``mm.fit``, ``mm.MAML``, ``mm.TinyTransformer`` ... -- without importing the modules themselves
-until a name is first used (PEP 562 ``__getattr__``): the import stays quick and never pulls in
-ipywidgets, matplotlib, transformers or sentence-transformers. Everything else lives in its
-module (``metamap_edu.tasks``, ``metamap_edu.train``, ...), one concept per module.
+The package is in layers, each a subpackage that may use only the layers before it:
+
+* the foundation: ``_checks`` (argument checks), ``_progress``, ``noise`` (the course's one noise
+  rule) and ``reproducibility`` (seeds and threads);
+* ``tasks``: what is learned -- the generated language, tasks as mappings, families, splits;
+* ``models``: what learns -- the model contract and the course models;
+* ``learn``: how it learns -- formula 1 and 2, meta-learning, pretraining, metrics;
+* ``real``: real data and real models;
+* ``experiments``: the measurements the notebooks run;
+* ``course``: plots, widgets and exercise checks;
+* ``tools``: the ``metamap-edu`` command and what runs the course.
+
+``import metamap_edu as mm`` gives the most used names -- ``mm.fit``, ``mm.MAML``,
+``mm.paired_difference`` ... -- and the subpackages (``mm.tasks``, ``mm.course``), importing each
+only when first used (PEP 562 ``__getattr__``), so ``import metamap_edu`` stays quick and never
+pulls in ipywidgets, matplotlib or transformers. A subpackage's ``__all__`` is the names of its
+modules' ``__all__``: ``from metamap_edu.learn import fit``.
 """
 from __future__ import annotations
 
@@ -19,44 +31,43 @@ __version__ = "0.1.0"
 # public name -> the module that defines it (imported on first use)
 _LAZY: dict[str, str] = {
     # the generated language
-    "DOMAINS": "language", "HELD_OUT_DOMAINS": "language", "TARGET_LANGUAGES": "language",
-    "corpus": "language",
+    "DOMAINS": "tasks.language", "HELD_OUT_DOMAINS": "tasks.language", "TARGET_LANGUAGES": "tasks.language",
+    "corpus": "tasks.language",
     # tasks as mappings
-    "KINDS": "tasks", "MappingTask": "tasks", "TaskFamily": "tasks", "Episode": "tasks",
-    "EpisodeSampler": "tasks", "sample_episode": "tasks", "sentiment_family": "tasks",
-    "topic_task": "tasks", "ner_task": "tasks", "translation_family": "tasks",
-    "load_classification": "tasks", "load_conll": "tasks", "load_parallel": "tasks",
+    "KINDS": "tasks.families", "MappingTask": "tasks.families", "TaskFamily": "tasks.families", "Episode": "tasks.families",
+    "EpisodeSampler": "tasks.families", "sample_episode": "tasks.families", "sentiment_family": "tasks.families",
+    "topic_task": "tasks.families", "ner_task": "tasks.families", "translation_family": "tasks.families",
+    "load_classification": "tasks.families", "load_conll": "tasks.families", "load_parallel": "tasks.families",
     # text
-    "word_tokenize": "text", "WordVocab": "text", "BPETokenizer": "text", "train_bpe": "text",
+    "word_tokenize": "models.tokenizers", "WordVocab": "models.tokenizers", "BPETokenizer": "models.tokenizers", "train_bpe": "models.tokenizers",
     # models
-    "LinearMap": "models", "BagOfWordsClassifier": "models", "TokenTagger": "models", "MLP": "models",
+    "LinearMap": "models.base", "BagOfWordsClassifier": "models.base", "TokenTagger": "models.base", "MLP": "models.base",
     # formula 1 and 2
-    "fit": "train", "sgd_step": "train", "DivergenceError": "train", "SequentialTrainer": "train",
-    "L2ToPrevious": "train", "ArticlePull": "train", "EWC": "train", "make_regularizer": "train",
+    "fit": "learn.train", "sgd_step": "learn.train", "DivergenceError": "learn.train", "SequentialTrainer": "learn.train",
+    "L2ToPrevious": "learn.train", "ArticlePull": "learn.train", "EWC": "learn.train", "make_regularizer": "learn.train",
     # exact answers
-    "least_squares": "closed_form", "ridge_toward": "closed_form",
+    "least_squares": "learn.closed_form", "ridge_toward": "learn.closed_form",
     # metrics
-    "score": "metrics", "accuracy": "metrics", "macro_f1": "metrics", "entity_f1": "metrics",
-    "continual_metrics": "metrics",
+    "score": "learn.metrics", "accuracy": "learn.metrics", "macro_f1": "learn.metrics", "entity_f1": "learn.metrics",
+    "continual_metrics": "learn.metrics",
     # meta-learning
-    "MAML": "meta", "Reptile": "meta", "ProtoNet": "meta", "meta_train": "meta", "adapt": "meta",
-    "evaluate_adaptation": "meta",
-    # pretraining (the function ``pretrain`` is ``metamap_edu.pretrain.pretrain``: the module
+    "MAML": "learn.meta", "Reptile": "learn.meta", "ProtoNet": "learn.meta", "meta_train": "learn.meta", "adapt": "learn.meta",
+    "evaluate_adaptation": "learn.meta",
+    # pretraining (the function ``pretrain`` is ``metamap_edu.learn.pretraining.pretrain``: the module
     # has the same name)
-    "TinyTransformer": "transformer", "TransformerConfig": "transformer",
-    "save_checkpoint": "transformer", "load_checkpoint": "transformer",
-    "new_pretraining_model": "pretrain",
+    "TinyTransformer": "models.transformer", "TransformerConfig": "models.transformer",
+    "save_checkpoint": "models.transformer", "load_checkpoint": "models.transformer",
+    "new_pretraining_model": "learn.pretraining",
     # the shipped checkpoints
-    "load_pretrained": "pretrained",
+    "load_pretrained": "experiments.checkpoints",
     # the one noise rule: a paired 95% interval that must exclude zero
-    "paired_difference": "noise",
+    "paired_difference": "noise", "PairedDifference": "noise", "mean_interval": "noise",
+    "t_quantile_975": "noise", "HELPS": "noise", "HURTS": "noise", "NO_DIFFERENCE": "noise",
+    # threads
+    "free_cores": "reproducibility", "report_threads": "reproducibility",
 }
 
-_SUBMODULES = ("language", "tasks", "text", "models", "train", "closed_form", "metrics", "meta",
-               "sinusoid", "transformer", "pretrain", "realdata", "viz", "widgets", "exercises",
-               "reproducibility", "doctor", "cli", "notebook_runner", "reproduce", "encoders", "hf_bridge",
-               "colab", "site", "student", "pretrained", "noise", "routes", "intents", "transfer",
-               "classroom", "few_shot", "pipeline")
+_SUBPACKAGES = ("tasks", "models", "learn", "real", "experiments", "course", "tools")
 
 __all__ = ["__version__", "set_seed", "set_threads", "default_threads", "check_parameters", *_LAZY]
 
@@ -67,17 +78,17 @@ def __getattr__(name: str):
         value = getattr(importlib.import_module(f".{module}", __name__), name)
         globals()[name] = value  # later look-ups skip this function
         return value
-    if name in _SUBMODULES:
+    if name in _SUBPACKAGES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'metamap_edu' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBPACKAGES))
 
 
-# Kernels started by the test-suite set METAMAP_EDU_BLOCK_NETWORK=1 (see metamap_edu/_netguard.py).
+# Kernels started by the test-suite set METAMAP_EDU_BLOCK_NETWORK=1 (see metamap_edu/tools/_netguard.py).
 if _os.environ.get("METAMAP_EDU_BLOCK_NETWORK") == "1":
-    from . import _netguard
+    from .tools import _netguard
 
     _netguard.install()

@@ -21,9 +21,9 @@ os.environ["TQDM_DISABLE"] = "1"
 os.environ.pop("MPLBACKEND", None)
 # ---- offline guarantee ----
 # This process, every kernel (nbval, papermill) and every child Python run with outbound network
-# blocked, loopback allowed (metamap_edu/_netguard.py). METAMAP_EDU_BLOCK_NETWORK=0 switches it off.
+# blocked, loopback allowed (metamap_edu/tools/_netguard.py). METAMAP_EDU_BLOCK_NETWORK=0 switches it off.
 if os.environ.setdefault("METAMAP_EDU_BLOCK_NETWORK", "1") == "1":
-    from metamap_edu import _netguard
+    from metamap_edu.tools import _netguard
 
     _netguard.install()
     os.environ.update(_netguard.guard_env())

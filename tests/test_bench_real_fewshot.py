@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from metamap_edu import encoders, realdata
+from metamap_edu.real import minilm as encoders
+from metamap_edu.real import realdata
+from metamap_edu.tasks import splits
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "real_fewshot.py"
 
@@ -26,7 +28,7 @@ def bench():
 def data(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bench")
     csv = realdata.write_demo_csv(folder / "intents.csv", n_per_class=16, seed=0)
-    split = realdata.split_by_groups(realdata.DEMO_GROUPS, test_groups=["banking"], val_groups=["home"])
+    split = splits.split_by_groups(realdata.DEMO_GROUPS, test_groups=["banking"], val_groups=["home"])
     (folder / "split.json").write_text(json.dumps(split.to_dict()), encoding="utf-8")
     (folder / "groups.json").write_text(json.dumps(realdata.DEMO_GROUPS), encoding="utf-8")
     return folder, csv, split
@@ -73,7 +75,7 @@ def test_bad_flags_stop_at_once_with_a_message(bench, data, capsys, flags, needl
 
 
 def _run(bench, monkeypatch, capsys, argv):
-    monkeypatch.setattr(encoders, "is_available", lambda: False)  # the MiniLM rows are tested elsewhere
+    monkeypatch.setattr(encoders, "minilm_available", lambda: False)  # the MiniLM rows are tested elsewhere
     monkeypatch.setenv("TQDM_DISABLE", "1")
     assert bench.main(argv) == 0
     return capsys.readouterr().out

@@ -1,6 +1,6 @@
 """Claims about transfer to held-out intent classes, asserted under the course's noise rule.
 
-The intent world (:mod:`metamap_edu.intents`) holds out whole domains; the shipped ``intents``
+The intent world (:mod:`metamap_edu.tasks.intents`) holds out whole domains; the shipped ``intents``
 checkpoint was pretrained on unlabeled documents only. Each claim is a paired 95% interval
 (:func:`metamap_edu.noise.paired_difference`) over (seed, episode) pairs whose lower end must
 clear the stated margin, at a budget far below ``bench/world_effects.py`` (which prints the same
@@ -11,9 +11,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from metamap_edu import intents, pretrained, transfer
+from metamap_edu.tasks import intents
+from metamap_edu.experiments import checkpoints as pretrained
+from metamap_edu.experiments import transfer
 from metamap_edu.noise import paired_difference
-from metamap_edu.pretrain import nearest_tokens
+from metamap_edu.learn.pretraining import nearest_tokens
 
 SEEDS = (0, 1, 2)
 STEPS = 60  # the fine-tuning budget (bench/world_effects.py's default), proved sufficient by the K = 50 control

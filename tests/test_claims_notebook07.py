@@ -1,5 +1,5 @@
 """Claims of notebook 07 (the whole pipeline), asserted on the notebook's own run: the ablation of
-``metamap_edu.pipeline`` at the notebook's defaults (seeds 0, 1, 2; the default budget of 150
+``metamap_edu.experiments.pipeline`` at the notebook's defaults (seeds 0, 1, 2; the default budget of 150
 rounds). Every verdict is the course's noise rule: a paired 95% interval over the three seeds
 that excludes zero (``metamap_edu.noise.paired_difference``).
 
@@ -10,7 +10,8 @@ at this budget, so they are not asserted here either way."""
 import pytest
 import torch
 
-from metamap_edu import noise, pipeline
+from metamap_edu import noise
+from metamap_edu.experiments import pipeline
 
 SEEDS = (0, 1, 2)
 

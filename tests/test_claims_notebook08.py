@@ -17,13 +17,16 @@ import pytest
 import torch
 
 import metamap_edu as mm
-from metamap_edu import encoders, hf_bridge, realdata
-from metamap_edu.language import corpus
-from metamap_edu.meta import ProtoNet, meta_train
+from metamap_edu.tasks import splits
+from metamap_edu.real import minilm as encoders
+from metamap_edu.real import hf_bridge
+from metamap_edu.real import realdata
+from metamap_edu.tasks.language import corpus
+from metamap_edu.learn.meta import ProtoNet, meta_train
 from metamap_edu.noise import HELPS, HURTS, paired_difference
-from metamap_edu.pretrain import pretrain
-from metamap_edu.train import L2ToPrevious, SequentialTrainer
-from metamap_edu.transformer import TinyTransformer, TransformerConfig, build_tokenizer
+from metamap_edu.learn.pretraining import pretrain
+from metamap_edu.learn.train import L2ToPrevious, SequentialTrainer
+from metamap_edu.models.transformer import TinyTransformer, TransformerConfig, build_tokenizer
 
 SEED, N_WAY, K_SHOT, N_QUERY, N_EPISODES, MAX_TOKENS = 0, 5, 1, 5, 100, 48
 
@@ -37,9 +40,9 @@ def _one_thread():
 def _setup(tmp):
     path = realdata.write_demo_csv(f"{tmp}/intents.csv", n_per_class=40, seed=SEED)
     task = realdata.load_real_task(path, min_per_class=K_SHOT + N_QUERY)
-    split = realdata.split_task_by_class(task, val_fraction=0.2, test_fraction=0.3, seed=SEED)
+    split = splits.split_task_by_class(task, val_fraction=0.2, test_fraction=0.3, seed=SEED)
     n_way = min(N_WAY, len(split.test.labels))
-    episodes = realdata.episode_sampler(split.test, n_way, K_SHOT, N_QUERY, seed=SEED).take(N_EPISODES)
+    episodes = splits.episode_sampler(split.test, n_way, K_SHOT, N_QUERY, seed=SEED).take(N_EPISODES)
     tok_real = build_tokenizer(split.train.inputs, vocab_size=600)
     return task, split, n_way, episodes, tok_real
 
@@ -74,7 +77,7 @@ def scores(setup):
     tiny = TinyTransformer(tok_real, TransformerConfig(context=64, width=64, depth=2, heads=4))
     pretrain(tiny, [short[x] for x in split.train.inputs], objective="causal", steps=250, batch_size=32, seed=SEED,
              progress=False)
-    sampler = realdata.episode_sampler(shortened(split.train), min(N_WAY, len(split.train.labels)), max(K_SHOT, 2),
+    sampler = splits.episode_sampler(shortened(split.train), min(N_WAY, len(split.train.labels)), max(K_SHOT, 2),
                                        N_QUERY, seed=SEED)
     proto = ProtoNet(tiny, outer_lr=1e-3)
     meta_train(proto, sampler, meta_batch_size=2, iterations=150, seed=SEED, progress=False)
@@ -110,7 +113,7 @@ def test_08_section7_minilm_is_far_ahead_and_the_course_model_beats_tfidf(scores
 def test_08_section7_tfidf_cannot_see_the_words_of_the_meta_test_intents(setup):
     """08 §7: exchange, rate, alarm, weather and luggage never occur in the meta-train utterances,
     and over a third of the words of the meta-test utterances are outside TF-IDF's vocabulary."""
-    from metamap_edu.text import word_tokenize
+    from metamap_edu.models.tokenizers import word_tokenize
     _, split, _, _, _ = setup
     vocab = realdata.TfidfCentroid(split.train.inputs).vocab
     assert not {"exchange", "rate", "alarm", "weather", "luggage"} & set(vocab)
@@ -142,7 +145,7 @@ def test_08_section9_class_incremental_stream_forgets_almost_everything_with_or_
     """08 §9: three groups of five new labels, Adam 3e-3, 40 steps each: BWT near −1 (below −0.9)
     without a regularizer and with L2ToPrevious(0.1); the earlier groups are not learned back."""
     task, _, _, _, tok_real = setup
-    family = realdata.label_group_family(task, group_size=5, n_held_out=0, seed=SEED)
+    family = splits.label_group_family(task, group_size=5, n_held_out=0, seed=SEED)
     parts = [t.train_test_split(0.25, seed=SEED) for t in family]
     stream, held = [p[0] for p in parts][:3], [p[1] for p in parts][:3]
     for reg in (None, L2ToPrevious(0.1)):

@@ -27,14 +27,14 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 import metamap_edu as mm  # noqa: E402
-from metamap_edu import widgets  # noqa: E402
-from metamap_edu.closed_form import add_bias_column, least_squares, ridge_toward, shrink_fractions  # noqa: E402
-from metamap_edu.language import PEOPLE, PLACES, polarity  # noqa: E402
-from metamap_edu.metrics import score  # noqa: E402
-from metamap_edu.models import BagOfWordsClassifier, LinearMap, flat_params, set_flat_params  # noqa: E402
+from metamap_edu.course import widgets  # noqa: E402
+from metamap_edu.learn.closed_form import add_bias_column, least_squares, ridge_toward, shrink_fractions  # noqa: E402
+from metamap_edu.tasks.language import PEOPLE, PLACES, polarity  # noqa: E402
+from metamap_edu.learn.metrics import score  # noqa: E402
+from metamap_edu.models.base import BagOfWordsClassifier, LinearMap, flat_params, set_flat_params  # noqa: E402
 from metamap_edu.noise import HELPS, NO_DIFFERENCE, paired_difference  # noqa: E402
-from metamap_edu.tasks import MappingTask, sentiment_family  # noqa: E402
-from metamap_edu.train import (  # noqa: E402
+from metamap_edu.tasks.families import MappingTask, sentiment_family  # noqa: E402
+from metamap_edu.learn.train import (  # noqa: E402
     STREAM_DEFAULTS,
     STREAM_DOMAINS,
     ArticlePull,
@@ -547,7 +547,7 @@ def test_04b_under_adam_beta_0_01_already_removes_most_forgetting():
     assert last[0.3] < 0.5 + 2 * SE_TASK
 
 
-# ---- the fused coupled path behind the claims above (metamap_edu.train, helper I) ------------------
+# ---- the fused coupled path behind the claims above (metamap_edu.learn.train) ------------------
 def _grad_via_hooks(reg, model):
     """What the trainer adds to .grad for the penalty: step_penalty (value) + before_step (gradient)."""
     for p in model.parameters():
@@ -568,7 +568,7 @@ def _grad_via_autograd(reg, model):
 @pytest.mark.parametrize("kind", ["l2", "ewc", "l2init"])
 def test_fused_penalty_gradient_equals_the_autograd_gradient(kind):
     """step_penalty + before_step give the value and gradient of the differentiable penalty()."""
-    from metamap_edu.train import EWC, L2ToInit
+    from metamap_edu.learn.train import EWC, L2ToInit
 
     torch.manual_seed(0)
     tasks, _ = notebook04_tasks(0)

@@ -1,7 +1,7 @@
-"""Claims of notebook 06 and issue 5, asserted on the same code the notebooks run.
+"""Claims of notebook 06 about pretraining, asserted on the same code the notebooks run.
 
 These check the claims that hold at the notebooks' small budgets (notebook 07's claims are in
-``tests/test_claims_notebook07.py``). The issue's targets for the shipped
+``tests/test_claims_notebook07.py``). The scores required of the shipped
 checkpoints (per-kind scores of ``text2text``, the K = 5 held-out-domain comparison) are asserted
 in ``tests/test_pretrained.py`` and measured by ``bench/pretraining_targets.py``.
 """
@@ -11,10 +11,13 @@ import math
 import pytest
 import torch
 
-from metamap_edu import language, metrics, noise, tasks
-from metamap_edu.pretrain import (antonym_experiment, fit_multitask, lm_loss, new_pretraining_model, pretrain,
+from metamap_edu import noise
+from metamap_edu.tasks import language
+from metamap_edu.learn import metrics
+from metamap_edu.tasks import families as tasks
+from metamap_edu.learn.pretraining import (antonym_experiment, fit_multitask, lm_loss, new_pretraining_model, pretrain,
                                   verdict_sentences)
-from metamap_edu.transformer import TransformerConfig, with_task_prefix
+from metamap_edu.models.transformer import TransformerConfig, with_task_prefix
 
 
 def test_pretraining_learns_text_of_domains_never_labelled():
@@ -92,8 +95,9 @@ def test_notebook06_pretraining_groups_music_words_but_not_their_polarity():
     point, word by word over music's adjectives: pretraining puts measurably more music words among
     a word's five nearest neighbours (the positive control), and makes no measurable difference to
     how many share its polarity."""
-    from metamap_edu import noise, pretrained
-    from metamap_edu.pretrain import neighbour_agreement
+    from metamap_edu import noise
+    from metamap_edu.experiments import checkpoints as pretrained
+    from metamap_edu.learn.pretraining import neighbour_agreement
 
     music = language.LEXICON["music"]
     words = sorted(set(music.positive) | set(music.negative))

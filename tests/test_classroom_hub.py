@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from metamap_edu import classroom
+from metamap_edu.tools import classroom
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENTS = ["ada", "grace"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from metamap_edu import classroom
+from metamap_edu.tools import classroom
 
 VALUES = Path(__file__).resolve().parent.parent / "classroom" / "values.yaml"
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from metamap_edu import cli, doctor
-from metamap_edu import notebook_runner as nr
+from metamap_edu.tools import cli
+from metamap_edu.tools import doctor
+from metamap_edu.tools import runner as nr
 
 # --------------------------------------------------------------------------------------------
 # doctor: plain functions

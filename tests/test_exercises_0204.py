@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from metamap_edu import exercises as ex
+from metamap_edu.course import exercises as ex
 
 
 def _said(capsys, text):
@@ -149,13 +149,13 @@ def test_ridge_toward(capsys):
 
 
 def test_ridge_toward_agrees_with_the_library():
-    from metamap_edu.closed_form import ridge_toward
+    from metamap_edu.learn.closed_form import ridge_toward
 
     assert ex.check_ridge_toward(lambda X, y, p, lam: ridge_toward(X, y, p, lam)) is True
 
 
 def test_metric_checks_agree_with_the_library():
-    from metamap_edu.metrics import average_accuracy, backward_transfer, forward_transfer
+    from metamap_edu.learn.metrics import average_accuracy, backward_transfer, forward_transfer
 
     assert ex.check_acc(average_accuracy(R), R) is True
     assert ex.check_bwt(backward_transfer(R), R) is True
@@ -163,7 +163,7 @@ def test_metric_checks_agree_with_the_library():
 
 
 def test_lambda_mapping_agrees_with_the_library():
-    from metamap_edu.train import pull_as_l2
+    from metamap_edu.learn.train import pull_as_l2
 
     lam, lr = pull_as_l2(0.2, 0.05)
     assert ex.check_lambda_mapping(lam, alpha=0.05, beta=0.2) is True

@@ -4,8 +4,8 @@ from collections import Counter
 import pytest
 import torch
 
-from metamap_edu import exercises as ex
-from metamap_edu.text import pretokenize
+from metamap_edu.course import exercises as ex
+from metamap_edu.models.tokenizers import pretokenize
 
 
 def _said(capsys, text):
@@ -46,7 +46,7 @@ def _support_size_for_query(w, Xs, ys, Xq, yq, alpha):
 @pytest.mark.parametrize("fn, message", [
     (_first_order, "first-order (FOMAML)"),
     (_support_size_for_query, "divided by the support size"),
-    (lambda w, *rest: 2 * maml_gradient(w, *rest), "differs from metamap_edu.meta.MAML"),
+    (lambda w, *rest: 2 * maml_gradient(w, *rest), "differs from metamap_edu.learn.meta.MAML"),
     (lambda w, *rest: maml_gradient(w, *rest)[:1], "expected"),
     (lambda *args: "gradient", "not a vector"),
     (_stub, "NotImplementedError"),
@@ -109,9 +109,9 @@ def test_checks_leave_the_global_seed_alone():
 # ---- notebook 06 -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def small_model():
-    from metamap_edu import language
-    from metamap_edu.pretrain import new_pretraining_model
-    from metamap_edu.transformer import TransformerConfig
+    from metamap_edu.tasks import language
+    from metamap_edu.learn.pretraining import new_pretraining_model
+    from metamap_edu.models.transformer import TransformerConfig
 
     corpus = language.corpus(300, seed=0)
     model = new_pretraining_model(corpus, config=TransformerConfig(context=40, width=32, depth=1, heads=2),

@@ -1,10 +1,13 @@
-"""metamap_edu.few_shot: one few-shot comparison, paired by (seed, episode), with clear errors."""
+"""metamap_edu.experiments.few_shot: one few-shot comparison, paired by (seed, episode), with clear errors."""
 from __future__ import annotations
 
 import pytest
 import torch
 
-from metamap_edu import few_shot, intents, pretrained, transfer
+from metamap_edu.experiments import few_shot
+from metamap_edu.tasks import intents
+from metamap_edu.experiments import checkpoints as pretrained
+from metamap_edu.experiments import transfer
 from metamap_edu.noise import paired_difference
 
 

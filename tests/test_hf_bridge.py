@@ -9,21 +9,21 @@ import warnings
 import pytest
 import torch
 
-from metamap_edu import hf_bridge as H
+from metamap_edu.real import hf_bridge as H
 
-pytestmark = pytest.mark.skipif(not H.is_available(), reason=f"optional extra 'hf' missing: {H.INSTALL_HINT}")
+pytestmark = pytest.mark.skipif(not H.hf_available(), reason=f"optional extra 'hf' missing: {H.HF_INSTALL_HINT}")
 
 
 @pytest.fixture(scope="module")
 def family():
-    from metamap_edu.tasks import sentiment_family
+    from metamap_edu.tasks.families import sentiment_family
 
     return sentiment_family(n_per_task=24, seed=0)
 
 
 @pytest.fixture(scope="module")
 def tokenizer(family):
-    from metamap_edu.text import train_bpe
+    from metamap_edu.models.tokenizers import train_bpe
 
     return train_bpe([" " + x for t in family for x in t.inputs], vocab_size=400)
 
@@ -84,8 +84,8 @@ def test_stock_mask_breaks_vmap_and_the_report_says_why(family, tokenizer):
 
 
 def test_sequential_trainer_with_the_l2sp_anchor(model, family):
-    from metamap_edu.models import flat_params
-    from metamap_edu.train import L2ToInit, SequentialTrainer
+    from metamap_edu.models.base import flat_params
+    from metamap_edu.learn.train import L2ToInit, SequentialTrainer
 
     theta0 = flat_params(model).clone()
     run = SequentialTrainer(model, regularizer=L2ToInit(0.01), optimizer="adam", lr=3e-3, steps_per_task=8,
@@ -96,8 +96,8 @@ def test_sequential_trainer_with_the_l2sp_anchor(model, family):
 
 @pytest.mark.parametrize("algo", ["reptile", "fomaml", "maml"])
 def test_meta_learners_vmap_over_tasks(model, family, algo):
-    from metamap_edu.meta import MAML, Reptile, meta_train
-    from metamap_edu.tasks import EpisodeSampler
+    from metamap_edu.learn.meta import MAML, Reptile, meta_train
+    from metamap_edu.tasks.families import EpisodeSampler
 
     learner = {"reptile": lambda: Reptile(model, inner_steps=2), "fomaml": lambda: MAML(model, first_order=True),
                "maml": lambda: MAML(model)}[algo]()
@@ -108,9 +108,9 @@ def test_meta_learners_vmap_over_tasks(model, family, algo):
 
 
 def test_maml_falls_back_to_a_loop_with_the_stock_mask(family, tokenizer, monkeypatch):
-    from metamap_edu import meta
-    from metamap_edu.meta import MAML
-    from metamap_edu.tasks import sample_episode
+    from metamap_edu.learn import meta
+    from metamap_edu.learn.meta import MAML
+    from metamap_edu.tasks.families import sample_episode
 
     monkeypatch.setattr(meta, "_WARNED", set())  # the warning is shown once per session
 
@@ -123,8 +123,8 @@ def test_maml_falls_back_to_a_loop_with_the_stock_mask(family, tokenizer, monkey
 
 
 def test_protonet_on_the_hf_encoder():
-    from metamap_edu.meta import ProtoNet
-    from metamap_edu.tasks import EpisodeSampler, topic_task
+    from metamap_edu.learn.meta import ProtoNet
+    from metamap_edu.tasks.families import EpisodeSampler, topic_task
 
     topics = topic_task(n_per_class=12, seed=0)
     enc = H.HFClassifier.for_tasks([topics], vocab_size=400)

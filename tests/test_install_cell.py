@@ -1,4 +1,4 @@
-"""The badge row and the install cell every notebook starts with (metamap_edu.colab).
+"""The badge row and the install cell every notebook starts with (metamap_edu.tools.colab).
 
 The install cell is executed here in three faked situations: the package installed (it must do
 nothing), not installed in Colab (it must call pip once, then import), not installed elsewhere
@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 import metamap_edu
-from metamap_edu import colab
+from metamap_edu.tools import colab
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = sorted((REPO / "notebooks" / "src").glob("[0-9][0-9]*_*.py"))
@@ -133,7 +133,7 @@ def test_header_problems_names_what_is_missing(tmp_path):
 
 @pytest.mark.parametrize("path", SOURCES + NOTEBOOKS, ids=lambda p: p.name)
 def test_every_notebook_starts_with_its_title_then_the_install_cell(path):
-    assert colab.header_problems(path) == [], f"run metamap_edu.colab.insert_header({path.name!r})"
+    assert colab.header_problems(path) == [], f"run metamap_edu.tools.colab.insert_header({path.name!r})"
 
 
 _MACHINE = re.compile(r"""(?x)

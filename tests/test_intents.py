@@ -1,4 +1,4 @@
-"""The intent world (metamap_edu.intents) and the transfer measurements (metamap_edu.transfer)."""
+"""The intent world (metamap_edu.tasks.intents) and the transfer measurements (metamap_edu.experiments.transfer)."""
 from __future__ import annotations
 
 import hashlib
@@ -11,11 +11,11 @@ from collections import Counter
 import pytest
 import torch
 
-from metamap_edu import intents as I
-from metamap_edu import transfer
-from metamap_edu.realdata import ClassSplit
-from metamap_edu.text import word_tokenize
-from metamap_edu.transformer import TinyTransformer, TransformerConfig, build_tokenizer, save_checkpoint
+from metamap_edu.tasks import intents as I
+from metamap_edu.experiments import transfer
+from metamap_edu.tasks.splits import ClassSplit
+from metamap_edu.models.tokenizers import word_tokenize
+from metamap_edu.models.transformer import TinyTransformer, TransformerConfig, build_tokenizer, save_checkpoint
 
 
 def _concept_words():
@@ -121,7 +121,7 @@ def test_a_class_keeps_its_examples_when_other_classes_are_dropped():
 
 
 _DIGEST = (
-    "import hashlib; from metamap_edu import intents as I;"
+    "import hashlib; from metamap_edu.tasks import intents as I;"
     "t = repr(I.intent_examples(3, seed=5)) + repr(I.intent_corpus(50, seed=5)) + repr(I.intent_split(I.intent_task(3)).classes);"
     "print(hashlib.sha256(t.encode()).hexdigest())"
 )
@@ -210,7 +210,7 @@ def test_a_tied_embedding_is_stored_once(tmp_path):
 
 
 def test_pretrain_encoder_lowers_the_loss_on_its_unlabeled_texts():
-    from metamap_edu.pretrain import lm_loss
+    from metamap_edu.learn.pretraining import lm_loss
 
     texts = [x for x, _ in I.intent_examples(n_per_class=4, seed=0)]
     model = transfer.pretrain_encoder(texts, steps=30, vocab_size=400, seed=0)

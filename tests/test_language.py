@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from metamap_edu import language as L
+from metamap_edu.tasks import language as L
 
 # ---------------------------------------------------------------- vocabulary
 
@@ -286,12 +286,12 @@ def test_corpus_speed():
 
 _FINGERPRINT = """
 import hashlib, sys, types
-# Load metamap_edu.language/.tasks without the package __init__ (which imports torch): faster.
+# Load metamap_edu.tasks.language/.tasks without the package __init__ (which imports torch): faster.
 pkg = types.ModuleType("metamap_edu")
 pkg.__path__ = [sys.argv[1]]
 sys.modules["metamap_edu"] = pkg
-from metamap_edu import language as L
-from metamap_edu import tasks as T
+from metamap_edu.tasks import language as L
+from metamap_edu.tasks import families as T
 h = hashlib.sha256()
 for s in L.corpus(3000, seed=7):
     h.update(s.encode())

@@ -1,4 +1,4 @@
-"""Tests for metamap_edu.meta: meta-gradients against independent computations, vmap vs loop,
+"""Tests for metamap_edu.learn.meta: meta-gradients against independent computations, vmap vs loop,
 Reptile == the article's pull, and clear errors on bad input."""
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 import torch
 from torch import nn
 
-from metamap_edu import meta
-from metamap_edu.meta import MAML, ProtoNet, Reptile, adapt, evaluate_adaptation, meta_train, parameters_of, reptile_update
-from metamap_edu.sinusoid import SinusoidMLP, SinusoidSampler
+from metamap_edu.learn import meta
+from metamap_edu.learn.meta import MAML, ProtoNet, Reptile, adapt, evaluate_adaptation, meta_train, parameters_of, reptile_update
+from metamap_edu.tasks.sinusoid import SinusoidMLP, SinusoidSampler
 
 
 
@@ -147,10 +147,10 @@ def test_adapt_is_pure_and_matches_manual_sgd():
 
 
 def test_reptile_is_the_article_pull_once_per_task():
-    """metamap_edu.train.ArticlePull(β), applied once after training on a task (task granularity),
+    """metamap_edu.learn.train.ArticlePull(β), applied once after training on a task (task granularity),
     gives exactly Reptile(ε = 1 − β) with meta-batch 1 and the same inner SGD steps."""
-    from metamap_edu.tasks import MappingTask
-    from metamap_edu.train import ArticlePull, fit
+    from metamap_edu.tasks.families import MappingTask
+    from metamap_edu.learn.train import ArticlePull, fit
 
     for beta in (0.01, 0.3, 0.9):
         torch.manual_seed(0)
@@ -286,8 +286,8 @@ def test_bad_inputs_raise_clear_errors():
 
 
 def test_bad_episodes_raise_clear_errors():
-    from metamap_edu.meta import RelabelledSampler, relabel_episode
-    from metamap_edu.tasks import EpisodeSampler, topic_task
+    from metamap_edu.learn.meta import RelabelledSampler, relabel_episode
+    from metamap_edu.tasks.families import EpisodeSampler, topic_task
 
     t = topic_task(domains=["movies", "books"], n_per_class=10, seed=0)
     with pytest.raises(ValueError, match="n_way"):  # fewer classes than n_way
@@ -315,7 +315,8 @@ def test_bad_episodes_raise_clear_errors():
 
 # ------------------------------------------------------------------ notebook 05 helpers
 def test_notebook05_widget_callback():
-    from metamap_edu import viz, widgets
+    from metamap_edu.course import viz
+    from metamap_edu.course import widgets
 
     torch.manual_seed(0)
     model = SinusoidMLP()

@@ -5,7 +5,7 @@ import random
 import numpy as np
 import pytest
 
-from metamap_edu.metrics import (
+from metamap_edu.learn.metrics import (
     accuracy,
     average_accuracy,
     backward_transfer,
@@ -17,8 +17,8 @@ from metamap_edu.metrics import (
     macro_f1,
     score,
 )
-from metamap_edu.models import BagOfWordsClassifier, LinearMap
-from metamap_edu.tasks import MappingTask
+from metamap_edu.models.base import BagOfWordsClassifier, LinearMap
+from metamap_edu.tasks.families import MappingTask
 
 seqeval_metrics = pytest.importorskip("seqeval.metrics")
 

@@ -2,9 +2,9 @@
 import pytest
 import torch
 
-from metamap_edu.models import MLP, BagOfWordsClassifier, LinearMap, TokenTagger, check_kind, flat_params, set_flat_params
-from metamap_edu.tasks import MappingTask
-from metamap_edu.text import WordVocab
+from metamap_edu.models.base import MLP, BagOfWordsClassifier, LinearMap, TokenTagger, check_kind, flat_params, set_flat_params
+from metamap_edu.tasks.families import MappingTask
+from metamap_edu.models.tokenizers import WordVocab
 
 CLS = [("the food was great", "positive"), ("the food was not great", "negative"), ("awful wait", "negative")]
 TAG = [("Ada flew to Paris", ("B-PER", "O", "O", "B-LOC")), ("the Acme Corp office", ("O", "B-ORG", "I-ORG", "O"))]

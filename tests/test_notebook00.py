@@ -6,7 +6,9 @@ import matplotlib.pyplot as plt
 import pytest
 from pathlib import Path
 
-from metamap_edu import exercises, viz, widgets
+from metamap_edu.course import exercises
+from metamap_edu.course import viz
+from metamap_edu.course import widgets
 
 SOURCE = Path(__file__).resolve().parent.parent / "notebooks" / "src" / "00_start_here.py"
 

@@ -6,8 +6,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from metamap_edu import exercises, language, viz, widgets  # noqa: E402
-from metamap_edu.tasks import MappingTask, ner_task, sentiment_family, translation_family  # noqa: E402
+from metamap_edu.course import widgets  # noqa: E402
+from metamap_edu.course import exercises
+from metamap_edu.tasks import language
+from metamap_edu.course import viz
+from metamap_edu.tasks.families import MappingTask, ner_task, sentiment_family, translation_family  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from metamap_edu import notebook_runner as nr
+from metamap_edu.tools import runner as nr
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -196,7 +196,7 @@ def test_bad_parameter_stops_in_the_first_cell_with_one_clear_message(setup_outc
 PAPERMILL = textwrap.dedent(r'''
     import json, sys
     import papermill
-    from metamap_edu._kernel import KERNEL_NAME, current_env_kernel_manager
+    from metamap_edu.tools._kernel import KERNEL_NAME, current_env_kernel_manager
     inp, out, params, cell_timeout = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4])
     try:
         papermill.execute_notebook(inp, out, parameters=params, kernel_name=KERNEL_NAME, cwd=sys.argv[5],

@@ -2,7 +2,7 @@
 
 * Each stored ``notebooks/NN_name.ipynb`` is the executed *exercise version* of
   ``notebooks/src/NN_name.py``: the source's cells with each solution replaced by its stub
-  (``metamap_edu.student``), outputs present, clean metadata (rebuild with ``metamap-edu build``).
+  (``metamap_edu.tools.student``), outputs present, clean metadata (rebuild with ``metamap-edu build``).
   nbval (pyproject's addopts) re-runs these, so the stubs and their "Not attempted yet" checks
   are what it compares.
 * Each notebook with exercises has a *solution version* ``notebooks/solutions/NN_name.ipynb``:
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from metamap_edu import notebook_runner as nr
-from metamap_edu import student
+from metamap_edu.tools import runner as nr
+from metamap_edu.tools import student
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -132,7 +132,7 @@ def test_stored_notebook_is_executed_and_clean(notebook):
 @pytest.mark.parametrize("notebook", STORED, ids=_ids(STORED))
 def test_notebook_has_parameters_cell_first(notebook):
     nb = _load(notebook)
-    # the Colab install cell (tagged 'install', issue 7) comes first; then the parameters
+    # the Colab install cell (tagged 'install') comes first; then the parameters
     code = [c for c in nb["cells"] if c["cell_type"] == "code" and "install" not in c["metadata"].get("tags", [])]
     assert code, f"{notebook.name} has no code"
     first = code[0]
@@ -159,7 +159,7 @@ def test_no_cell_echoes_a_return_value_nobody_asked_for(notebook):
 @pytest.mark.parametrize("notebook", STORED, ids=_ids(STORED))
 def test_every_widget_cell_stores_one_output_that_shows_before_it_runs(notebook):
     """A widget cell stores ONE output: the live widget, plus its picture and hint for first open."""
-    from metamap_edu.widgets import STATIC_HINT
+    from metamap_edu.course.widgets import STATIC_HINT
 
     for index, cell in enumerate(_load(notebook)["cells"]):
         outputs = cell.get("outputs", [])

@@ -7,7 +7,7 @@ opens no outbound connection; kernels started by the tests have outbound network
   metamap_edu``, then generates tasks, fits a model, runs the sequential trainer with a
   regularizer, takes a meta-learning step, pretrains a tiny transformer, saves and reloads it,
   and runs the environment check. Nothing may have tried the network.
-* :mod:`metamap_edu._netguard` is the guard ``tests/conftest.py`` switches on for the whole test
+* :mod:`metamap_edu.tools._netguard` is the guard ``tests/conftest.py`` switches on for the whole test
   session (``METAMAP_EDU_BLOCK_NETWORK=1``): it reaches every kernel through a
   ``sitecustomize`` on ``PYTHONPATH``; the notebook-marked test checks a real kernel.
 """
@@ -20,7 +20,7 @@ import sys
 
 import pytest
 
-from metamap_edu import _netguard
+from metamap_edu.tools import _netguard
 
 PIPELINE = r'''
 import ipaddress, socket, sys, tempfile, os
@@ -59,7 +59,11 @@ socket.getaddrinfo = _guard(socket.getaddrinfo, "getaddrinfo")
 import metamap_edu as mm
 print("heavy after import", sorted(m for m in ("ipywidgets", "matplotlib", "transformers", "sentence_transformers",
                                                "IPython", "papermill", "jupyter_client") if m in sys.modules))
-from metamap_edu import doctor, exercises, pretrain, viz, widgets  # every notebook imports these
+from metamap_edu.course import widgets  # every notebook imports these
+from metamap_edu.tools import doctor
+from metamap_edu.course import exercises
+from metamap_edu.learn import pretraining as pretrain
+from metamap_edu.course import viz
 
 mm.set_threads(1)
 mm.set_seed(0)
@@ -161,7 +165,7 @@ def test_the_test_session_runs_with_the_guard_on():
         pytest.skip(f"{_netguard.ENV_VAR} is switched off for this session")
     assert _netguard.installed()
     assert _netguard.sitecustomize_dir() in os.environ.get("PYTHONPATH", "")
-    from metamap_edu import notebook_runner
+    from metamap_edu.tools import runner as notebook_runner
 
     env = notebook_runner.kernel_env()
     assert env[_netguard.ENV_VAR] == "1" and _netguard.sitecustomize_dir() in env["PYTHONPATH"]
@@ -172,7 +176,7 @@ def test_a_kernel_started_for_the_notebooks_cannot_reach_the_network():
     pytest.importorskip("jupyter_client")
     from jupyter_client.manager import start_new_kernel
 
-    from metamap_edu import notebook_runner
+    from metamap_edu.tools import runner as notebook_runner
 
     env = notebook_runner.kernel_env({_netguard.ENV_VAR: "1"})
     km, kc = start_new_kernel(kernel_name="python3", env=env, startup_timeout=120)

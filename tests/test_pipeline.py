@@ -1,4 +1,4 @@
-"""The whole pipeline of notebook 07 (metamap_edu.pipeline): data, runs, ablation, paired differences."""
+"""The whole pipeline of notebook 07 (metamap_edu.experiments.pipeline): data, runs, ablation, paired differences."""
 import math
 
 import matplotlib
@@ -8,7 +8,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from metamap_edu import noise, pipeline, viz, widgets  # noqa: E402
+from metamap_edu import noise  # noqa: E402
+from metamap_edu.course import widgets  # noqa: E402
+from metamap_edu.experiments import pipeline
+from metamap_edu.course import viz
 
 TINY = pipeline.PipelineBudget(rounds=2, visit_steps=(1, 1, 1, 1), late_pretrain_steps=2)
 

@@ -5,10 +5,11 @@ import math
 import pytest
 import torch
 
-from metamap_edu import language, train
-from metamap_edu.pretrain import (OBJECTIVES, lm_batch, lm_loss, nearest_tokens, neighbour_agreement,
+from metamap_edu.tasks import language
+from metamap_edu.learn import train
+from metamap_edu.learn.pretraining import (OBJECTIVES, lm_batch, lm_loss, nearest_tokens, neighbour_agreement,
                                   new_pretraining_model, pretrain)
-from metamap_edu.transformer import TransformerConfig
+from metamap_edu.models.transformer import TransformerConfig
 
 SMALL = TransformerConfig(context=40, width=32, depth=1, heads=2)
 
@@ -106,7 +107,8 @@ def test_bad_input(model, corpus):
 def test_notebook06_07_views_and_plots(model):
     import matplotlib.pyplot as plt
 
-    from metamap_edu import viz, widgets
+    from metamap_edu.course import viz
+    from metamap_edu.course import widgets
 
     view = widgets.nearest_words_view("good", model, k=3, polarity_of=lambda w: 1)
     assert view.text.startswith("good: ") and view.figure is not None

@@ -4,7 +4,7 @@ The course ships small pretrained checkpoints inside the package only if ``metam
 reproduces each one from its seed and a test re-creates a fast version and checks its loss. Here:
 
 * every shipped file loads with ``weights_only=True`` and records the fingerprint of the recipe in
-  :data:`metamap_edu.pretrained.RECIPES` (a changed recipe without a rebuilt file fails);
+  :data:`metamap_edu.experiments.checkpoints.RECIPES` (a changed recipe without a rebuilt file fails);
 * the first steps of each recipe, re-run here, give the losses the file recorded (so the file
   came from this code and this seed), and the fast recipe lowers its loss;
 * the learning goals, asserted on the shipped models with the code the notebooks use.
@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from metamap_edu import cli, pretrained
-from metamap_edu.transformer import TinyTransformer, load_checkpoint, save_checkpoint
+from metamap_edu.tools import cli
+from metamap_edu.experiments import checkpoints as pretrained
+from metamap_edu.models.transformer import TinyTransformer, load_checkpoint, save_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,6 +16,7 @@ import pytest
 import torch
 
 import metamap_edu as mm
+from metamap_edu.tasks import splits
 
 NAN, INF = float("nan"), float("inf")
 
@@ -171,6 +172,10 @@ case("load_pretrained", lambda f: mm.load_pretrained("gpt2"), ValueError, "name"
 case("load_pretrained", lambda f: mm.load_pretrained(3), TypeError, "name", "3")
 case("paired_difference", lambda f: mm.paired_difference([0.1, NAN], [0.2, 0.3]), ValueError, "a[1]", "nan")
 case("paired_difference", lambda f: mm.paired_difference([0.1, 0.2], [0.2]), ValueError, "same length", "2", "1")
+case("t_quantile_975", lambda f: mm.t_quantile_975(0), ValueError, "df", "0")
+case("mean_interval", lambda f: mm.mean_interval([1.0]), ValueError, "values", "at least 2")
+case("mean_interval", lambda f: mm.mean_interval("ab"), TypeError, "values", "'ab'")
+case("report_threads", lambda f: mm.report_threads(5), TypeError, "where", "5")
 
 
 # Names in __all__ that take no input a learner could get wrong.
@@ -182,6 +187,11 @@ EXEMPT = {
     "TARGET_LANGUAGES": "a constant tuple of toy language names",
     "KINDS": "a constant tuple of task kinds",
     "DivergenceError": "an exception class the trainers raise; learners catch it, never build it",
+    "HELPS": "a constant verdict string of the noise rule",
+    "HURTS": "a constant verdict string of the noise rule",
+    "NO_DIFFERENCE": "a constant verdict string of the noise rule",
+    "PairedDifference": "the record paired_difference returns; learners read it, never build it",
+    "free_cores": "takes no arguments (reads the machine's core count)",
 }
 
 
@@ -281,7 +291,7 @@ def test_exploding_learning_rate_stops_meta_training(f):
 
 
 def test_alpha_widget_shows_the_divergence_message(f):
-    from metamap_edu import widgets
+    from metamap_edu.course import widgets
 
     view = widgets.alpha_view(50.0, f.reg, steps=30)
     try:
@@ -296,7 +306,7 @@ def test_widget_errors_are_shown_in_the_output_area_not_raised():
     pytest.importorskip("ipywidgets")
     import ipywidgets as w
 
-    from metamap_edu import widgets
+    from metamap_edu.course import widgets
 
     def view(alpha):
         raise ValueError(f"diverged: try alpha <= 0.5; got {alpha}")
@@ -308,7 +318,7 @@ def test_widget_errors_are_shown_in_the_output_area_not_raised():
 
 
 def test_exploding_learning_rate_stops_pretraining_with_finite_weights():
-    from metamap_edu import pretrain
+    from metamap_edu.learn import pretraining as pretrain
 
     texts = mm.corpus(40, seed=0)
     config = mm.TransformerConfig(context=32, width=16, depth=1, heads=2, mlp_ratio=2)
@@ -323,6 +333,7 @@ def test_exploding_learning_rate_stops_pretraining_with_finite_weights():
 # ---------------------------------------------------------------------------------------------
 import importlib  # noqa: E402
 import inspect  # noqa: E402
+import pkgutil  # noqa: E402
 import warnings  # noqa: E402
 
 MODULE_CASES: list[tuple] = []
@@ -333,11 +344,11 @@ def module_case(name, fn, exc, *needles):
     MODULE_CASES.append((name, fn, exc, needles))
 
 
-module_case("realdata.load_real_task", lambda f: __import__("metamap_edu.realdata").realdata.load_real_task(
+module_case("real.realdata.load_real_task", lambda f: __import__("metamap_edu.real.realdata").real.realdata.load_real_task(
     f.tmp("ok.csv", "text,label\na,x\nb,y\n"), min_per_class="a"), TypeError, "min_per_class", "'a'")
-module_case("realdata.load_real_task", lambda f: __import__("metamap_edu.realdata").realdata.load_real_task(
+module_case("real.realdata.load_real_task", lambda f: __import__("metamap_edu.real.realdata").real.realdata.load_real_task(
     f.tmp("ok.csv", "text,label\na,x\nb,y\n"), min_per_class=-3), ValueError, "min_per_class", "-3")
-module_case("realdata.load_real_task", lambda f: __import__("metamap_edu.realdata").realdata.load_real_task(
+module_case("real.realdata.load_real_task", lambda f: __import__("metamap_edu.real.realdata").real.realdata.load_real_task(
     f.tmp("ok.csv", "text,label\na,x\nb,y\n"), max_per_class=0), ValueError, "max_per_class", "0")
 module_case("sgd_step", lambda f: mm.sgd_step([torch.zeros(2, 3)], [torch.ones(3, 2)], lr=0.1), ValueError,
             "grads[0]", "(2, 3)", "(3, 2)")
@@ -349,27 +360,27 @@ module_case("continual_metrics", lambda f: mm.continual_metrics([[0.5, NAN], [0.
 module_case("continual_metrics", lambda f: mm.continual_metrics([[0.5, 0.5], [INF, 0.5], [0.8, 0.9]]), ValueError,
             "R", "inf")
 module_case("continual_metrics", lambda f: mm.continual_metrics([["a", "b"], [1, 2], [3, 4]]), TypeError, "R")
-module_case("metrics.corpus_bleu", lambda f: mm.metrics.corpus_bleu(["a b"], ["a b"], max_order=0), ValueError,
+module_case("learn.metrics.corpus_bleu", lambda f: mm.learn.metrics.corpus_bleu(["a b"], ["a b"], max_order=0), ValueError,
             "max_order", "0")
-module_case("metrics.corpus_bleu", lambda f: mm.metrics.corpus_bleu(["a b"], ["a b"], max_order=-2), ValueError,
+module_case("learn.metrics.corpus_bleu", lambda f: mm.learn.metrics.corpus_bleu(["a b"], ["a b"], max_order=-2), ValueError,
             "max_order", "-2")
-module_case("metrics.corpus_bleu", lambda f: mm.metrics.corpus_bleu(["a b"], [3], max_order=2), TypeError,
+module_case("learn.metrics.corpus_bleu", lambda f: mm.learn.metrics.corpus_bleu(["a b"], [3], max_order=2), TypeError,
             "predictions", "3")
-module_case("pretrain.learning_rate", lambda f: mm.pretrain.learning_rate(0, 0, 0.1, schedule="cosine"), ValueError,
+module_case("learn.pretraining.learning_rate", lambda f: mm.learn.pretraining.learning_rate(0, 0, 0.1, schedule="cosine"), ValueError,
             "steps", "0")
-module_case("pretrain.learning_rate", lambda f: mm.pretrain.learning_rate(0, 10, 0.1, schedule="cosin"), ValueError,
+module_case("learn.pretraining.learning_rate", lambda f: mm.learn.pretraining.learning_rate(0, 10, 0.1, schedule="cosin"), ValueError,
             "schedule", "cosin", "cosine")
-module_case("pretrain.learning_rate", lambda f: mm.pretrain.learning_rate(0, 10, -0.1), ValueError, "lr", "-0.1")
-module_case("pretrain.learning_rate", lambda f: mm.pretrain.learning_rate(10, 10, 0.1), ValueError, "step", "10")
-module_case("pretrain.learning_rate", lambda f: mm.pretrain.learning_rate(0, 10, 0.1, warmup=-1), ValueError,
+module_case("learn.pretraining.learning_rate", lambda f: mm.learn.pretraining.learning_rate(0, 10, -0.1), ValueError, "lr", "-0.1")
+module_case("learn.pretraining.learning_rate", lambda f: mm.learn.pretraining.learning_rate(10, 10, 0.1), ValueError, "step", "10")
+module_case("learn.pretraining.learning_rate", lambda f: mm.learn.pretraining.learning_rate(0, 10, 0.1, warmup=-1), ValueError,
             "warmup", "-1")
-module_case("realdata.ClassSplit", lambda f: mm.realdata.ClassSplit(train="ab", val=[], test=["c", "d"]), TypeError,
+module_case("tasks.splits.ClassSplit", lambda f: mm.tasks.splits.ClassSplit(train="ab", val=[], test=["c", "d"]), TypeError,
             "train", "'ab'")
-module_case("realdata.summarize", lambda f: mm.realdata.summarize([0.5, NAN]), ValueError, "scores[1]", "nan")
-module_case("reproduce.reproduce_maml_sinusoid", lambda f: mm.reproduce.reproduce_maml_sinusoid(config="quick"),
+module_case("real.realdata.summarize", lambda f: mm.real.realdata.summarize([0.5, NAN]), ValueError, "scores[1]", "nan")
+module_case("experiments.reproduce.reproduce_maml_sinusoid", lambda f: mm.experiments.reproduce.reproduce_maml_sinusoid(config="quick"),
             TypeError, "config", "'quick'")
-module_case("sinusoid.SinusoidConfig", lambda f: mm.sinusoid.SinusoidConfig(inner_lr=-1.0), ValueError, "inner_lr", "-1")
-module_case("sinusoid.SinusoidConfig", lambda f: mm.sinusoid.SinusoidConfig(amplitude=(5.0, 0.1)), ValueError,
+module_case("tasks.sinusoid.SinusoidConfig", lambda f: mm.tasks.sinusoid.SinusoidConfig(inner_lr=-1.0), ValueError, "inner_lr", "-1")
+module_case("tasks.sinusoid.SinusoidConfig", lambda f: mm.tasks.sinusoid.SinusoidConfig(amplitude=(5.0, 0.1)), ValueError,
             "amplitude", "low <= high")
 
 
@@ -380,7 +391,7 @@ def test_module_functions_refuse_bad_input_with_a_clear_message(f, name, fn, exc
 
 def test_the_minibatcher_uses_every_example_equally_over_epochs():
     """Full batches only: each epoch skips n mod B examples, but a fresh shuffle draws them next time."""
-    from metamap_edu.train import _Batches
+    from metamap_edu.learn.train import _Batches
 
     class Model:
         def collate(self, examples, kind):
@@ -404,31 +415,38 @@ class _Nonsense:
 # Classes the package fills in itself and hands back: results, records and plain containers.
 # Learners read them; building one by hand is not part of the course, so they take any field.
 RECORDS = {
-    "language.Domain": "one domain's word lists, built from the module's own tables",
-    "train.History": "what fit returns",
-    "train.SequentialResult": "what SequentialTrainer.run returns",
-    "meta.AdaptationResult": "what evaluate_adaptation returns",
-    "meta.MetaHistory": "what meta_train returns",
-    "sinusoid.TensorEpisode": "what SinusoidSampler.sample returns",
-    "pretrain.PretrainResult": "what pretrain returns",
-    "widgets.View": "what a widget's view function returns (a figure and a text)",
-    "doctor.Check": "one line of the doctor's report",
-    "notebook_runner.RunResult": "what run_notebook returns",
-    "site.NotebookInfo": "one notebook's entry on the site's index",
-    "student.Exercise": "one exercise found in a notebook",
-    "pretrained.Recipe": "a shipped checkpoint's recipe, read from the package's own JSON",
+    "tasks.language.Domain": "one domain's word lists, built from the module's own tables",
+    "learn.train.History": "what fit returns",
+    "learn.train.SequentialResult": "what SequentialTrainer.run returns",
+    "learn.meta.AdaptationResult": "what evaluate_adaptation returns",
+    "learn.meta.MetaHistory": "what meta_train returns",
+    "tasks.sinusoid.TensorEpisode": "what SinusoidSampler.sample returns",
+    "learn.pretraining.PretrainResult": "what pretrain returns",
+    "course.widgets.View": "what a widget's view function returns (a figure and a text)",
+    "tools.doctor.Check": "one line of the doctor's report",
+    "tools.runner.RunResult": "what run_notebook returns",
+    "tools.site.NotebookInfo": "one notebook's entry on the site's index",
+    "tools.student.Exercise": "one exercise found in a notebook",
+    "experiments.checkpoints.Recipe": "a shipped checkpoint's recipe, read from the package's own JSON",
     "noise.PairedDifference": "what paired_difference returns",
-    "classroom.ServerRun": "what run_in_server returns",
-    "few_shot.FewShotComparison": "what compare_few_shot returns",
+    "tools.classroom.ServerRun": "what run_in_server returns",
+    "experiments.few_shot.FewShotComparison": "what compare_few_shot returns",
 }
 # The command handlers take the argparse Namespace that cli.build_parser makes; cli.main(argv),
 # which validates argv and parses it, is walked.
-COMMAND_HANDLERS = {"cli.cmd_build", "cli.cmd_doctor", "cli.cmd_lab_settings", "cli.cmd_pretrain", "cli.cmd_reproduce", "cli.cmd_run",
-                    "cli.cmd_site", "cli.cmd_student", "cli.cmd_nbgrader"}
+COMMAND_HANDLERS = {"tools.cli.cmd_build", "tools.cli.cmd_doctor", "tools.cli.cmd_lab_settings", "tools.cli.cmd_pretrain", "tools.cli.cmd_reproduce", "tools.cli.cmd_run",
+                    "tools.cli.cmd_site", "tools.cli.cmd_student", "tools.cli.cmd_nbgrader"}
+
+
+def _public_modules() -> list[str]:
+    """Every public module of the package, dotted from ``metamap_edu`` (``learn.train``, ``noise`` ...)."""
+    found = pkgutil.walk_packages(mm.__path__, "metamap_edu.")
+    names = [m.name.removeprefix("metamap_edu.") for m in found if not m.ispkg]
+    return sorted(n for n in names if not any(part.startswith("_") for part in n.split(".")))
 
 
 def _public_callables():
-    for module_name in mm._SUBMODULES:
+    for module_name in _public_modules():
         module = importlib.import_module(f"metamap_edu.{module_name}")
         for name, obj in sorted(vars(module).items()):
             if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
@@ -444,9 +462,10 @@ WALKED = [(q, obj) for q, obj in _public_callables() if q not in RECORDS and q n
 
 def test_the_walk_covers_every_public_module_of_the_package():
     package = Path(mm.__file__).parent
-    files = {p.stem for p in package.glob("*.py") if not p.stem.startswith("_")}
-    assert files == set(mm._SUBMODULES), f"modules the walk would miss: {sorted(files - set(mm._SUBMODULES))}"
-    walked_modules = {q.split(".")[0] for q, _ in WALKED}
+    files = {".".join(p.relative_to(package).with_suffix("").parts) for p in package.rglob("*.py")}
+    files = {f for f in files if not any(part.startswith("_") for part in f.split("."))}
+    assert files == set(_public_modules()), f"modules the walk would miss: {sorted(files - set(_public_modules()))}"
+    walked_modules = {q.rsplit(".", 1)[0] for q, _ in WALKED}
     assert len(walked_modules) >= 25 and len(TAKES_ARGUMENTS) > 250
     known = {q for q, _ in _public_callables()}
     assert not (set(RECORDS) | COMMAND_HANDLERS) - known, "stale exemptions"
@@ -485,7 +504,7 @@ def _verdict(qualname, obj, read_stdout) -> str | None:
             return None if "install" in str(err) else f"{qualname}: {err}"
         except Exception as err:  # AttributeError, RuntimeError, ... from deep inside
             return f"{qualname}: raw {type(err).__name__}: {err}"
-    if qualname.startswith("exercises.check_"):
+    if qualname.startswith("course.exercises.check_"):
         return None if result is False and "Not yet" in read_stdout() else f"{qualname} accepted nonsense"
     return f"{qualname} accepted nonsense for {names} and returned {type(result).__name__}"
 
@@ -516,5 +535,5 @@ def test_the_walk_flags_raw_errors_vague_messages_and_silent_acceptance(capsys):
     assert "raw AttributeError" in _verdict("m.raw", raw, read)
     assert "names no argument" in _verdict("m.vague", vague, read)
     assert "accepted nonsense" in _verdict("m.silent", silent, read)
-    assert "accepted nonsense" in _verdict("exercises.check_x", silent, read)
+    assert "accepted nonsense" in _verdict("course.exercises.check_x", silent, read)
     assert _verdict("m.clear", clear, read) is None

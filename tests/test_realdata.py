@@ -6,8 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from metamap_edu import realdata as R
-from metamap_edu.tasks import MappingTask, load_conll
+from metamap_edu.real import realdata as R
+from metamap_edu.tasks import splits as S
+from metamap_edu.tasks.families import MappingTask, load_conll
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,7 @@ def test_demo_csv_round_trips_through_the_loader(demo_task):
 # -- the split by class ----------------------------------------------------------------------
 @pytest.mark.parametrize("seed", [0, 1, 2, 7])
 def test_split_never_leaks_a_test_class_into_meta_training(demo_task, seed):
-    ms = R.split_task_by_class(demo_task, val_fraction=0.2, test_fraction=0.25, seed=seed)
+    ms = S.split_task_by_class(demo_task, val_fraction=0.2, test_fraction=0.25, seed=seed)
     train, val, test = set(ms.train.labels), set(ms.val.labels), set(ms.test.labels)
     assert not train & test and not train & val and not val & test
     assert train | val | test == set(demo_task.labels)
@@ -52,42 +53,42 @@ def test_split_never_leaks_a_test_class_into_meta_training(demo_task, seed):
     assert not {y for _, y in ms.train.examples} & test
     assert set(ms.train.output_space) == train
     # every meta-training episode only ever shows training classes
-    for ep in R.episode_sampler(ms.train, 5, 2, 3, seed=seed).take(30):
+    for ep in S.episode_sampler(ms.train, 5, 2, 3, seed=seed).take(30):
         assert set(ep.classes) <= train
         assert {y for _, y in ep.support} | {y for _, y in ep.query} <= train
-    for ep in R.episode_sampler(ms.test, 3, 1, 2, seed=seed).take(10):
+    for ep in S.episode_sampler(ms.test, 3, 1, 2, seed=seed).take(10):
         assert set(ep.classes) <= test
 
 
 def test_split_classes_is_deterministic_and_sized():
     labels = [f"c{i:02d}" for i in range(20)]
-    a = R.split_classes(labels, 0.2, 0.3, seed=5)
-    assert a == R.split_classes(list(reversed(labels)), 0.2, 0.3, seed=5)
+    a = S.split_classes(labels, 0.2, 0.3, seed=5)
+    assert a == S.split_classes(list(reversed(labels)), 0.2, 0.3, seed=5)
     assert a.sizes == {"train": 10, "val": 4, "test": 6}
     assert a.role(a.test[0]) == "test"
-    no_val = R.split_classes(labels, 0.0, 0.25, seed=0)
+    no_val = S.split_classes(labels, 0.0, 0.25, seed=0)
     assert no_val.val == () and len(no_val.test) == 5
 
 
 def test_split_classes_errors_name_the_argument():
     with pytest.raises(ValueError, match="val_fraction \\+ test_fraction"):
-        R.split_classes(["a", "b", "c", "d"], 0.5, 0.5)
+        S.split_classes(["a", "b", "c", "d"], 0.5, 0.5)
     with pytest.raises(ValueError, match="labels must hold at least"):
-        R.split_classes(["a", "b", "c"], 0.2, 0.2)
+        S.split_classes(["a", "b", "c"], 0.2, 0.2)
     with pytest.raises(TypeError, match="labels"):
-        R.split_classes("abc")
+        S.split_classes("abc")
     with pytest.raises(ValueError, match="disjoint"):
-        R.ClassSplit(train=("a", "b"), val=(), test=("b", "c"))
+        S.ClassSplit(train=("a", "b"), val=(), test=("b", "c"))
 
 
 def test_label_group_family(demo_task):
-    fam = R.label_group_family(demo_task, group_size=5, n_held_out=1, seed=0)
+    fam = S.label_group_family(demo_task, group_size=5, n_held_out=1, seed=0)
     assert len(fam) == 3 and len(fam.held_out) == 1
     seen = [set(t.labels) for t in list(fam) + list(fam.held_out)]
     assert all(len(s) == 5 for s in seen)
     assert set().union(*seen) == set(demo_task.labels)
     with pytest.raises(ValueError, match="group_size"):
-        R.label_group_family(demo_task, group_size=15, n_held_out=1)
+        S.label_group_family(demo_task, group_size=15, n_held_out=1)
 
 
 def test_drop_rare_classes():
@@ -107,9 +108,9 @@ def test_load_real_task_caps_per_class(tmp_path):
 
 
 def test_episode_sampler_rejects_too_many_ways(demo_task):
-    ms = R.split_task_by_class(demo_task, 0.2, 0.2, seed=0)
+    ms = S.split_task_by_class(demo_task, 0.2, 0.2, seed=0)
     with pytest.raises(ValueError, match="n_way"):
-        R.episode_sampler(ms.test, len(ms.test.labels) + 1, 1, 1)
+        S.episode_sampler(ms.test, len(ms.test.labels) + 1, 1, 1)
 
 
 # -- loaders reject malformed real-world files, seen from here -------------------------------
@@ -164,9 +165,9 @@ def test_empty_and_header_only_files(tmp_path):
 
 # -- the baseline and the statistics -----------------------------------------------------------
 def test_tfidf_centroid_beats_chance_on_held_out_classes(demo_task):
-    ms = R.split_task_by_class(demo_task, 0.2, 0.25, seed=0)
+    ms = S.split_task_by_class(demo_task, 0.2, 0.25, seed=0)
     base = R.TfidfCentroid(ms.train.inputs)
-    episodes = R.episode_sampler(ms.test, 5, 3, 4, seed=0).take(20)
+    episodes = S.episode_sampler(ms.test, 5, 3, 4, seed=0).take(20)
     mean, half = R.summarize(R.episode_scores(base.accuracy, episodes))
     assert mean > 0.5 and 0 < half < 0.2  # chance is 0.2
 
@@ -198,7 +199,7 @@ def test_tfidf_follows_scikit_learns_smooth_idf_by_hand():
     assert bi.idf[bi.vocab["a b"]] == pytest.approx(1.6931471806, abs=1e-9)
     assert np.allclose(bi.transform(["x a b"]), bi.transform(["a b"]))
     # the course's TF-IDF for the intent world is the same class under another name
-    from metamap_edu import transfer
+    from metamap_edu.experiments import transfer
     texts = ["a a b c zzz", "b zzz", "c c"]
     assert np.array_equal(transfer.VocabularyTfidf(["a b c", "b c", "c"], bigrams=False).transform(texts),
                           base.transform(texts))
@@ -214,9 +215,9 @@ def test_summarize():
 
 
 def test_real_text_goes_through_the_course_bpe(demo_task):
-    from metamap_edu.transformer import build_tokenizer
+    from metamap_edu.models.transformer import build_tokenizer
 
-    ms = R.split_task_by_class(demo_task, 0.2, 0.25, seed=0)
+    ms = S.split_task_by_class(demo_task, 0.2, 0.25, seed=0)
     tok = build_tokenizer(ms.train.inputs, vocab_size=400)
     stats = R.bpe_stats(tok, ms.test.inputs)
     assert 1.0 <= stats["tokens_per_word"] < 4.0 and 0.0 <= stats["byte_fraction"] <= 1.0
@@ -228,7 +229,7 @@ def test_real_text_goes_through_the_course_bpe(demo_task):
 def test_check_class_split_feedback(capsys):
     import random
 
-    from metamap_edu import exercises
+    from metamap_edu.course import exercises
 
     def good(labels, n, seed):
         order = sorted(labels)
@@ -243,7 +244,7 @@ def test_check_class_split_feedback(capsys):
 
 
 def test_check_prototype_head(capsys):
-    from metamap_edu import exercises
+    from metamap_edu.course import exercises
 
     protos = np.arange(6.0).reshape(3, 2)
     assert exercises.check_prototype_head(2 * protos, -(protos**2).sum(1), protos) is True
@@ -254,7 +255,7 @@ def test_check_prototype_head(capsys):
 def test_plots_of_notebook_08():
     import matplotlib.pyplot as plt
 
-    from metamap_edu import viz
+    from metamap_edu.course import viz
 
     fig = viz.plot_method_comparison({"a": (0.5, 0.1), "b": (0.9, float("nan"))}, chance=0.2)
     assert len(fig.axes[0].patches) == 2

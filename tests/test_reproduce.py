@@ -1,4 +1,4 @@
-"""Tests for metamap_edu.reproduce: the paper's ordering on a test-sized run of the same code,
+"""Tests for metamap_edu.experiments.reproduce: the paper's ordering on a test-sized run of the same code,
 the JSON format, the CLI verb, and the NLP comparison's shape."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from metamap_edu import reproduce as rp
+from metamap_edu.experiments import reproduce as rp
 
 # The same code path as --quick, with fewer iterations so the suite stays fast.
 
@@ -47,7 +47,7 @@ def test_result_format_and_json(tiny_result, tmp_path):
 def test_paper_table_and_rows():
     assert rp.PAPER_TABLE2["MAML"] == (0.67, 0.38, 0.35)
     assert rp.PAPER_TABLE2["pretrain on all tasks"] == (2.41, 2.23, 2.19)
-    assert set(rp.PAPER_TABLE2) <= set(rp.ROWS) and "Reptile" in rp.ROWS
+    assert set(rp.PAPER_TABLE2) <= set(rp.TABLE2_ROWS) and "Reptile" in rp.TABLE2_ROWS
     with pytest.raises(ValueError, match="rows"):
         rp.reproduce_maml_sinusoid(config=TINY, rows=("nonsense",))
     with pytest.raises(ValueError, match="reptile_epsilon"):
@@ -57,7 +57,7 @@ def test_paper_table_and_rows():
 
 
 def test_cli_reproduce_parses():
-    from metamap_edu.cli import build_parser
+    from metamap_edu.tools.cli import build_parser
 
     args = build_parser().parse_args(["reproduce", "maml-sinusoid", "--quick", "--json", "x.json"])
     assert args.experiment == "maml-sinusoid" and args.quick and args.json == "x.json"

@@ -1,13 +1,17 @@
-"""metamap_edu.routes (the 2 x 2 of notebook 09), its exercise check and its two figures."""
+"""metamap_edu.experiments.routes (the 2 x 2 of notebook 09), its exercise check and its two figures."""
 import matplotlib
 import pytest
 import torch
 
 matplotlib.use("Agg")
 
-from metamap_edu import exercises, intents, noise, pretrained, viz  # noqa: E402
-from metamap_edu.few_shot import compare_few_shot  # noqa: E402
-from metamap_edu.routes import ROUTES, route_accuracies, route_interaction, route_scores_on  # noqa: E402
+from metamap_edu import noise  # noqa: E402
+from metamap_edu.course import viz  # noqa: E402
+from metamap_edu.course import exercises
+from metamap_edu.tasks import intents
+from metamap_edu.experiments import checkpoints as pretrained
+from metamap_edu.experiments.few_shot import compare_few_shot  # noqa: E402
+from metamap_edu.experiments.routes import ROUTES, route_accuracies, route_interaction, route_scores_on  # noqa: E402
 
 
 @pytest.fixture(scope="module")

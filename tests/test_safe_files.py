@@ -16,10 +16,10 @@ import pytest
 import torch
 
 import metamap_edu as mm
-from metamap_edu import transformer
+from metamap_edu.models import transformer
 
 PACKAGE = Path(mm.__file__).resolve().parent
-SOURCES = sorted(PACKAGE.glob("*.py"))
+SOURCES = sorted(PACKAGE.rglob("*.py"))
 
 
 def _calls(path: Path):

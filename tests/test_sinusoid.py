@@ -1,4 +1,4 @@
-"""Tests for metamap_edu.sinusoid: the paper's defaults, the task contract, the model contract."""
+"""Tests for metamap_edu.tasks.sinusoid: the paper's defaults, the task contract, the model contract."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ import random
 import pytest
 import torch
 
-from metamap_edu.sinusoid import (SINUSOID_DEFAULTS, SinusoidConfig, SinusoidMLP, SinusoidSampler, sinusoid_family,
+from metamap_edu.tasks.sinusoid import (SINUSOID_DEFAULTS, SinusoidConfig, SinusoidMLP, SinusoidSampler, sinusoid_family,
                                   sinusoid_task, task_agnostic_mse)
 
 

@@ -1,4 +1,4 @@
-"""The static site (metamap_edu.site): builds offline, links resolve, widgets become notes."""
+"""The static site (metamap_edu.tools.site): builds offline, links resolve, widgets become notes."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from metamap_edu import colab, site
+from metamap_edu.tools import colab
+from metamap_edu.tools import site
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
@@ -99,7 +100,7 @@ def test_build_refuses_an_empty_folder(tmp_path):
 
 @pytest.mark.skipif(not NOTEBOOKS, reason="no executed notebooks yet")
 def test_site_of_the_real_notebooks_builds_with_no_broken_link(tmp_path):
-    from metamap_edu import cli
+    from metamap_edu.tools import cli
 
     out = tmp_path / "site"
     assert cli.main(["site", "--out", str(out), "--notebooks", str(REPO / "notebooks")]) == 0
@@ -137,7 +138,7 @@ def test_build_needs_no_network(tmp_path, monkeypatch):
 
 def test_a_widget_cell_keeps_its_stored_picture_under_the_note():
     """The picture a widget cell stores for first open (widgets.static_html) is what the page shows."""
-    from metamap_edu import widgets
+    from metamap_edu.course import widgets
 
     picture = widgets.static_html([{"output_type": "display_data", "data": {"image/png": "AAAA"}},
                                    {"output_type": "stream", "text": "alpha = 0.2: GOOD\n"}])

@@ -1,4 +1,4 @@
-"""Student versions (metamap_edu.student): stubs derived from solutions, checks kept."""
+"""Student versions (metamap_edu.tools.student): stubs derived from solutions, checks kept."""
 from __future__ import annotations
 
 import contextlib
@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from metamap_edu import student
+from metamap_edu.tools import student
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
@@ -114,7 +114,7 @@ def test_synthetic_solution_passes_its_check_and_the_stub_does_not():
 def test_the_course_checks_say_not_attempted_for_an_untouched_stub(capsys):
     """The stubs above reach an `exercises.check_...` as `...` or as a function that raises
     NotImplementedError: every check then says "Not attempted yet", returns False, raises nothing."""
-    from metamap_edu import exercises
+    from metamap_edu.course import exercises
 
     names = [n for n in exercises.__all__ if n.startswith("check_")]
     assert len(names) >= 10
@@ -188,7 +188,7 @@ def test_a_solution_without_a_check_cell_is_reported():
 
 
 def test_student_command(tmp_path, capsys):
-    from metamap_edu import cli
+    from metamap_edu.tools import cli
 
     (tmp_path / "nb").mkdir()
     nbformat.write(_synthetic_notebook(), tmp_path / "nb" / "07_demo.ipynb")

@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from metamap_edu import language as L
-from metamap_edu.tasks import (
+from metamap_edu.tasks import language as L
+from metamap_edu.tasks.families import (
     KINDS,
     NER_TAGS,
     Episode,

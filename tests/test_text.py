@@ -3,8 +3,8 @@ import pickle
 
 import pytest
 
-from metamap_edu import language
-from metamap_edu.text import SPECIAL_TOKENS, BPETokenizer, WordVocab, pretokenize, train_bpe, word_tokenize
+from metamap_edu.tasks import language
+from metamap_edu.models.tokenizers import SPECIAL_TOKENS, BPETokenizer, WordVocab, pretokenize, train_bpe, word_tokenize
 
 REAL_TEXT = [
     "The Battery lasted 10 hours -- not bad!!",

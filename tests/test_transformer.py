@@ -6,8 +6,12 @@ import warnings
 import pytest
 import torch
 
-from metamap_edu import language, meta, metrics, tasks, train
-from metamap_edu.transformer import (
+from metamap_edu.tasks import language
+from metamap_edu.learn import meta
+from metamap_edu.learn import metrics
+from metamap_edu.tasks import families as tasks
+from metamap_edu.learn import train
+from metamap_edu.models.transformer import (
     KIND_PREFIXES,
     TinyTransformer,
     TransformerConfig,

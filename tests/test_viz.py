@@ -1,4 +1,4 @@
-"""Figures of the notebooks (metamap_edu.viz): each returns a Figure, validates its input, and can be read."""
+"""Figures of the notebooks (metamap_edu.course.viz): each returns a Figure, validates its input, and can be read."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from metamap_edu import viz  # noqa: E402
+from metamap_edu.course import viz  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

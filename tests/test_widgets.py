@@ -1,4 +1,4 @@
-"""Widget callbacks of notebooks 02-04 (metamap_edu.widgets): plain functions, tested without a front end."""
+"""Widget callbacks of notebooks 02-04 (metamap_edu.course.widgets): plain functions, tested without a front end."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -8,8 +8,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from metamap_edu import widgets  # noqa: E402
-from metamap_edu.closed_form import ridge_toward  # noqa: E402
+from metamap_edu.course import widgets  # noqa: E402
+from metamap_edu.learn.closed_form import ridge_toward  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +19,7 @@ def _close_figures():
 
 
 def _line_task(w=1.5, b=-0.5, n=32, seed=0):
-    from metamap_edu.tasks import MappingTask
+    from metamap_edu.tasks.families import MappingTask
 
     rng = np.random.default_rng(seed)
     x = rng.uniform(-2, 2, size=n)
@@ -116,7 +116,7 @@ def test_task_orders_rotations_and_reverse():
 
 
 def test_stream_view_trains_in_the_given_order():
-    from metamap_edu.tasks import sentiment_family
+    from metamap_edu.tasks.families import sentiment_family
 
     family = sentiment_family(n_per_task=60, seed=0)[:3]
     view = widgets.stream_view((2, 0, 1), 5, family)
@@ -183,7 +183,9 @@ def test_slider_readouts_are_rounded():
 # ---- notebook 05b ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def intent_world():
-    from metamap_edu import intents, pretrained, transfer
+    from metamap_edu.tasks import intents
+    from metamap_edu.experiments import checkpoints as pretrained
+    from metamap_edu.experiments import transfer
 
     world = intents.intent_split(intents.intent_task(n_per_class=24, seed=1))
     model = pretrained.load_pretrained("intents")
@@ -192,7 +194,7 @@ def intent_world():
 
 
 def test_few_shot_episode_view_scores_the_episode_the_comparison_scored(intent_world):
-    from metamap_edu import transfer
+    from metamap_edu.experiments import transfer
 
     world, model, baseline = intent_world
     view = widgets.few_shot_episode_view(1, 2, world, {"pretrained": model}, baseline, seed=3)

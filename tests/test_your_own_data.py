@@ -8,8 +8,9 @@ import warnings
 import pytest
 import torch
 
-from metamap_edu import realdata as R
-from metamap_edu.tasks import MappingTask, load_classification
+from metamap_edu.real import realdata as R
+from metamap_edu.tasks import splits as S
+from metamap_edu.tasks.families import MappingTask, load_classification
 
 
 def _rows(n_classes=6, n_per_class=8):
@@ -30,10 +31,10 @@ def _write(tmp_path, name, obj):
 # -- ClassSplit, MetaSplit -------------------------------------------------------------------------
 @pytest.mark.parametrize("make", [list, tuple, lambda xs: {x: 1 for x in xs}])
 def test_class_split_takes_any_sequence_of_labels_and_sorts_it(make):
-    split = R.ClassSplit(train=make(["b", "a"]), val=make([]), test=make(["d", "c", "e"]))
+    split = S.ClassSplit(train=make(["b", "a"]), val=make([]), test=make(["d", "c", "e"]))
     assert split.train == ("a", "b") and split.val == () and split.test == ("c", "d", "e")
     assert split.labels == ("a", "b", "c", "d", "e")
-    assert R.ClassSplit(**split.to_dict()) == split
+    assert S.ClassSplit(**split.to_dict()) == split
 
 
 @pytest.mark.parametrize("kwargs,exc,needle", [
@@ -47,12 +48,12 @@ def test_class_split_takes_any_sequence_of_labels_and_sorts_it(make):
 ])
 def test_class_split_refuses_bad_parts(kwargs, exc, needle):
     with pytest.raises(exc, match=needle):
-        R.ClassSplit(**kwargs)
+        S.ClassSplit(**kwargs)
 
 
 def test_split_task_by_class_uses_the_given_split(task):
-    classes = R.ClassSplit(train=["c0", "c1"], val=["c2", "c3"], test=["c4", "c5"])
-    split = R.split_task_by_class(task, classes=classes)
+    classes = S.ClassSplit(train=["c0", "c1"], val=["c2", "c3"], test=["c4", "c5"])
+    split = S.split_task_by_class(task, classes=classes)
     assert split.classes == classes
     assert set(split.train.labels) == {"c0", "c1"}
     assert set(split.val.labels) == {"c2", "c3"} and set(split.test.labels) == {"c4", "c5"}
@@ -61,52 +62,52 @@ def test_split_task_by_class_uses_the_given_split(task):
 
 def test_split_task_by_class_refuses_unknown_labels_and_warns_about_unnamed_ones(task):
     with pytest.raises(ValueError, match=r"c9"):
-        R.split_task_by_class(task, classes=R.ClassSplit(train=["c0", "c1"], val=[], test=["c2", "c9"]))
+        S.split_task_by_class(task, classes=S.ClassSplit(train=["c0", "c1"], val=[], test=["c2", "c9"]))
     with pytest.warns(UserWarning, match=r"2 label\(s\) of task 'mine' are in no part"):
-        split = R.split_task_by_class(task, classes=R.ClassSplit(train=["c0", "c1"], val=[], test=["c2", "c3"]))
+        split = S.split_task_by_class(task, classes=S.ClassSplit(train=["c0", "c1"], val=[], test=["c2", "c3"]))
     assert split.val is None and set(split.test.labels) == {"c2", "c3"}
     with pytest.raises(TypeError, match="classes"):
-        R.split_task_by_class(task, classes={"train": ["c0"], "test": ["c1"]})
+        S.split_task_by_class(task, classes={"train": ["c0"], "test": ["c1"]})
 
 
 def test_meta_split_refuses_a_class_split_that_does_not_match_its_tasks(task):
     with pytest.warns(UserWarning, match="no part"):
-        good = R.split_task_by_class(task, classes=R.ClassSplit(train=["c0", "c1"], val=[], test=["c2", "c3"]))
+        good = S.split_task_by_class(task, classes=S.ClassSplit(train=["c0", "c1"], val=[], test=["c2", "c3"]))
     with pytest.raises(ValueError, match=r"(?s)test task 'mine' holds 6 labels.*names 2 test.*only in the task: \['c0', 'c1', 'c4'"):
-        R.MetaSplit(train=good.train, val=None, test=task, classes=good.classes)
+        S.MetaSplit(train=good.train, val=None, test=task, classes=good.classes)
     with pytest.raises(ValueError, match="val is None but"):
-        R.MetaSplit(train=good.train, val=None, test=good.test,
-                    classes=R.ClassSplit(train=["c0", "c1"], val=["c4", "c5"], test=["c2", "c3"]))
-    assert R.MetaSplit(train=good.train, val=None, test=good.test, classes=good.classes) == good
+        S.MetaSplit(train=good.train, val=None, test=good.test,
+                    classes=S.ClassSplit(train=["c0", "c1"], val=["c4", "c5"], test=["c2", "c3"]))
+    assert S.MetaSplit(train=good.train, val=None, test=good.test, classes=good.classes) == good
 
 
 def test_load_class_split_reads_the_documented_layout_and_refuses_others(tmp_path):
     path = _write(tmp_path, "split.json", {"train": ["a", "b"], "val": ["c", "e"], "test": ["d", "f"]})
-    assert R.load_class_split(path) == R.ClassSplit(train=["a", "b"], val=["c", "e"], test=["d", "f"])
-    assert R.load_class_split(_write(tmp_path, "noval.json", {"train": ["a", "b"], "test": ["d", "f"]})).val == ()
+    assert S.load_class_split(path) == S.ClassSplit(train=["a", "b"], val=["c", "e"], test=["d", "f"])
+    assert S.load_class_split(_write(tmp_path, "noval.json", {"train": ["a", "b"], "test": ["d", "f"]})).val == ()
     with pytest.raises(ValueError, match=r"keys 'train', 'test'.*got keys \['test', 'tests'"):
-        R.load_class_split(_write(tmp_path, "typo.json", {"train": ["a", "b"], "test": ["d", "f"], "tests": ["e"]}))
+        S.load_class_split(_write(tmp_path, "typo.json", {"train": ["a", "b"], "test": ["d", "f"], "tests": ["e"]}))
     with pytest.raises(ValueError, match="overlap.json.*both"):
-        R.load_class_split(_write(tmp_path, "overlap.json", {"train": ["a", "b"], "test": ["a", "c"]}))
+        S.load_class_split(_write(tmp_path, "overlap.json", {"train": ["a", "b"], "test": ["a", "c"]}))
     with pytest.raises(ValueError, match="not a valid UTF-8 JSON"):
-        R.load_class_split(_write(tmp_path, "broken.json", "{train"))
+        S.load_class_split(_write(tmp_path, "broken.json", "{train"))
     with pytest.raises(FileNotFoundError, match="nope.json"):
-        R.load_class_split(tmp_path / "nope.json")
+        S.load_class_split(tmp_path / "nope.json")
 
 
 def test_split_by_groups_holds_out_whole_groups(tmp_path):
     groups = {"a1": "A", "a2": "A", "b1": "B", "b2": "B", "c1": "C", "c2": "C", "d1": "D", "d2": "D"}
-    split = R.split_by_groups(groups, test_groups=["B", "D"], val_groups=["C"])
+    split = S.split_by_groups(groups, test_groups=["B", "D"], val_groups=["C"])
     assert split.test == ("b1", "b2", "d1", "d2") and split.val == ("c1", "c2") and split.train == ("a1", "a2")
     # the inverted layout group -> labels, from a file
     path = _write(tmp_path, "groups.json", {"A": ["a1", "a2"], "B": ["b1", "b2"], "C": ["c1", "c2"], "D": ["d1", "d2"]})
-    assert R.load_groups(path) == groups
+    assert S.load_groups(path) == groups
     # drawn by a seed: whole groups only, and the same draw for the same seed
-    drawn = R.split_by_groups(groups, val_fraction=0.25, test_fraction=0.25, seed=3)
+    drawn = S.split_by_groups(groups, val_fraction=0.25, test_fraction=0.25, seed=3)
     for part in (drawn.train, drawn.val, drawn.test):
         for label in part:
             assert all(other in part for other, g in groups.items() if g == groups[label])
-    assert drawn == R.split_by_groups(groups, val_fraction=0.25, test_fraction=0.25, seed=3)
+    assert drawn == S.split_by_groups(groups, val_fraction=0.25, test_fraction=0.25, seed=3)
 
 
 @pytest.mark.parametrize("kwargs,needle", [
@@ -117,12 +118,12 @@ def test_split_by_groups_holds_out_whole_groups(tmp_path):
 ])
 def test_split_by_groups_refuses_bad_group_names(kwargs, needle):
     with pytest.raises(ValueError, match=needle):
-        R.split_by_groups({"a": "A", "a2": "A", "b": "B", "b2": "B"}, **kwargs)
+        S.split_by_groups({"a": "A", "a2": "A", "b": "B", "b2": "B"}, **kwargs)
 
 
 def test_groups_with_a_label_in_two_groups_are_refused():
     with pytest.raises(ValueError, match="label 'x' is in both group 'A' and group 'B'"):
-        R.split_by_groups({"A": ["x", "w"], "B": ["x", "y"]}, test_groups=["B"])
+        S.split_by_groups({"A": ["x", "w"], "B": ["x", "y"]}, test_groups=["B"])
 
 
 # -- JSON layouts ----------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def test_load_real_task_validates_min_per_class(tmp_path, value, exc):
 
 # -- long texts --------------------------------------------------------------------------------------
 def test_trim_to_context_cuts_long_texts_and_warns_with_the_count():
-    from metamap_edu.transformer import build_tokenizer
+    from metamap_edu.models.transformer import build_tokenizer
 
     texts = ["short one", "a much longer text " * 20, "another very long text that goes on " * 10]
     tok = build_tokenizer(texts, vocab_size=400)
@@ -238,7 +239,7 @@ class _FakeModel:
 
 
 def test_embedding_shows_a_bar_unless_tqdm_is_disabled(monkeypatch):
-    from metamap_edu import encoders
+    from metamap_edu.real import minilm as encoders
 
     model = _FakeModel()
     monkeypatch.delenv("TQDM_DISABLE", raising=False)
@@ -250,7 +251,7 @@ def test_embedding_shows_a_bar_unless_tqdm_is_disabled(monkeypatch):
 
 
 def test_finetune_episodes_runs_each_episode_under_one_bar(monkeypatch, capsys):
-    from metamap_edu import encoders
+    from metamap_edu.real import minilm as encoders
 
     seen = []
     monkeypatch.setattr(encoders, "finetune_fewshot", lambda model, s, q, **kw: seen.append((s, q, kw)) or {"accuracy": 1.0})
@@ -284,7 +285,8 @@ def test_report_threads_prints_the_count_and_warns_when_cores_are_busy(monkeypat
 
 
 def test_the_commands_print_their_thread_count(tmp_path, capsys, monkeypatch):
-    from metamap_edu import cli, reproducibility
+    from metamap_edu import reproducibility
+    from metamap_edu.tools import cli
 
     monkeypatch.setattr(reproducibility, "free_cores", lambda: 1.0)
     assert cli.main(["build", str(tmp_path / "missing_source.py")]) == 1

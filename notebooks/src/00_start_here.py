@@ -56,7 +56,7 @@ SEED = 0      # every random number in this notebook follows from this seed
 import matplotlib.pyplot as plt
 
 import metamap_edu as mm
-from metamap_edu import doctor, exercises, viz, widgets
+from metamap_edu import course, tools
 
 mm.check_parameters(FAST=FAST, SEED=SEED)   # one clear message if a parameter above is unusable
 mm.set_seed(SEED)
@@ -71,13 +71,13 @@ threads = mm.set_threads(1)
 # the cell after it shows the versions found on *your* machine.
 
 # %%
-checks = doctor.run_checks()
-print(doctor.format_checks(checks, details=False))
+checks = tools.run_checks()
+print(tools.format_checks(checks, details=False))
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 # Versions and paths differ from machine to machine, so the tests do not compare this output.
-print(doctor.format_checks(checks, details=True))
+print(tools.format_checks(checks, details=True))
 
 # %% [markdown]
 # If a line says PROBLEM, the README's *Troubleshooting* section has the fix. The three most
@@ -106,7 +106,7 @@ print(doctor.format_checks(checks, details=True))
 # running it brings the slider to life.)
 
 # %%
-display(widgets.seed_explorer(seed=SEED))
+display(course.seed_explorer(seed=SEED))
 
 # %% [markdown]
 # ## 3. Every NLP task is a mapping
@@ -148,7 +148,7 @@ display(widgets.seed_explorer(seed=SEED))
 # The picture shows the four steps, each with its maths and the notebooks that teach it.
 
 # %%
-fig = viz.plot_pipeline()
+fig = course.plot_pipeline()
 plt.show()
 
 # %% [markdown]
@@ -220,7 +220,7 @@ def formula2_step(theta, grad, theta_prev, alpha, lam):
     return theta - alpha * (grad + penalty_grad)
 
 # %%
-passed = exercises.check_formula2_step(formula2_step)
+passed = course.check_formula2_step(formula2_step)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -241,7 +241,7 @@ passed = exercises.check_formula2_step(formula2_step)
 # %%
 import torch
 
-xs = exercises.thread_summands(seed=SEED)
+xs = course.thread_summands(seed=SEED)
 print(len(xs), "numbers, from", f"{float(xs.abs().min()):.1e}", "to", f"{float(xs.abs().max()):.1e}", "in size")
 
 # %% tags=["solution"]
@@ -257,7 +257,7 @@ for x in xs[half:]:
 two_threads = first + second
 
 # %%
-passed = exercises.check_thread_sums(one_thread, two_threads, xs)
+passed = course.check_thread_sums(one_thread, two_threads, xs)
 
 # %% [markdown]
 # <details><summary>Solution</summary>

@@ -64,9 +64,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import metamap_edu as mm
-from metamap_edu import exercises, language, viz, widgets
-from metamap_edu.tasks import (MappingTask, load_classification, ner_task, polarity_conflict_rate,
-                               sample_episode, sentiment_family, topic_task, translation_family)
+from metamap_edu import tasks, course
+from metamap_edu.tasks import MappingTask, load_classification, ner_task, polarity_conflict_rate, sample_episode, sentiment_family, topic_task, translation_family
 
 # one clear message if a parameter above is unusable: section 5 splits 15 sentences of each class
 # off a task, so N_PER_TASK needs 40 (20 per class); above 2000 it only costs time
@@ -114,21 +113,21 @@ except ValueError as err:
 # ## 2. A language to generate tasks from
 #
 # The article's first step is to *generate* a series of tasks. We generate them from a small
-# English-like language over real words (`metamap_edu.language`): each **domain** has its own
+# English-like language over real words (`metamap_edu.tasks.language`): each **domain** has its own
 # nouns and its own positive and negative adjectives; some words are **shared** by all domains
 # ("great", "awful", "loved"); and some are **domain-dependent** — their polarity flips between
 # domains. A long battery is good; a long flight is not.
 
 # %%
-print(f"{len(language.DOMAINS)} labeled domains:", ", ".join(language.DOMAINS))
-print(f"{len(language.HELD_OUT_DOMAINS)} held-out domains:", ", ".join(language.HELD_OUT_DOMAINS))
-movies = language.LEXICON["movies"]
+print(f"{len(tasks.DOMAINS)} labeled domains:", ", ".join(tasks.DOMAINS))
+print(f"{len(tasks.HELD_OUT_DOMAINS)} held-out domains:", ", ".join(tasks.HELD_OUT_DOMAINS))
+movies = tasks.LEXICON["movies"]
 print("movies nouns:     ", ", ".join(movies.nouns[:8]), "...")
 print("movies positive:  ", ", ".join(movies.positive[:6]), "...")
 print("movies negative:  ", ", ".join(movies.negative[:6]), "...")
-print("shared positive:  ", ", ".join(language.SHARED_POSITIVE[:6]), "...")
+print("shared positive:  ", ", ".join(tasks.SHARED_POSITIVE[:6]), "...")
 for word in ("long", "quiet", "cheap"):
-    signs = {d: language.polarity(word, d) for d in language.DOMAINS}
+    signs = {d: tasks.polarity(word, d) for d in tasks.DOMAINS}
     good = [d for d, s in signs.items() if s > 0]
     bad = [d for d, s in signs.items() if s < 0]
     print(f"'{word}' is good in {', '.join(good)}; bad in {', '.join(bad)}")
@@ -140,7 +139,7 @@ for word in ("long", "quiet", "cheap"):
 # $$ s(c) = (-1)^{[\text{"not" or "never"} \in c]} \sum_{w \in c} \operatorname{pol}_d(w), $$
 #
 # intensifiers ("very", "really") change nothing, and in "$A$ but $B$" only $B$ counts. The label
-# is positive when $s > 0$. `language.sentiment_label` applies these rules, and every generated
+# is positive when $s > 0$. `tasks.sentiment_label` applies these rules, and every generated
 # label is checked against it by the tests.
 
 # %%
@@ -154,7 +153,7 @@ examples = [
     ("the flight was long", "travel"),
 ]
 for text, domain in examples:
-    print(f"{domain:12} {text!r:52} -> {language.sentiment_label(text, domain)}")
+    print(f"{domain:12} {text!r:52} -> {tasks.sentiment_label(text, domain)}")
 
 # %% [markdown]
 # ## 3. The four kinds of task, with their shapes
@@ -192,7 +191,7 @@ print("regression tensors: X", tuple(X.shape), "Y", tuple(Y.shape))
 # %%
 fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))
 for task, ax in zip([sentiment["movies"], topic, ner, translation["lumo"]], axes):
-    viz.plot_task_summary(task, ax=ax)
+    course.plot_task_summary(task, ax=ax)
 fig.tight_layout()
 plt.show()
 
@@ -201,9 +200,9 @@ plt.show()
 # are copied unchanged, as real translation systems mostly do.
 
 # %%
-for lang in language.ALL_LANGUAGES:
-    print(textwrap.fill(language.describe_language(lang), 100, subsequent_indent="    "))
-    en, target = language.translation_examples(lang, 1, seed=SEED + 3)[0]
+for lang in tasks.ALL_LANGUAGES:
+    print(textwrap.fill(tasks.describe_language(lang), 100, subsequent_indent="    "))
+    en, target = tasks.translation_examples(lang, 1, seed=SEED + 3)[0]
     print(f"    {en}  ->  {target}")
 
 # %% [markdown]
@@ -217,7 +216,7 @@ for lang in language.ALL_LANGUAGES:
 # Before the cell runs, it shows a picture of the browser's result for the parameters above.
 
 # %%
-browser = widgets.task_browser(family="sentiment", domain="movies", seed=SEED, relatedness=RELATEDNESS)
+browser = course.task_browser(family="sentiment", domain="movies", seed=SEED, relatedness=RELATEDNESS)
 display(browser)
 
 # %% [markdown]
@@ -275,8 +274,8 @@ for r, o, c in zip(grid, overlaps, conflicts):
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.6))
-viz.plot_relatedness_overlap(grid, overlaps, conflicts, ax=ax1)
-viz.plot_overlap_matrix(sentiment.overlap_matrix(), [t.metadata["domain"] for t in sentiment], ax=ax2,
+course.plot_relatedness_overlap(grid, overlaps, conflicts, ax=ax1)
+course.plot_overlap_matrix(sentiment.overlap_matrix(), [t.metadata["domain"] for t in sentiment], ax=ax2,
                         title=f"overlap between the tasks at r = {RELATEDNESS:g}")
 fig.tight_layout()
 plt.show()
@@ -298,9 +297,9 @@ plt.show()
 # %%
 print("labeled tasks: ", ", ".join(t.metadata["domain"] for t in sentiment))
 print("held out:      ", ", ".join(t.metadata["domain"] for t in sentiment.held_out))
-held_nouns = {w for d in language.HELD_OUT_DOMAINS for w in language.LEXICON[d].nouns}
+held_nouns = {w for d in tasks.HELD_OUT_DOMAINS for w in tasks.LEXICON[d].nouns}
 labeled_words = {w for task in sentiment for x in task.inputs for w in x.split()}
-texts = language.corpus(2000 if FAST else 20000, seed=SEED)
+texts = tasks.corpus(2000 if FAST else 20000, seed=SEED)
 corpus_words = {w for s in texts for w in s.split()}
 print("held-out nouns in the labeled tasks:", len(held_nouns & labeled_words))
 print(f"held-out nouns in the unlabeled corpus: {len(held_nouns & corpus_words)} of {len(held_nouns)}")
@@ -336,17 +335,17 @@ with tempfile.TemporaryDirectory() as tmp:
 # answer written in is `solutions/01_tasks_as_mappings.ipynb`, in the `solutions` folder next to this one.
 #
 # **Exercise 1.** Predict the label the grammar gives each sentence of
-# `exercises.SENTIMENT_QUIZ` (print it first), as a list of `"positive"`/`"negative"`.
+# `course.SENTIMENT_QUIZ` (print it first), as a list of `"positive"`/`"negative"`.
 
 # %%
-for i, (text, domain) in enumerate(exercises.SENTIMENT_QUIZ, start=1):
+for i, (text, domain) in enumerate(course.SENTIMENT_QUIZ, start=1):
     print(f"{i}. [{domain}] {text}")
 
 # %% tags=["solution"]
 quiz_answers = ["positive", "negative", "positive", "negative", "positive"]
 
 # %%
-passed = exercises.check_sentiment_quiz(quiz_answers)
+passed = course.check_sentiment_quiz(quiz_answers)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -376,7 +375,7 @@ my_task = MappingTask(
 )
 
 # %%
-passed = exercises.check_mapping_task(my_task, kind="classification")
+passed = course.check_mapping_task(my_task, kind="classification")
 
 # %% [markdown]
 # <details><summary>Solution</summary>

@@ -59,12 +59,12 @@ import matplotlib.pyplot as plt
 import torch
 
 import metamap_edu as mm
-from metamap_edu import exercises, viz, widgets
-from metamap_edu.closed_form import add_bias_column, least_squares
-from metamap_edu.metrics import score
+from metamap_edu import course
+from metamap_edu.learn import add_bias_column, least_squares
+from metamap_edu.learn import score
 from metamap_edu.models import BagOfWordsClassifier, LinearMap, flat_params
 from metamap_edu.tasks import MappingTask, sentiment_family
-from metamap_edu.train import DivergenceError, fit, sgd_step
+from metamap_edu.learn import DivergenceError, fit, sgd_step
 
 # one clear message if a parameter above is unusable; an ALPHA above 10 diverges within a few steps
 mm.check_parameters(FAST=FAST, SEED=SEED, ALPHA=(ALPHA, 1e-6, 10.0))
@@ -139,7 +139,7 @@ else:
 # minimum.
 
 # %%
-view = widgets.alpha_view(ALPHA, line, steps=steps, start=(-2.0, 3.0))
+view = course.alpha_view(ALPHA, line, steps=steps, start=(-2.0, 3.0))
 print(view.text)
 plt.show()
 
@@ -166,7 +166,7 @@ plt.show()
 
 # %%
 for alpha in (0.01, 0.3, 3.0):
-    view = widgets.alpha_view(alpha, line, steps=40, start=(-2.0, 3.0))
+    view = course.alpha_view(alpha, line, steps=40, start=(-2.0, 3.0))
     print(view.text, end="\n\n")
     plt.show()
 
@@ -177,7 +177,7 @@ for alpha in (0.01, 0.3, 3.0):
 # overflow, the loss grows but stays finite: the text then says *diverging*.
 
 # %%
-slider = widgets.alpha_slider(line, steps=40, start=(-2.0, 3.0), alpha=ALPHA)
+slider = course.alpha_slider(line, steps=40, start=(-2.0, 3.0), alpha=ALPHA)
 display(slider)
 
 # %% [markdown]
@@ -193,7 +193,7 @@ h_max = torch.linalg.eigvalsh(2 * X1.T @ X1 / n).max()   # largest eigenvalue of
 max_stable_alpha = float(2 / h_max)
 
 # %%
-passed = exercises.check_max_stable_lr(max_stable_alpha, X1)
+passed = course.check_max_stable_lr(max_stable_alpha, X1)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -256,7 +256,7 @@ for lr in (0.05, 0.5, 2.0):
     curves[f"α = {lr:g}"] = h.loss
     print(f"lr = {lr:<4g}  training loss {sum(h.loss[-50:]) / 50:.3f} (last 50 steps)  "
           f"test accuracy {h.final_metric:.3f}   training accuracy {score(clf, train):.3f}")
-fig = viz.plot_loss_curves(curves, ylabel="minibatch loss", title="SGD on a bag of words", logy=False)
+fig = course.plot_loss_curves(curves, ylabel="minibatch loss", title="SGD on a bag of words", logy=False)
 plt.show()
 
 # %% [markdown]
@@ -308,7 +308,7 @@ def my_sgd_step(theta, grad, lr):
 
 
 # %%
-passed = exercises.check_sgd_step(my_sgd_step)
+passed = course.check_sgd_step(my_sgd_step)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -318,7 +318,7 @@ passed = exercises.check_sgd_step(my_sgd_step)
 #     return theta - lr * grad
 # ```
 # `torch.optim.SGD` without momentum does exactly this, in place: `theta.add_(grad, alpha=-lr)`.
-# The library's `metamap_edu.train.sgd_step`, used by the loop of section 1, is the same line,
+# The library's `metamap_edu.learn.train.sgd_step`, used by the loop of section 1, is the same line,
 # applied to every parameter.
 # </details>
 

@@ -59,12 +59,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import metamap_edu as mm
-from metamap_edu import exercises, viz, widgets
-from metamap_edu.language import DOMAIN_DEPENDENT, polarity
-from metamap_edu.metrics import continual_metrics, score
+from metamap_edu import course
+from metamap_edu.tasks import DOMAIN_DEPENDENT, polarity
+from metamap_edu.learn import continual_metrics, score
 from metamap_edu.models import BagOfWordsClassifier
 from metamap_edu.tasks import sentiment_family
-from metamap_edu.train import STREAM_DEFAULTS, STREAM_DOMAINS, fit, run_sentiment_stream
+from metamap_edu.learn import STREAM_DEFAULTS, STREAM_DOMAINS, fit, run_sentiment_stream
 
 # one clear message if a parameter above is unusable (more than 1000 steps per task only costs time)
 mm.check_parameters(FAST=FAST, SEED=SEED, STEPS_PER_TASK=(STEPS_PER_TASK, 1, 1000))
@@ -139,7 +139,7 @@ print("the same matrix as the loop above:", bool(np.array_equal(R, R_by_hand)))
 print(f"{STREAM_DEFAULTS['optimizer']}, learning rate {STREAM_DEFAULTS['lr']:g}, "
       f"{STEPS_PER_TASK} steps of {STREAM_DEFAULTS['batch_size']} sentences per task")
 print(np.round(R, 2))
-fig = viz.plot_accuracy_matrix(R, names)
+fig = course.plot_accuracy_matrix(R, names)
 plt.show()
 
 # %% [markdown]
@@ -162,7 +162,7 @@ for j in range(T - 1):
 
 # %%
 losses = np.concatenate([np.asarray(l) for l in result.losses])
-fig = viz.plot_loss_curves({"training loss": losses}, logy=False, xlabel="step (all tasks, in order)",
+fig = course.plot_loss_curves({"training loss": losses}, logy=False, xlabel="step (all tasks, in order)",
                            title="each new task starts with a jump")
 for t in range(1, len(result.losses)):
     fig.axes[0].axvline(t * STEPS_PER_TASK, color="gray", linewidth=0.6, linestyle=":")
@@ -196,7 +196,7 @@ bwt = np.mean([R[T, j] - R[j + 1, j] for j in range(T - 1)])
 fwt = np.mean([R[j, j] - R[0, j] for j in range(1, T)])
 
 # %%
-ok = [exercises.check_acc(acc, R), exercises.check_bwt(bwt, R), exercises.check_fwt(fwt, R)]
+ok = [course.check_acc(acc, R), course.check_bwt(bwt, R), course.check_fwt(fwt, R)]
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -211,7 +211,7 @@ ok = [exercises.check_acc(acc, R), exercises.check_bwt(bwt, R), exercises.check_
 # `j + 1` for a 0-based task index `j`. That off-by-one is the usual trap.
 # </details>
 #
-# The package computes the same numbers (`metamap_edu.metrics.continual_metrics`), plus
+# The package computes the same numbers (`metamap_edu.learn.metrics.continual_metrics`), plus
 # *forgetting* (Chaudhry et al., 2018): the mean drop from each task's best score to its final one.
 
 # %%
@@ -245,7 +245,7 @@ for steps in step_grid:
 # steps. Which domain ends up best remembered, and does that depend on the order?
 
 # %%
-display(widgets.stream_explorer(family, steps_per_task=STEPS_PER_TASK))
+display(course.stream_explorer(family, steps_per_task=STEPS_PER_TASK))
 
 # %% [markdown]
 # ## Summary

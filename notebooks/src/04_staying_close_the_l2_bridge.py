@@ -60,11 +60,11 @@ import numpy as np
 import torch
 
 import metamap_edu as mm
-from metamap_edu import exercises, viz, widgets
-from metamap_edu.closed_form import least_squares, ridge_toward
+from metamap_edu import course
+from metamap_edu.learn import least_squares, ridge_toward
 from metamap_edu.models import LinearMap, flat_params, set_flat_params
 from metamap_edu.tasks import MappingTask
-from metamap_edu.train import L2ToPrevious, SequentialTrainer, fit, stability_plasticity
+from metamap_edu.learn import L2ToPrevious, SequentialTrainer, fit, stability_plasticity
 
 # one clear message if a parameter above is unusable; above λ = 10 the spring barely lets θ move,
 # and gradient descent with lr = 0.05 in sections 2-3 becomes unstable near λ = 20
@@ -135,7 +135,7 @@ def ridge(X, y, theta_prev, lam):
 
 
 # %%
-passed = exercises.check_ridge_toward(ridge)
+passed = course.check_ridge_toward(ridge)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -147,7 +147,7 @@ passed = exercises.check_ridge_toward(ridge)
 #     return torch.linalg.solve(A, X.T @ y / n + lam * theta_prev)
 # ```
 # Solve the linear system rather than forming the inverse: it is cheaper and more accurate.
-# The package's version is `metamap_edu.closed_form.ridge_toward`.
+# The package's version is `metamap_edu.learn.closed_form.ridge_toward`.
 # </details>
 
 # %% [markdown]
@@ -162,9 +162,9 @@ passed = exercises.check_ridge_toward(ridge)
 theta_prev = least_squares(*data[0])
 X2, y2 = data[1]
 for lam in (0.1, LAM, 10.0):
-    print(widgets.lambda_view(lam, X2, y2, theta_prev).text)
+    print(course.lambda_view(lam, X2, y2, theta_prev).text)
 plt.close("all")
-view = widgets.lambda_view(LAM, X2, y2, theta_prev)
+view = course.lambda_view(LAM, X2, y2, theta_prev)
 plt.show()
 
 # %% [markdown]
@@ -173,7 +173,7 @@ plt.show()
 # Where on the curve does $\theta_t$ sit when λ equals the largest eigenvalue of $X^\top X/n$?
 
 # %%
-display(widgets.lambda_slider(X2, y2, theta_prev, lam=LAM))
+display(course.lambda_slider(X2, y2, theta_prev, lam=LAM))
 
 # %% [markdown]
 # Training should find the same point. `L2ToPrevious(lam)` adds $\lambda\lVert\theta - \theta_{t-1}\rVert^2$
@@ -218,7 +218,7 @@ for X, y in data[1:]:
 gap = np.abs(runs[f"L2ToPrevious(λ = {LAM:g})"] - torch.stack(chained).numpy()).max()
 print("theta after each task, L2 run:", "  ".join(fmt(th) for th in runs[f"L2ToPrevious(λ = {LAM:g})"]))
 print(f"chained closed form agrees to 1e-3: {bool(gap < 1e-3)}")
-fig = viz.plot_task_trajectories(runs, [(X.numpy(), y.numpy()) for X, y in data],
+fig = course.plot_task_trajectories(runs, [(X.numpy(), y.numpy()) for X, y in data],
                                  task_names=[t.name for t in tasks], labels=("$\\theta_1$", "$\\theta_2$"))
 plt.show()
 
@@ -242,7 +242,7 @@ curve = stability_plasticity(lams, "l2", seeds=(SEED,), **stream)
 print("   lambda    ACC     BWT    last")
 for i, lam in enumerate(lams):
     print(f"{lam:9g}  {curve['acc'][i]:.3f}  {curve['bwt'][i]:+.3f}  {curve['last'][i]:.3f}")
-fig = viz.plot_stability_plasticity(lams, curve["acc"], curve["bwt"], curve["last"])
+fig = course.plot_stability_plasticity(lams, curve["acc"], curve["bwt"], curve["last"])
 plt.show()
 
 # %%

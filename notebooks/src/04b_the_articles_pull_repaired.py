@@ -60,13 +60,12 @@ import matplotlib.pyplot as plt
 import torch
 
 import metamap_edu as mm
-from metamap_edu import exercises, viz
-from metamap_edu.closed_form import least_squares, shrink_fractions
+from metamap_edu import course
+from metamap_edu.learn import least_squares, shrink_fractions
 from metamap_edu.models import LinearMap, flat_params, set_flat_params
-from metamap_edu.noise import paired_difference
+from metamap_edu import paired_difference
 from metamap_edu.tasks import MappingTask
-from metamap_edu.train import (ArticlePull, L2ToPrevious, SequentialTrainer, fit, pull_as_l2, run_sentiment_stream,
-                               stability_plasticity)
+from metamap_edu.learn import ArticlePull, L2ToPrevious, SequentialTrainer, fit, pull_as_l2, run_sentiment_stream, stability_plasticity
 
 mm.check_parameters(FAST=FAST, SEED=SEED)
 mm.set_seed(SEED)
@@ -110,7 +109,7 @@ MODERATE = 3e-4
 # | --- | --- | --- |
 # | builds the model from `input_size` and `output_size` | neither name is defined: `NameError` on the first line | take the sizes from the task (`LinearMap(d_in, d_out)`) |
 # | loops `for t in range(num_tasks)` | `num_tasks` is not defined either | loop over an actual list of tasks |
-# | gets data with `get_task_data(t)` | no such function exists | generate the tasks (`metamap_edu.tasks`, or the regression tasks above) |
+# | gets data with `get_task_data(t)` | no such function exists | generate the tasks (`metamap_edu.tasks.families`, or the regression tasks above) |
 # | takes **one** `optimizer.step()` per task | one gradient step learns almost nothing of a task | train each task for `steps_per_task` steps |
 # | after the step, moves every parameter 1 % of the way back to the previous model's copy, writing through `.data` | the 1 % is a second, unnamed knob (β) that happens to equal the learning rate; `.data` sidesteps autograd's checks | name it β and update under `torch.no_grad()` |
 # | reads `prev_model` when `t > 0` | `prev_model` has no definition before the loop; only the `t > 0` guard keeps the first pass from reading it | set the anchor explicitly at the start of each task |
@@ -158,7 +157,7 @@ print(f"same as SequentialTrainer with ArticlePull({beta:g}) to 1e-5: {bool((by_
 one_step_lr = 0.01 * (1 - 0.01)
 
 # %%
-passed = exercises.check_effective_lr(one_step_lr, alpha=0.01, beta=0.01)
+passed = course.check_effective_lr(one_step_lr, alpha=0.01, beta=0.01)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -216,7 +215,7 @@ def lambda_from_pull(beta, alpha):
 
 
 # %%
-passed = exercises.check_lambda_mapping(lambda_from_pull)
+passed = course.check_lambda_mapping(lambda_from_pull)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -264,7 +263,7 @@ for optimizer in ("sgd", "momentum", "adam"):
         moved[optimizer][label] = flat_params(model).numpy()
     print(f"{optimizer:>8}: " + "   ".join(f"{k} {fmt(v)}" for k, v in list(moved[optimizer].items())[:2])
           + f"\n{'':>8}  decoupled pull {fmt(moved[optimizer]['decoupled pull'])}")
-fig = viz.plot_coupled_vs_decoupled(h.tolist(), {"SGD": moved["sgd"], "SGD + momentum 0.9": moved["momentum"],
+fig = course.plot_coupled_vs_decoupled(h.tolist(), {"SGD": moved["sgd"], "SGD + momentum 0.9": moved["momentum"],
                                                  "Adam": moved["adam"]})
 plt.show()
 
@@ -335,7 +334,7 @@ for label, reg, strength in rows:
 #
 # An interval above 0 says *helps*, below 0 *hurts*, and one that holds 0 says *no measurable
 # difference*. That last verdict means "no effect" only if the same measurement can see an
-# effect where there is one (a *positive control*). `metamap_edu.noise.paired_difference` computes
+# effect where there is one (a *positive control*). `mm.paired_difference` computes
 # it; every later notebook uses the same rule.
 
 # %%
@@ -371,7 +370,7 @@ sweep = stability_plasticity(betas, "pull", seeds=(SEED,), **stream)
 print("     beta    ACC     BWT    last")
 for i, b in enumerate(betas):
     print(f"{b:9g}  {sweep['acc'][i]:.3f}  {sweep['bwt'][i]:+.3f}  {sweep['last'][i]:.3f}")
-fig = viz.plot_stability_plasticity(betas, sweep["acc"], sweep["bwt"], sweep["last"], xlabel="β (ArticlePull)",
+fig = course.plot_stability_plasticity(betas, sweep["acc"], sweep["bwt"], sweep["last"], xlabel="β (ArticlePull)",
                                     title="the article's pull: which β matters")
 plt.show()
 

@@ -61,11 +61,10 @@ import matplotlib.pyplot as plt
 import torch
 
 import metamap_edu as mm
-from metamap_edu import exercises, viz, widgets
-from metamap_edu import reproduce as rp
-from metamap_edu.meta import MAML, Reptile, adapt, evaluate_adaptation, meta_train, parameters_of, reptile_update
-from metamap_edu.sinusoid import SINUSOID_DEFAULTS, SinusoidMLP, SinusoidSampler, task_agnostic_mse
-from metamap_edu.train import ArticlePull, fit
+from metamap_edu import experiments, course
+from metamap_edu.learn import MAML, Reptile, adapt, evaluate_adaptation, meta_train, parameters_of, reptile_update
+from metamap_edu.tasks import SINUSOID_DEFAULTS, SinusoidMLP, SinusoidSampler, task_agnostic_mse
+from metamap_edu.learn import ArticlePull, fit
 
 mm.check_parameters(FAST=FAST, SEED=SEED)   # one clear message if a parameter above is unusable
 mm.set_seed(SEED)
@@ -88,7 +87,7 @@ threads = mm.set_threads(1)
 # The factor $I - \alpha\nabla^2 L_S$ is the **second-order term**: it tells θ how the inner step
 # itself will move when θ moves. First-order MAML (FOMAML) drops it and uses $\nabla L_Q(\phi)$.
 # For linear regression, $L(w) = \frac1n\lVert Xw - y\rVert^2$, the Hessian is $2X^\top X/n$ — no
-# approximation needed, so we can check `metamap_edu.meta.MAML` against the formula by hand.
+# approximation needed, so we can check `metamap_edu.learn.meta.MAML` against the formula by hand.
 # (The *Hessian* $\nabla^2 L_S$ is the matrix of second derivatives of the support loss.)
 # `adapt` is a pure function of the parameters, built on `torch.func`: its
 # `functional_call(model, params, inputs)` runs a model with a dictionary of parameter tensors in
@@ -128,7 +127,7 @@ print("MAML matches the formula:", torch.allclose(second["w"], by_hand, atol=1e-
 # %% [markdown]
 # The two gradients differ: the second-order one is the first-order one bent by $I - \alpha H_S$.
 # Where the support loss is strongly curved, a step toward the query optimum would also change
-# what the inner step does next time, and MAML accounts for it. The tests of `meta.py` also check
+# what the inner step does next time, and MAML accounts for it. The tests of `metamap_edu.learn.meta` also check
 # MAML against finite differences on a small non-linear network, and check that the tasks of a
 # meta-batch give the same meta-gradient whether they are adapted in a loop or in parallel with
 # `torch.func.vmap` ("vectorizing map": it turns a function of one task into a function of a batch
@@ -137,7 +136,7 @@ print("MAML matches the formula:", torch.allclose(second["w"], by_hand, atol=1e-
 #
 # ### Exercise 1 · The MAML gradient by hand
 # Complete `maml_gradient` for one inner step on linear regression: return a vector with one
-# number per weight. The check compares it with `metamap_edu.meta.MAML` on fresh tasks whose
+# number per weight. The check compares it with `metamap_edu.learn.meta.MAML` on fresh tasks whose
 # support and query sets have different sizes.
 
 # %% tags=["solution"]
@@ -155,7 +154,7 @@ def maml_gradient(w, Xs, ys, Xq, yq, alpha):
 
 
 # %%
-passed = exercises.check_maml_gradient(maml_gradient)
+passed = course.check_maml_gradient(maml_gradient)
 
 # %% [markdown]
 # ## 2 · The article's pull is Reptile
@@ -168,7 +167,7 @@ passed = exercises.check_maml_gradient(maml_gradient)
 # $$\phi - \beta(\phi - \theta) = \theta + (1-\beta)(\phi - \theta),$$
 #
 # which is Reptile with $\varepsilon = 1 - \beta$. Check it with the course's own `ArticlePull`
-# (notebook 04b) against `meta.Reptile`:
+# (notebook 04b) against `learn.Reptile`:
 
 # %%
 beta = 0.3
@@ -224,7 +223,7 @@ measured = {b: [measured_eps(b, k) for k in ks] for b in (0.01, 0.05)}
 for b, eps in measured.items():
     print(f"beta = {b}: measured eps_eff", [round(e, 3) for e in eps],
           " formula", [round(1 - b * (k + 1) / 2, 3) for k in ks])
-viz.plot_pull_vs_reptile(ks, measured)
+course.plot_pull_vs_reptile(ks, measured)
 plt.show()
 
 # %% [markdown]
@@ -246,7 +245,7 @@ def effective_epsilon(beta, k):
 
 
 # %%
-passed = exercises.check_pull_epsilons(pull_epsilon, effective_epsilon)
+passed = course.check_pull_epsilons(pull_epsilon, effective_epsilon)
 
 # %% [markdown]
 # ## 3 · Formula 2 is iMAML's proximal term
@@ -263,7 +262,7 @@ passed = exercises.check_pull_epsilons(pull_epsilon, effective_epsilon)
 # optimality condition, $\frac{d\phi^\star}{d\theta} = (I + \nabla^2 L_S(\phi^\star)/\lambda)^{-1}$, and moves
 # θ — the anchor itself — to where adaptation works best. The article only *uses* the anchor (the
 # previous task's θ); it never learns it. That is the difference between staying close and
-# meta-learning. For linear models `metamap_edu.closed_form.ridge_toward` computes $\phi^\star$
+# meta-learning. For linear models `metamap_edu.learn.closed_form.ridge_toward` computes $\phi^\star$
 # exactly (notebook 04).
 
 # %% [markdown]
@@ -287,20 +286,20 @@ print(f"MSE of the best task-agnostic predictor: {task_agnostic_mse():.3f}")
 # Reptile. It takes about 30 seconds.
 
 # %%
-config = rp.QUICK if not FAST else dataclasses.replace(
-    rp.QUICK, maml_iterations=150, pretrain_steps=150, multitask_models=7, multitask_steps=150,
+config = experiments.QUICK if not FAST else dataclasses.replace(
+    experiments.QUICK, maml_iterations=150, pretrain_steps=150, multitask_models=7, multitask_steps=150,
     multitask_rounds=3, stream_tasks=10, reptile_iterations=30, eval_tasks=40, val_tasks=20,
     lr_grid=(0.003, 0.01, 0.03))
 config = dataclasses.replace(config, seed=SEED)
-table2 = rp.reproduce_maml_sinusoid(config=config, progress=False, keep_models=True)
+table2 = experiments.reproduce_maml_sinusoid(config=config, progress=False, keep_models=True)
 
 # %%
-print(rp.format_table(table2, digits=1))   # one decimal: the digits that hold on every CPU
+print(experiments.format_table(table2, digits=1))   # one decimal: the digits that hold on every CPU
 after10 = {row: vals[2] for row, vals in table2["rows"].items()}
 multi = min(after10[r] for r in after10 if r.startswith("multi-task"))
 print("paper's ordering after 10 steps (MAML < pretrain < every multi-task row):",
       after10["MAML"] < after10["pretrain on all tasks"] < multi)
-viz.plot_adaptation_curves(table2, paper=rp.PAPER_TABLE2)
+course.plot_adaptation_curves(table2, paper=experiments.PAPER_TABLE2)
 plt.show()
 
 # %% [markdown]
@@ -354,7 +353,7 @@ print("averaged weight-decay net on x = -5..5:", [round(v, 2) for v in spread.to
 # (one wave's query MSE after a 1,200-step MAML run moves in its second digit between CPUs)
 demo_models = {"MAML": models["MAML"], "pretrain": models["pretrain on all tasks"]}
 demo_episode = SinusoidSampler(k_shot=5, n_query=100).episodes(1, seed=SEED + 7)[0]
-display(widgets.sinusoid_adaptation_widget(demo_models, demo_episode, steps=5, lr=0.01))
+display(course.sinusoid_adaptation_widget(demo_models, demo_episode, steps=5, lr=0.01))
 
 # %% [markdown]
 # ## Exercises

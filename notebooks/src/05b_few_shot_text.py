@@ -61,8 +61,8 @@ import matplotlib.pyplot as plt
 import torch
 
 import metamap_edu as mm
-from metamap_edu import exercises, intents, pretrained, transfer, viz, widgets
-from metamap_edu.few_shot import METHODS, compare_few_shot
+from metamap_edu import tasks, experiments, course
+from metamap_edu.experiments import METHODS, compare_few_shot
 
 mm.check_parameters(FAST=FAST, SEED=SEED)   # one clear message if a parameter above is unusable
 mm.set_seed(SEED)
@@ -77,7 +77,7 @@ FT_STEPS = 20 if FAST else 60               # Adam steps of fine-tuning on a sup
 # ## 1 · New classes, held out by class
 #
 # A *task* here is a set of requests, each labelled with its *intent*: `cancel_flight`,
-# `renew_loan`, `book_tickets`, ... The intent world of `metamap_edu.intents` has 50 intents in ten
+# `renew_loan`, `book_tickets`, ... The intent world of `metamap_edu.tasks.intents` has 50 intents in ten
 # domains. Each request says its action with one of eight synonyms (*cancel, scrap, revoke, ...*)
 # and its object with one of eight (*flight, plane, airfare, ...*), in one of twelve phrasings, so
 # two requests of the same intent, most of the time, share no content word.
@@ -89,10 +89,10 @@ FT_STEPS = 20 if FAST else 60               # Adam steps of fine-tuning on a sup
 # method that guesses scores $1/N$ = 0.2 at N = 5.
 
 # %%
-world = intents.intent_split(intents.intent_task(n_per_class=80, seed=1))
+world = tasks.intent_split(tasks.intent_task(n_per_class=80, seed=1))
 print("intents per part:", world.classes.sizes)
 print("meta-test intents:", ", ".join(world.classes.test[:6]), "...")
-episode = transfer.held_out_episodes(world.test, 5, 1, 15, 1, seed=SEED)[0]
+episode = experiments.held_out_episodes(world.test, 5, 1, 15, 1, seed=SEED)[0]
 print("\na 5-way 1-shot episode. Support set (one request per intent):")
 for text, label in episode.support.examples:
     print(f"  {label:>20}: {text}")
@@ -128,21 +128,21 @@ def prototype_predict(zs, ys, zq):
 
 
 # %%
-passed = exercises.check_prototype_predict(prototype_predict)
+passed = course.check_prototype_predict(prototype_predict)
 
 # %% [markdown]
 # The same rule on the episode above, with the pretrained encoder's features (`<lm>` is the token
-# the language model read before every document). `transfer.protonet_scores` is the course's
+# the language model read before every document). `experiments.protonet_scores` is the course's
 # version of the function you wrote; once your exercise passes, `prototype_predict(z[:5], ...)`
 # gives the same answers.
 
 # %%
-encoder = pretrained.load_pretrained("intents")
+encoder = experiments.load_pretrained("intents")
 support, query = list(episode.support.examples), list(episode.query.examples)
 with torch.no_grad():
-    z = encoder.embed(["<lm> " + x for x, _ in support + query], layers=transfer.PROBE_LAYERS)  # (5 + 75, C)
+    z = encoder.embed(["<lm> " + x for x, _ in support + query], layers=experiments.PROBE_LAYERS)  # (5 + 75, C)
 print(f"features: {tuple(z.shape)}, one row of {z.shape[1]} numbers per text (5 support, then {len(query)} queries)")
-right = round(transfer.protonet_scores(encoder, [episode])[0] * len(query))
+right = round(experiments.protonet_scores(encoder, [episode])[0] * len(query))
 print(f"the nearest-prototype rule gets {right} of {len(query)} queries right")
 
 # %% [markdown]
@@ -175,7 +175,7 @@ print(f"the nearest-prototype rule gets {right} of {len(query)} queries right")
 # interval above zero.
 
 # %%
-tfidf_corpus = pretrained.pretraining_corpus(pretrained.RECIPES["intents"])[:5000]
+tfidf_corpus = experiments.pretraining_corpus(experiments.RECIPES["intents"])[:5000]
 probes = ("scratch", "pretrained", "meta", "meta_scratch", "tfidf", "tfidf_words")
 cmp = compare_few_shot(encoder, world, seeds=SEEDS, episodes=EPISODES, k_shots=(1, 5), methods=probes,
                        corpus=tfidf_corpus, meta_iterations=META_ITERATIONS, keep_models=True, progress=False)
@@ -200,7 +200,7 @@ for k in (1, 5):
 shown = ("scratch", "tfidf_words", "tfidf", "pretrained", "meta_scratch", "meta")
 bars = {METHODS[m]: {k: (cmp.interval(m, k).mean, cmp.interval(m, k).low, cmp.interval(m, k).high) for k in (1, 5)}
         for m in shown}
-viz.plot_few_shot_bars(bars, chance=1 / 5, xlabel="method (K support requests per class)",
+course.plot_few_shot_bars(bars, chance=1 / 5, xlabel="method (K support requests per class)",
                        title="5-way episodes of held-out intents (whiskers: 95% intervals)")
 plt.show()
 
@@ -227,9 +227,9 @@ plt.show()
 # K = 5 change which method wins?
 
 # %%
-baseline = transfer.VocabularyTfidf(tfidf_corpus, bigrams=False)
+baseline = experiments.VocabularyTfidf(tfidf_corpus, bigrams=False)
 encoders = {"pretrained": encoder, "meta-trained": cmp.models[("meta", SEEDS[0])]}
-display(widgets.few_shot_episode_widget(world, encoders, baseline, seed=SEEDS[0], max_episode=EPISODES - 1))
+display(course.few_shot_episode_widget(world, encoders, baseline, seed=SEEDS[0], max_episode=EPISODES - 1))
 
 # %% [markdown]
 # ## 5 · The article's step 3 on the same episodes

@@ -63,13 +63,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import metamap_edu as mm
-from metamap_edu import exercises, language, viz, widgets
-from metamap_edu.noise import paired_difference
-from metamap_edu.pretrain import (OBJECTIVES, lm_batch, lm_loss, nearest_tokens, neighbour_agreement,
-                                  new_pretraining_model, pretrain)
+from metamap_edu import tasks, experiments, course
+from metamap_edu import paired_difference
+from metamap_edu.learn import OBJECTIVES, lm_batch, lm_loss, nearest_tokens, neighbour_agreement, new_pretraining_model, pretrain
 from metamap_edu.tasks import sentiment_family
-from metamap_edu.text import train_bpe
-from metamap_edu.transformer import TransformerConfig, with_task_prefix
+from metamap_edu.models import train_bpe
+from metamap_edu.models import TransformerConfig, with_task_prefix
 
 mm.check_parameters(FAST=FAST, SEED=SEED, PRETRAIN_STEPS=(PRETRAIN_STEPS, 1, 5000))
 mm.set_seed(SEED)
@@ -121,7 +120,7 @@ print("tokens of 'the flight was great':", toy_tokenizer.tokenize("the flight wa
 # `decode(encode(text)) == text` holds for *every* string.
 
 # %%
-corpus = language.corpus(N_CORPUS, seed=SEED)
+corpus = tasks.corpus(N_CORPUS, seed=SEED)
 family = sentiment_family(n_per_task=240, seed=SEED)
 seen = [with_task_prefix(t) for t in family]                 # "<sentiment> the plot was dull"
 config = TransformerConfig()                                 # width 64, depth 2, 4 heads, context 64
@@ -180,7 +179,7 @@ def n_predictions(n_tokens, objective, n_masked=0):
 
 
 # %%
-passed = exercises.check_prediction_count(n_predictions, model, corpus[:20])
+passed = course.check_prediction_count(n_predictions, model, corpus[:20])
 
 # %% [markdown]
 # ## 3. Pretraining
@@ -195,13 +194,13 @@ passed = exercises.check_prediction_count(n_predictions, model, corpus[:20])
 # %%
 import math
 
-held_out_sentences = language.corpus(300, seed=SEED + 1)
+held_out_sentences = tasks.corpus(300, seed=SEED + 1)
 # losses to one decimal: after a few hundred steps the second decimal differs between CPUs
 print(f"log V = {math.log(len(tok)):.2f}; held-out loss before: {lm_loss(model, held_out_sentences, OBJECTIVE):.1f}")
 result = pretrain(model, corpus, objective=OBJECTIVE, steps=PRETRAIN_STEPS, batch_size=32, lr=3e-3, seed=SEED)
 print(f"after {PRETRAIN_STEPS} steps ({result.tokens_seen} tokens): training loss {result.final_loss:.1f}, "
       f"held-out loss {lm_loss(model, held_out_sentences, OBJECTIVE):.1f}")
-viz.plot_pretraining_loss({OBJECTIVE: result.losses})
+course.plot_pretraining_loss({OBJECTIVE: result.losses})
 plt.show()
 
 # %% [markdown]
@@ -219,19 +218,18 @@ plt.show()
 # No sentence of the corpus carries a label.
 
 # %%
-music = language.LEXICON["music"]
-sign = {w: +1 for w in language.SHARED_POSITIVE} | {w: -1 for w in language.SHARED_NEGATIVE}
-for d in language.ALL_DOMAINS:                     # each domain's own adjectives, with their sign
-    sign |= {w: +1 for w in language.LEXICON[d].positive} | {w: -1 for w in language.LEXICON[d].negative}
+music = tasks.LEXICON["music"]
+sign = {w: +1 for w in tasks.SHARED_POSITIVE} | {w: -1 for w in tasks.SHARED_NEGATIVE}
+for d in tasks.ALL_DOMAINS:                     # each domain's own adjectives, with their sign
+    sign |= {w: +1 for w in tasks.LEXICON[d].positive} | {w: -1 for w in tasks.LEXICON[d].negative}
 adjectives = sorted(sign)
 def polarity(word):
     return sign.get(word, 0)
 
-from metamap_edu import pretrained
 
-lm = pretrained.load_pretrained("lm")             # 8,000 causal-LM steps, shipped with the package
+lm = experiments.load_pretrained("lm")             # 8,000 causal-LM steps, shipped with the package
 probe_words = [music.positive[0], music.negative[0], music.positive[1], music.negative[1]]
-for name, m in (("from scratch", pretrained.fresh_model()), ("pretrained", lm)):
+for name, m in (("from scratch", experiments.fresh_model()), ("pretrained", lm)):
     print(name)
     for word in probe_words[:2]:
         near = nearest_tokens(m, word, k=5, candidates=adjectives)
@@ -246,7 +244,7 @@ for name, m in (("from scratch", pretrained.fresh_model()), ("pretrained", lm)):
 
 # %%
 music_words = sorted(set(music.positive) | set(music.negative))
-fresh = pretrained.fresh_model()
+fresh = experiments.fresh_model()
 for what, same in (("music words among the 5 nearest", lambda w, n: n in music_words),
                    ("same polarity among the 5 nearest", lambda w, n: polarity(n) == polarity(w))):
     before = neighbour_agreement(fresh, music_words, adjectives, same)
@@ -266,7 +264,7 @@ for what, same in (("music words among the 5 nearest", lambda w, n: n in music_w
 # Run the cell below to enable the widget: pick a held-out adjective and see its neighbours.
 
 # %%
-display(widgets.nearest_words_widget(lm, probe_words, k=8, candidates=adjectives, polarity_of=polarity))
+display(course.nearest_words_widget(lm, probe_words, k=8, candidates=adjectives, polarity_of=polarity))
 
 # %% [markdown]
 # ## 5. Where does each token look?
@@ -279,7 +277,7 @@ display(widgets.nearest_words_widget(lm, probe_words, k=8, candidates=adjectives
 # %%
 sentences = ["the soundtrack was catchy but the vocals were shrill",
              "anna said the battery was not long", held_out_sentences[3]]
-display(widgets.attention_widget(lm, sentences, layer=1))     # the shipped lm, like section 4
+display(course.attention_widget(lm, sentences, layer=1))     # the shipped lm, like section 4
 
 # %% [markdown]
 # ## 6. Sample efficiency on a held-out domain
@@ -301,18 +299,18 @@ display(widgets.attention_widget(lm, sentences, layer=1))     # the shipped lm, 
 
 # %%
 starts = {
-    "from scratch": pretrained.fresh_model(),
+    "from scratch": experiments.fresh_model(),
     "pretrained": lm,
-    "pretrained + labels of other domains": pretrained.load_pretrained("text2text"),
+    "pretrained + labels of other domains": experiments.load_pretrained("text2text"),
 }
-curves = pretrained.k_shot_curves(starts, ks=KS, seeds=SEEDS, seed=SEED)
+curves = experiments.k_shot_curves(starts, ks=KS, seeds=SEEDS, seed=SEED)
 for name, accs in curves.items():
     print(f"{name:>37}: " + "  ".join(f"K={k}: {a:.2f}" for k, a in zip(KS, accs)))   # 2 decimals hold on every CPU
 k5 = KS.index(5)
 for name in list(starts)[1:]:
     gain = round(curves[name][k5] - curves["from scratch"][k5], 1) or 0.0   # one decimal survives every CPU
     print(f"gain over scratch at K=5, {name}: {gain:+.1f}")
-viz.plot_sample_efficiency(KS, curves, chance=0.5)
+course.plot_sample_efficiency(KS, curves, chance=0.5)
 plt.show()
 
 # %% [markdown]
@@ -338,7 +336,7 @@ plt.show()
 #
 # Polarity is hard for co-occurrence (section 8 shows why). What co-occurrence *does* teach is
 # synonymy: words used in the same places, in the same kind of text, get close vectors. The
-# intent world of `metamap_edu.intents` is built on that. It has 50 requests such as
+# intent world of `metamap_edu.tasks.intents` is built on that. It has 50 requests such as
 # `cancel_flight` or `renew_loan` in ten domains. Each request is said with one of eight
 # synonyms for the action (*cancel, scrap, revoke, ...*) and one of eight for the object
 # (*flight, plane, airfare, ...*), in one of twelve phrasings. So a support example and a query
@@ -350,12 +348,11 @@ plt.show()
 # First, the nearest words to object words of the held-out domains:
 
 # %%
-from metamap_edu import intents, transfer
 
-intent_model = pretrained.load_pretrained("intents")
+intent_model = experiments.load_pretrained("intents")
 for word in ("bursary", "gig", "handset"):
     near = [w for w, _ in nearest_tokens(intent_model, word, k=7)]
-    synonyms = sum(w in intents.synonyms_of(word) for w in near)
+    synonyms = sum(w in tasks.synonyms_of(word) for w in near)
     print(f"{word:>8}: {', '.join(sorted(near))}  ({synonyms}/7 are its synonyms)")
 
 # %% [markdown]
@@ -366,15 +363,15 @@ for word in ("bursary", "gig", "handset"):
 # interval (the course's noise rule, notebook 04b).
 
 # %%
-world = intents.intent_split(intents.intent_task(n_per_class=80, seed=1))
+world = tasks.intent_split(tasks.intent_task(n_per_class=80, seed=1))
 print("classes per part:", world.classes.sizes)
-tfidf_corpus = pretrained.pretraining_corpus(pretrained.RECIPES["intents"])[:5000]
-untrained = transfer.scratch_copy(intent_model, seed=1000 + SEED)
+tfidf_corpus = experiments.pretraining_corpus(experiments.RECIPES["intents"])[:5000]
+untrained = experiments.scratch_copy(intent_model, seed=1000 + SEED)
 for k in (1, 5):
-    episodes = transfer.held_out_episodes(world.test, 5, k, 15, N_EPISODES, seed=SEED)
-    acc = {"TF-IDF": transfer.tfidf_scores(tfidf_corpus, episodes),
-           "untrained": transfer.protonet_scores(untrained, episodes),
-           "pretrained": transfer.protonet_scores(intent_model, episodes)}
+    episodes = experiments.held_out_episodes(world.test, 5, k, 15, N_EPISODES, seed=SEED)
+    acc = {"TF-IDF": experiments.tfidf_scores(tfidf_corpus, episodes),
+           "untrained": experiments.protonet_scores(untrained, episodes),
+           "pretrained": experiments.protonet_scores(intent_model, episodes)}
     gap = paired_difference(acc["pretrained"], acc["untrained"])
     print(f"{k}-shot: " + "  ".join(f"{name} {sum(v) / len(v):.2f}" for name, v in acc.items())
           + f"   pretrained - untrained: {gap.format(2)} ({gap.verdict})")
@@ -403,7 +400,7 @@ for k in (1, 5):
 # uses by default (one matrix reads and writes every token, as in GPT-2), and **untied**.
 
 # %%
-from metamap_edu.pretrain import antonym_experiment
+from metamap_edu.learn import antonym_experiment
 
 probe = ("great", "superb", "terrible", "awful")
 gaps = {tie: antonym_experiment(tie_embeddings=tie, steps=ANTONYM_STEPS, probes=probe, seed=SEED)
@@ -437,7 +434,7 @@ for tie, row in gaps.items():
 # %% tags=["solution"]
 from collections import Counter
 
-from metamap_edu.text import pretokenize
+from metamap_edu.models import pretokenize
 
 
 def first_merge(texts):
@@ -450,7 +447,7 @@ def first_merge(texts):
 
 
 # %%
-passed = exercises.check_bpe_first_merge(first_merge)
+passed = course.check_bpe_first_merge(first_merge)
 
 # %% [markdown]
 # ## Summary

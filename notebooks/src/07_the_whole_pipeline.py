@@ -59,7 +59,7 @@ import warnings
 import matplotlib.pyplot as plt
 
 import metamap_edu as mm
-from metamap_edu import exercises, noise, pipeline, pretrained, tasks, viz, widgets
+from metamap_edu import tasks, experiments, course
 
 mm.check_parameters(FAST=FAST, SEED=SEED, ROUNDS=(ROUNDS, 1, 2000))
 mm.set_seed(SEED)
@@ -68,7 +68,7 @@ warnings.simplefilter("ignore", UserWarning)
 SEEDS = [SEED, SEED + 1, SEED + 2]
 if FAST:
     ROUNDS = min(ROUNDS, 6)
-BUDGET = pipeline.PipelineBudget(rounds=ROUNDS, late_pretrain_steps=5 if FAST else 150)
+BUDGET = experiments.PipelineBudget(rounds=ROUNDS, late_pretrain_steps=5 if FAST else 150)
 N_TEST, SCALE = (20, 0.2) if FAST else (100, 1.0)   # held-out sentences per task; data size
 
 # %% [markdown]
@@ -80,8 +80,8 @@ N_TEST, SCALE = (20, 0.2) if FAST else (100, 1.0)   # held-out sentences per tas
 # (a label word, a tag sequence, a sentence).
 
 # %%
-data = pipeline.pipeline_data(SEED, n_test=N_TEST, scale=SCALE)
-model = pipeline.starting_model(pretrained=True)
+data = experiments.pipeline_data(SEED, n_test=N_TEST, scale=SCALE)
+model = experiments.starting_model(pretrained=True)
 for kind, (train, test) in data.items():
     x, y = train.examples[0]
     ids = model.collate([(x, y)], train.kind)["ids"][0].tolist()
@@ -102,7 +102,7 @@ except ValueError as err:
 # %% [markdown]
 # ## 2. The pipeline, and one switch at a time
 #
-# `pipeline.run_pipeline` runs, on a copy of θ₀:
+# `experiments.run_pipeline` runs, on a copy of θ₀:
 #
 # 1. **pretraining first** (step 4 of the article, moved to the front): θ₀ is the shipped `lm`
 #    checkpoint, a causal language model trained on 100,000 unlabeled sentences
@@ -126,17 +126,17 @@ except ValueError as err:
 # NBVAL_IGNORE_OUTPUT
 # (hundreds of Adam steps amplify rounding differences between CPUs: a few of the test sentences
 #  change their answer, so the per-seed scores move in the second decimal; the verdicts below do not)
-table = pipeline.ablation(seeds=SEEDS, budget=BUDGET, n_test=N_TEST, scale=SCALE)
-print(f"{'row':>17} {'seed':>5} " + " ".join(f"{k:>12}" for k in pipeline.KINDS))
+table = experiments.ablation(seeds=SEEDS, budget=BUDGET, n_test=N_TEST, scale=SCALE)
+print(f"{'row':>17} {'seed':>5} " + " ".join(f"{k:>12}" for k in experiments.KINDS))
 for row, by_kind in table.items():
     for i, seed in enumerate(SEEDS):
-        print(f"{row:>17} {seed:>5} " + " ".join(f"{by_kind[k][i]:12.2f}" for k in pipeline.KINDS))
-print(f"{'chance':>17} {'':>5} " + " ".join(f"{pipeline.CHANCE[k]:12.2f}" for k in pipeline.KINDS))
+        print(f"{row:>17} {seed:>5} " + " ".join(f"{by_kind[k][i]:12.2f}" for k in experiments.KINDS))
+print(f"{'chance':>17} {'':>5} " + " ".join(f"{experiments.CHANCE[k]:12.2f}" for k in experiments.KINDS))
 
 # %% [markdown]
 # First the question the article's pipeline must answer before any ablation: did the full
 # pipeline learn every task? The rule is the course's one noise rule
-# (`metamap_edu.noise.paired_difference`): a verdict needs a 95% interval over the seeds that
+# (`mm.paired_difference`): a verdict needs a 95% interval over the seeds that
 # excludes zero — here, of the score minus chance.
 
 # %%
@@ -144,8 +144,8 @@ print(f"{'chance':>17} {'':>5} " + " ".join(f"{pipeline.CHANCE[k]:12.2f}" for k 
 # (three seeds are too few at this budget: with another CPU's kernels some of these verdicts flip;
 #  the text below says which hold on every CPU)
 full = table["full"]
-for kind in pipeline.KINDS:
-    above = noise.paired_difference(full[kind], [pipeline.CHANCE[kind]] * len(SEEDS))
+for kind in experiments.KINDS:
+    above = mm.paired_difference(full[kind], [experiments.CHANCE[kind]] * len(SEEDS))
     print(f"{kind:>12}: full pipeline - chance: {above.verdict}")
 print("NER entity F1 >= 0.5 on every seed:", all(v >= 0.5 for v in full["ner"]))
 print("translation BLEU >= 20 on every seed:", all(v >= 0.20 for v in full["translation"]))
@@ -159,13 +159,13 @@ print("translation BLEU >= 20 on every seed:", all(v >= 0.20 for v in full["tran
 # %%
 # NBVAL_IGNORE_OUTPUT
 # (the intervals' endpoints inherit the per-seed scores' rounding differences between CPUs)
-effects = pipeline.contributions(table)
+effects = experiments.contributions(table)
 for question, by_kind in effects.items():
     print(question)
     for kind, d in by_kind.items():
         print(f"   {kind:>12}: {d.format(2)}")
 means = {row: {k: sum(v) / len(v) for k, v in by_kind.items()} for row, by_kind in table.items()}
-viz.plot_ablation(means, chance=pipeline.CHANCE, title=f"each row, mean over {len(SEEDS)} seeds")
+course.plot_ablation(means, chance=experiments.CHANCE, title=f"each row, mean over {len(SEEDS)} seeds")
 plt.show()
 
 # %%
@@ -197,7 +197,7 @@ for question, by_kind in effects.items():
 # %%
 # NBVAL_IGNORE_OUTPUT
 # (the bars are the means of the per-seed scores above, which move between CPUs)
-display(widgets.ablation_widget(table, chance=pipeline.CHANCE))
+display(course.ablation_widget(table, chance=experiments.CHANCE))
 
 # %% [markdown]
 # ## 4. The question of order
@@ -223,15 +223,15 @@ display(widgets.ablation_widget(table, chance=pipeline.CHANCE))
 # The package also ships the `text2text` checkpoint: the `lm` checkpoint trained on all four kinds
 # at once for 8,000 Adam steps (topic and sentiment over eight domains, NER, translation into
 # `lumo`). Here it is scored on held-out examples it never trained on — the first 100 of each test
-# set (`pretrained.held_out_scores`) — for comparison with the 900 steps of section 2.
+# set (`experiments.held_out_scores`) — for comparison with the 900 steps of section 2.
 
 # %%
-t2t = pretrained.load_pretrained("text2text")
-shipped = pretrained.held_out_scores(t2t, seed=0, limit=100)
+t2t = experiments.load_pretrained("text2text")
+shipped = experiments.held_out_scores(t2t, seed=0, limit=100)
 for task, value in shipped.items():
     print(f"{task:>16}: {value:.2f}")
 chance_t2t = {"topic": 1 / 8, "sentiment": 0.5, "ner": 0.0, "translation": 0.0}
-viz.plot_ablation({"text2text checkpoint": {t.split("/")[0]: v for t, v in shipped.items()}}, chance=chance_t2t,
+course.plot_ablation({"text2text checkpoint": {t.split("/")[0]: v for t, v in shipped.items()}}, chance=chance_t2t,
                   title="the shipped text2text checkpoint: held-out score per task")
 plt.show()
 
@@ -239,7 +239,7 @@ plt.show()
 # One example of each kind, as that model writes it (`predict`):
 
 # %%
-for task, (_, test) in pretrained.text2text_splits(seed=0).items():
+for task, (_, test) in experiments.text2text_splits(seed=0).items():
     x, y = test.examples[0]
     (pred,) = t2t.predict([x], test.kind)
     show = " ".join(pred) if isinstance(pred, tuple) else pred
@@ -260,7 +260,7 @@ def seed_differences(table, row, kind):
 
 
 # %%
-passed = exercises.check_seed_differences(seed_differences)
+passed = course.check_seed_differences(seed_differences)
 
 # %% [markdown]
 # ### Exercise 2 (open)

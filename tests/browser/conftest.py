@@ -179,7 +179,7 @@ def lab_server(tmp_path_factory, browser_deadline):
     # the environment's default settings, as `metamap-edu lab-settings` (the README's set-up)
     # writes them: widget state is saved with a notebook. A private folder, so the course's .venv
     # is never written to by a test.
-    from metamap_edu.doctor import lab_settings_dir, save_widget_state_by_default
+    from metamap_edu.tools.doctor import lab_settings_dir, save_widget_state_by_default
 
     save_widget_state_by_default(base / "prefix")
     app_settings = lab_settings_dir(base / "prefix")

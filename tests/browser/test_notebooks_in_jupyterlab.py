@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from metamap_edu.widgets import STATIC_HINT
+from metamap_edu.course.widgets import STATIC_HINT
 
 pytestmark = pytest.mark.browser
 
@@ -557,7 +557,7 @@ def test_a_saved_notebook_shows_its_widget_again_when_reopened(chromium, lab_ser
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(
         "import ipywidgets as w\n"
-        "from metamap_edu.widgets import View, interactive_view\n"
+        "from metamap_edu.course.widgets import View, interactive_view\n"
         "display(interactive_view(lambda n: View(None, f'{n} squared is {n * n}'),\n"
         "                         {'n': w.IntSlider(value=3, min=0, max=10, description='n')}))")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

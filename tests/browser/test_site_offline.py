@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from metamap_edu import site
+from metamap_edu.tools import site
 
 pytestmark = pytest.mark.browser
 

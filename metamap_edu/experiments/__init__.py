@@ -1,0 +1,23 @@
+"""Layer 5 · experiments: the measurements the notebooks run.
+
+The shipped checkpoints, transfer to held-out classes, the few-shot comparison, the routes of
+notebook 09, the Table 2 reproduction and the whole pipeline of notebook 07. Uses every layer
+below. Taught in notebooks 05-09.
+"""
+from __future__ import annotations
+
+from . import checkpoints
+from . import transfer
+from . import few_shot
+from . import routes
+from . import reproduce
+from . import pipeline
+
+__all__ = [*checkpoints.__all__, *transfer.__all__, *few_shot.__all__, *routes.__all__, *reproduce.__all__, *pipeline.__all__]
+
+from .checkpoints import *  # noqa: F401,F403  (the names in checkpoints.__all__)
+from .transfer import *  # noqa: F401,F403  (the names in transfer.__all__)
+from .few_shot import *  # noqa: F401,F403  (the names in few_shot.__all__)
+from .routes import *  # noqa: F401,F403  (the names in routes.__all__)
+from .reproduce import *  # noqa: F401,F403  (the names in reproduce.__all__)
+from .pipeline import *  # noqa: F401,F403  (the names in pipeline.__all__)
