@@ -9,7 +9,7 @@ Run:  python bench/pretraining_targets.py [--seeds N] [--json PATH]      (about 
 2. The ``text2text`` checkpoint on held-out examples of seen families: targets >= 0.9 accuracy on
    topic and sentiment, >= 0.8 entity F1 on NER, corpus BLEU >= 50 (printed on 0-1).
 
-``metamap-edu pretrain`` rebuilds the checkpoints; ``tests/test_pretrained.py`` asserts the same
+``metamap-edu pretrain`` rebuilds the checkpoints; ``tests/unit/experiments/test_checkpoints.py`` asserts the same
 figures. Prints one ``name: value`` line per figure; the last line is the headline
 ``k5_pretraining_gain``. ``--json PATH`` writes every figure.
 """

@@ -4,6 +4,9 @@
   set here: ``TQDM_DISABLE=1`` (no progress bars in outputs) and no ``MPLBACKEND`` -- a kernel
   started with ``MPLBACKEND=Agg`` draws no figure and prints a warning instead, which would
   differ from the stored outputs. The *test process itself* draws with the Agg backend.
+* ``MPLCONFIGDIR`` points at a folder made for this run, and matplotlib's font cache is built in
+  it before any kernel starts: a stale or half-written cache in the user's ``~/.cache/matplotlib``
+  (two installs at once can leave one) would otherwise make figure cells print font warnings.
 * nbval has a per-cell timeout (``--nbval-cell-timeout`` in pyproject.toml) and pytest-timeout
   bounds every test item; :class:`NotebookRunGuard` adds the whole-notebook timeout: once a
   notebook has run longer than ``METAMAP_NBVAL_RUN_TIMEOUT`` seconds (default 900), its remaining
@@ -12,10 +15,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 
-import matplotlib
-import pytest
+os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="metamap-mpl-")
+
+import matplotlib  # noqa: E402
+import matplotlib.font_manager  # noqa: E402,F401  (builds the font cache in MPLCONFIGDIR now)
+import pytest  # noqa: E402
 
 os.environ["TQDM_DISABLE"] = "1"
 os.environ.pop("MPLBACKEND", None)
@@ -80,7 +87,7 @@ def pytest_configure(config):
 
 
 # ---- the cross-CPU check runs beside the rest of the suite ----
-# tests/test_cross_cpu.py re-runs nbval and the claim tests under other CPU capabilities in child
+# tests/notebooks/test_cross_cpu.py re-runs nbval and the claim tests under other CPU capabilities in child
 # processes. The rest of the suite keeps about one core of two busy, so the children start as soon
 # as the browser tests (which time widget updates) are done, and the module's tests, moved to the
 # end, only collect their results.

@@ -19,7 +19,7 @@ by ``metamap-edu pretrain``:
 
 Nothing is downloaded: the files are package data, read with ``torch.load(weights_only=True)``.
 Each file records its :class:`Recipe` and the losses of its first steps, so a test can re-run the
-start of the recipe and check that the shipped file came from this code (``tests/test_pretrained.py``),
+start of the recipe and check that the shipped file came from this code (``tests/unit/experiments/test_checkpoints.py``),
 and a recipe changed without rebuilding its file is refused with a message saying what to run.
 """
 from __future__ import annotations

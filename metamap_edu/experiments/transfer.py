@@ -3,7 +3,7 @@ r"""Measuring transfer to held-out classes: frozen probes, meta-training, fine-t
 Taught in ``notebooks/06_pretraining_on_unlabeled_text`` (section 7, the frozen probe and TF-IDF)
 and ``notebooks/05b_few_shot_text`` (meta-training, fine-tuning with the article's step 3);
 :func:`metamap_edu.experiments.few_shot.compare_few_shot` and ``bench/world_effects.py`` run every measurement here on the intent world
-(:mod:`metamap_edu.tasks.intents`), and ``tests/test_claims_intents.py`` asserts what it finds.
+(:mod:`metamap_edu.tasks.intents`), and ``tests/course/test_nb05b_intent_world.py`` asserts what it finds.
 
 Every method gets the same N-way K-shot episodes of held-out classes and is scored by its query
 accuracy on each episode, so two methods can be compared episode by episode with the course's

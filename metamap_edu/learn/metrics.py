@@ -236,7 +236,7 @@ def score(model: Any, task: Any) -> float:
 # ---- BLEU / exact match ----
 # Taught in notebooks/07_the_whole_pipeline. Written to agree with sacrebleu's default corpus BLEU
 # (13a tokenization, n = 1..4, exponential smoothing of zero counts, brevity penalty);
-# tests/test_transformer.py checks the agreement.
+# tests/unit/models/test_transformer.py checks the agreement.
 import math as _math  # noqa: E402
 import re as _re  # noqa: E402
 from collections import Counter as _Counter  # noqa: E402

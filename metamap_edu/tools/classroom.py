@@ -14,7 +14,7 @@ nothing but the hub's REST API and each student's own Jupyter server API:
   websocket, as JupyterLab does; ``fast=True`` runs ``FAST = True`` right after the
   ``parameters`` cell, as papermill does.
 
-``tests/test_classroom_hub.py`` runs two students on a real hub; ``bench/classroom_load.py``
+``tests/unit/tools/test_classroom_hub.py`` runs two students on a real hub; ``bench/classroom_load.py``
 runs a whole class at once.
 """
 from __future__ import annotations

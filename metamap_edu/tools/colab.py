@@ -18,7 +18,7 @@ from the install cell.
 package's metadata (its ``Project-URL: Repository``); :data:`FALLBACK_REPOSITORY` is used only
 when the metadata has no such URL (an install older than that line). To publish under another
 name: change that line, reinstall (``pip install -e .``), and regenerate the headers with
-:func:`insert_header` (``tests/test_install_cell.py`` names the stale ones).
+:func:`insert_header` (``tests/unit/tools/test_install_cell.py`` names the stale ones).
 """
 from __future__ import annotations
 

@@ -205,7 +205,7 @@ course.plot_few_shot_bars(bars, chance=1 / 5, xlabel="method (K support requests
 plt.show()
 
 # %% [markdown]
-# **Reading the results.** Each sentence below is checked by `tests/test_claims_notebook05b.py`
+# **Reading the results.** Each sentence below is checked by `tests/course/test_nb05b.py`
 # on the same code, with the same noise rule.
 #
 # - The untrained encoder sits near chance (0.2) at both K: random features carry no meaning.

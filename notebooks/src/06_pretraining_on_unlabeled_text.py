@@ -328,7 +328,7 @@ plt.show()
 # negation and the *but* rule carry over to music. But about half of the clauses in a music
 # review use music's own adjectives, and five examples per class cannot teach those. On this
 # data, labelled experience of related tasks transfers to a new domain, and unlabeled text alone
-# does not. `tests/test_pretrained.py` checks both comparisons with this code and these seeds,
+# does not. `tests/unit/experiments/test_checkpoints.py` checks both comparisons with this code and these seeds,
 # and `bench/pretraining_targets.py` measures them over eight support sets.
 
 # %% [markdown]
@@ -383,7 +383,7 @@ for k in (1, 5):
 # thing, which TF-IDF cannot know. This is the article's step 4 working, and it works because
 # the unlabeled documents were about the same kind of thing as the task, in the words the task
 # uses. `bench/world_effects.py` measures what meta-training on top of it and fine-tuning from it
-# add, over three seeds, and `tests/test_claims_intents.py` checks every sentence of this section.
+# add, over three seeds, and `tests/course/test_nb05b_intent_world.py` checks every sentence of this section.
 
 # %% [markdown]
 # ## 8. Why unlabeled text did not teach polarity: words that share contexts
@@ -415,7 +415,7 @@ for tie, row in gaps.items():
 # every positive and every negative adjective is *written* in the same contexts, so the shared
 # matrix pulls their vectors together, and only the co-occurrence evidence pulls them apart
 # again, slowly. Set `ANTONYM_STEPS = 1500` and the tied model gets there too
-# (`tests/test_claims_pretraining.py` checks both runs).
+# (`tests/course/test_nb06_pretraining.py` checks both runs).
 #
 # In the course's real corpus that evidence is much thinner: only sentences that join two clauses
 # with *and* or *but* carry it, and they mix in negation and domain words. Section 6 shows that

@@ -14,7 +14,7 @@ import yaml
 
 from metamap_edu.tools import classroom
 
-VALUES = Path(__file__).resolve().parent.parent / "classroom" / "values.yaml"
+VALUES = Path(__file__).resolve().parents[3] / "classroom" / "values.yaml"
 
 # Key paths the chart documents (its jupyterhub/values.schema.yaml, the source of the
 # configuration reference at z2jh.jupyter.org), with the types it allows. A path ending in

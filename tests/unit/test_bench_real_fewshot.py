@@ -13,7 +13,7 @@ from metamap_edu.real import minilm as encoders
 from metamap_edu.real import realdata
 from metamap_edu.tasks import splits
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "real_fewshot.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "real_fewshot.py"
 
 
 @pytest.fixture(scope="module")

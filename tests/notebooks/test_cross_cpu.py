@@ -12,7 +12,7 @@ as well on an AVX-512 machine). Thread counts need no such check: every notebook
 test pins one thread (``mm.set_threads(1)``). The runs go side by side, one thread each, so the
 check costs about one extra pass over the notebooks on a 2-core machine.
 
-Reproduce one by hand: ``ATEN_CPU_CAPABILITY=default .venv/bin/python -m pytest notebooks tests/test_claims_*.py``.
+Reproduce one by hand: ``ATEN_CPU_CAPABILITY=default .venv/bin/python -m pytest notebooks tests/course/test_nb*.py``.
 """
 from __future__ import annotations
 
@@ -25,10 +25,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ORDER = ("default", "avx2", "avx512")            # x86 capabilities, weakest first
 RUN_TIMEOUT = float(os.environ.get("METAMAP_CROSS_CPU_TIMEOUT", "2400"))
-CLAIM_TESTS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_claims_*.py"))
+CLAIM_TESTS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "course").glob("test_nb*.py")
+                     if not p.stem.endswith("_exercises"))
 
 
 def _capability(env: dict[str, str]) -> str:
@@ -61,7 +62,7 @@ def _nbval_options() -> list[str]:
     # the same nbval options as the suite (pyproject's addopts), restated because "-o addopts="
     # clears them: the child must not pick up options given to this run on the command line.
     # (pyproject's norecursedirs, which "-o addopts=" keeps, leaves notebooks/solutions/ out: nbval
-    # checks the exercise versions a learner opens; tests/test_notebooks.py runs the solutions)
+    # checks the exercise versions a learner opens; tests/notebooks/test_notebooks.py runs the solutions)
     return ["-ra", "--nbval", "--nbval-current-env", "--nbval-cell-timeout=300",
             "--nbval-kernel-startup-timeout=120",
             f"--nbval-sanitize-with={ROOT / 'notebooks' / 'nbval_sanitize.cfg'}"]

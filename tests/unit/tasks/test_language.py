@@ -314,7 +314,7 @@ print(h.hexdigest())
 
 
 def test_identical_output_across_processes_with_different_hash_seeds():
-    package_dir = os.path.dirname(L.__file__)
+    package_dir = os.path.dirname(os.path.dirname(L.__file__))  # metamap_edu/, above tasks/
     procs = [
         subprocess.Popen([sys.executable, "-c", _FINGERPRINT, package_dir],
                          env=dict(os.environ, PYTHONHASHSEED=hashseed),

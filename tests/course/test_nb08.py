@@ -6,7 +6,7 @@ pretrained 250 steps and meta-trained 150 iterations; MiniLM frozen, then fine-t
 episodes; the Hugging Face BERT on three groups of five labels, 40 steps each. Comparisons
 between learners are paired over the same episodes under the course's noise rule
 (:func:`metamap_edu.noise.paired_difference`); no expected figure is copied from a run. The
-TF-IDF rule itself is tested by hand-computed values in tests/test_realdata.py.
+TF-IDF rule itself is tested by hand-computed values in tests/unit/real/test_realdata.py.
 """
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ import pytest
 
 from metamap_edu.tools import runner as nr
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 SOURCES = nr.find_sources(NOTEBOOKS)
 STORED = nr.find_notebooks(NOTEBOOKS)

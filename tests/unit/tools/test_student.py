@@ -10,7 +10,7 @@ import pytest
 
 from metamap_edu.tools import student
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 SOURCES = sorted((REPO / "notebooks" / "src").glob("[0-9][0-9]*_*.py"))
 # the solution versions that `metamap-edu build` writes beside the exercise versions

@@ -22,7 +22,7 @@ import pytest
 
 from metamap_edu.tools import classroom
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 STUDENTS = ["ada", "grace"]
 NOTEBOOK = "notebooks/03_a_stream_of_tasks.ipynb"   # torch, training loops, figures: a typical notebook
 

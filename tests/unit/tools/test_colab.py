@@ -8,7 +8,7 @@ import pytest
 
 from metamap_edu.tools import colab
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _fake_install(where: Path, *urls: str) -> None:

@@ -272,7 +272,7 @@ def _source(tmp_path: Path, name: str, text: str) -> Path:
 
 def _children() -> dict:
     """This test process's live descendants, except the cross-CPU check's child test runs
-    (tests/test_cross_cpu.py) and their kernels, which run beside the suite on purpose."""
+    (tests/notebooks/test_cross_cpu.py) and their kernels, which run beside the suite on purpose."""
     psutil = pytest.importorskip("psutil")
     alive = {}
     for p in psutil.Process(os.getpid()).children(recursive=True):
@@ -390,7 +390,7 @@ def test_run_whole_run_timeout_kills_everything_and_names_the_cell(tiny_notebook
 # --------------------------------------------------------------------------------------------
 # project files the commands and CI rely on
 # --------------------------------------------------------------------------------------------
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_environment_file_is_valid_and_cpu_only():
@@ -426,7 +426,7 @@ def test_pytest_runs_nbval_with_timeouts_and_sanitizer():
 def test_nbval_whole_run_guard_fails_cells_after_the_budget(monkeypatch, request):
     # tests/conftest.py as pytest registered it (tests/browser has a conftest.py too, so the bare
     # module name `conftest` may be that one)
-    here = Path(__file__).with_name("conftest.py").resolve()
+    here = (Path(__file__).resolve().parents[2] / "conftest.py").resolve()
     conftest = next(p for p in request.config.pluginmanager.get_plugins()
                     if getattr(p, "__file__", None) and Path(p.__file__).resolve() == here)
 

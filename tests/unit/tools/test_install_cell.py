@@ -18,7 +18,7 @@ import pytest
 import metamap_edu
 from metamap_edu.tools import colab
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 SOURCES = sorted((REPO / "notebooks" / "src").glob("[0-9][0-9]*_*.py"))
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 

@@ -4,8 +4,8 @@ Default parameters (``SEED = 0``, 400 pretraining steps, K = 1, 5, 10, 50 with s
 No expected figure is copied from a run: scores are compared with chance (0.5 or 0.2), with the
 standard error of an accuracy measured on n sentences, with each other, or under the course's
 noise rule (:func:`metamap_edu.noise.paired_difference`). Asserted elsewhere: the music-word and
-polarity neighbour counts and the antonym experiment (tests/test_claims_pretraining.py), the
-synonym neighbours and pretrained against untrained on held-out intents (tests/test_claims_intents.py).
+polarity neighbour counts and the antonym experiment (tests/course/test_nb06_pretraining.py), the
+synonym neighbours and pretrained against untrained on held-out intents (tests/course/test_nb05b_intent_world.py).
 """
 from __future__ import annotations
 

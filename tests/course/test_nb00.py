@@ -10,7 +10,7 @@ from metamap_edu.course import exercises
 from metamap_edu.course import viz
 from metamap_edu.course import widgets
 
-SOURCE = Path(__file__).resolve().parent.parent / "notebooks" / "src" / "00_start_here.py"
+SOURCE = Path(__file__).resolve().parents[2] / "notebooks" / "src" / "00_start_here.py"
 
 
 def test_check_formula2_step_accepts_the_step_and_names_each_slip(capsys):

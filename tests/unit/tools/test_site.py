@@ -10,7 +10,7 @@ import pytest
 from metamap_edu.tools import colab
 from metamap_edu.tools import site
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 WIDGET = "application/vnd.jupyter.widget-view+json"
 

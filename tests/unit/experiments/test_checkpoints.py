@@ -20,7 +20,7 @@ from metamap_edu.tools import cli
 from metamap_edu.experiments import checkpoints as pretrained
 from metamap_edu.models.transformer import TinyTransformer, load_checkpoint, save_checkpoint
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_checkpoints_are_shipped_within_the_budget():

@@ -22,7 +22,7 @@ from metamap_edu.tools import student
 
 pytest.importorskip("nbgrader")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 NAME = "00_start_here"
 POINTS = 2
 

@@ -1,9 +1,9 @@
 """Claims of notebook 06 about pretraining, asserted on the same code the notebooks run.
 
 These check the claims that hold at the notebooks' small budgets (notebook 07's claims are in
-``tests/test_claims_notebook07.py``). The scores required of the shipped
+``tests/course/test_nb07.py``). The scores required of the shipped
 checkpoints (per-kind scores of ``text2text``, the K = 5 held-out-domain comparison) are asserted
-in ``tests/test_pretrained.py`` and measured by ``bench/pretraining_targets.py``.
+in ``tests/unit/experiments/test_checkpoints.py`` and measured by ``bench/pretraining_targets.py``.
 """
 import copy
 import math
@@ -36,7 +36,7 @@ def test_pretraining_learns_text_of_domains_never_labelled():
 def test_text_to_text_model_beats_chance_on_every_kind_after_short_training():
     """Notebook 07, step 2: one model, one θ, learns all three kinds (short budget). Topic and NER
     improve over the untrained model by a paired 95% interval over three training seeds;
-    translation's BLEU only leaves zero at this budget (test_pretrained.py measures it trained long)."""
+    translation's BLEU only leaves zero at this budget (test_checkpoints.py measures it trained long)."""
     torch.set_num_threads(1)
     topic = with_task_prefix(tasks.topic_task(domains=["movies", "restaurants", "hotels"], n_per_class=40, seed=0))
     ner = tasks.ner_task(n=160, seed=0)
