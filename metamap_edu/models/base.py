@@ -37,6 +37,8 @@ from .tokenizers import WordVocab, word_tokenize
 
 __all__ = [
     "CourseModel",
+    "CONTRACT",
+    "check_model",
     "check_kind",
     "flat_params",
     "set_flat_params",
@@ -49,6 +51,29 @@ __all__ = [
 _PREDICT_CHUNK = 512  # inputs scored per forward pass in predict()
 _NEGATIONS = frozenset({"not", "never", "no", "n't"})
 _CLAUSE_ENDS = frozenset({"but", "and", ",", ".", ";", ":", "!", "?"})
+
+
+#: The members every course model has (see the module docstring).
+CONTRACT = ("kinds", "collate", "loss", "predict")
+
+
+def check_model(model: Any, kind: str | None = None, name: str = "model") -> Any:
+    """Return ``model`` if it follows the course model contract -- an ``nn.Module`` with
+    :data:`CONTRACT` and at least one trainable parameter -- and, when ``kind`` is given, serves
+    it; else raise ``TypeError`` (not a contract model) or ``ValueError`` (nothing to train, or a
+    kind it does not serve) naming ``name``. Every trainer checks its model with this one function."""
+    check_type(name, model, nn.Module, "a torch.nn.Module following the course model contract")
+    missing = [m for m in CONTRACT if not hasattr(model, m) or (m != "kinds" and not callable(getattr(model, m)))]
+    if missing:
+        raise TypeError(
+            f"{name} must follow the course model contract ({', '.join(CONTRACT)}); "
+            f"{type(model).__name__} lacks {', '.join(missing)}"
+        )
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError(f"{name} {type(model).__name__} has no trainable parameters")
+    if kind is not None:
+        check_kind(model, kind)
+    return model
 
 
 def check_kind(model: Any, kind: str) -> str:
