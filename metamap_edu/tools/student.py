@@ -4,7 +4,7 @@
 
 The marker, shared with the notebook authors: an exercise's answer is a code cell tagged
 ``solution`` (jupytext: ``# %% tags=["solution"]``), and the next code cell is its *check cell*,
-which calls an ``exercises.check_...`` function. The stub is derived from the solution:
+which calls a ``course.check_...`` function. The stub is derived from the solution:
 
 - a cell that defines functions keeps every ``def`` line (decorators, signature, docstring) and
   everything outside the functions; each function body becomes ``...`` and
@@ -14,7 +14,7 @@ which calls an ``exercises.check_...`` function. The stub is derived from the so
 
 So a learner sees what to write (the names and signatures the check needs) but not how. Nothing
 in a stub raises when its cell runs, so an exercise version runs top to bottom: its check cells
-print "Not attempted yet" (``exercises._guard``) until the learner writes an answer. For that to
+print "Not attempted yet" (``metamap_edu.course.exercises._guard``) until the learner writes an answer. For that to
 hold, no cell after an exercise may read a name that its solution cell defines
 (:func:`later_use_problems` finds such cells; the tests run it on every notebook).
 
@@ -382,7 +382,8 @@ def _mark_solution(solution: str) -> str:
 
 
 class _MustPass(ast.NodeTransformer):
-    """``exercises.check_x(...)`` -> ``exercises.must_pass(exercises.check_x(...))``."""
+    """``course.check_x(...)`` -> ``course.must_pass(course.check_x(...))`` (the same module
+    object the check is called on; ``course`` for a bare ``check_x(...)``)."""
 
     count = 0
 
@@ -393,8 +394,8 @@ class _MustPass(ast.NodeTransformer):
         if not name.startswith("check_"):
             return node
         self.count += 1
-        wrapper = ast.Attribute(value=ast.Name(id="exercises", ctx=ast.Load()), attr="must_pass",
-                                ctx=ast.Load())
+        owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else "course"
+        wrapper = ast.Attribute(value=ast.Name(id=owner, ctx=ast.Load()), attr="must_pass", ctx=ast.Load())
         return ast.copy_location(ast.Call(func=wrapper, args=[node], keywords=[]), node)
 
 
@@ -415,7 +416,7 @@ def nbgrader_notebook(nb, *, points: int = 1, fast: bool = False):
 
     Each ``solution`` cell becomes an autograded answer cell with its answer between
     ``### BEGIN SOLUTION`` and ``### END SOLUTION``; each check cell a locked, graded test cell
-    worth ``points`` whose assertions are the exercise's checks (``exercises.must_pass``). The
+    worth ``points`` whose assertions are the exercise's checks (``course.must_pass``). The
     markdown ``<details>`` solutions are left out; outputs are cleared. ``fast=True`` grades in the
     notebook's fast mode (``FAST = True`` appended to its ``parameters`` cell).
     """

@@ -65,7 +65,8 @@ import matplotlib.pyplot as plt
 
 import metamap_edu as mm
 from metamap_edu import tasks, course
-from metamap_edu.tasks import MappingTask, load_classification, ner_task, polarity_conflict_rate, sample_episode, sentiment_family, topic_task, translation_family
+from metamap_edu.tasks import (MappingTask, load_classification, ner_task, polarity_conflict_rate,
+    sample_episode, sentiment_family, topic_task, translation_family)
 
 # one clear message if a parameter above is unusable: section 5 splits 15 sentences of each class
 # off a task, so N_PER_TASK needs 40 (20 per class); above 2000 it only costs time

@@ -60,11 +60,9 @@ import torch
 
 import metamap_edu as mm
 from metamap_edu import course
-from metamap_edu.learn import add_bias_column, least_squares
-from metamap_edu.learn import score
+from metamap_edu.learn import DivergenceError, add_bias_column, fit, least_squares, score, sgd_step
 from metamap_edu.models import BagOfWordsClassifier, LinearMap, flat_params
 from metamap_edu.tasks import MappingTask, sentiment_family
-from metamap_edu.learn import DivergenceError, fit, sgd_step
 
 # one clear message if a parameter above is unusable; an ALPHA above 10 diverges within a few steps
 mm.check_parameters(FAST=FAST, SEED=SEED, ALPHA=(ALPHA, 1e-6, 10.0))

@@ -60,11 +60,10 @@ import numpy as np
 
 import metamap_edu as mm
 from metamap_edu import course
-from metamap_edu.tasks import DOMAIN_DEPENDENT, polarity
-from metamap_edu.learn import continual_metrics, score
+from metamap_edu.tasks import DOMAIN_DEPENDENT, polarity, sentiment_family
+from metamap_edu.learn import (STREAM_DEFAULTS, STREAM_DOMAINS, continual_metrics, fit, run_sentiment_stream,
+    score)
 from metamap_edu.models import BagOfWordsClassifier
-from metamap_edu.tasks import sentiment_family
-from metamap_edu.learn import STREAM_DEFAULTS, STREAM_DOMAINS, fit, run_sentiment_stream
 
 # one clear message if a parameter above is unusable (more than 1000 steps per task only costs time)
 mm.check_parameters(FAST=FAST, SEED=SEED, STEPS_PER_TASK=(STEPS_PER_TASK, 1, 1000))

@@ -61,10 +61,10 @@ import torch
 
 import metamap_edu as mm
 from metamap_edu import course
-from metamap_edu.learn import least_squares, ridge_toward
+from metamap_edu.learn import (L2ToPrevious, SequentialTrainer, fit, least_squares, ridge_toward,
+    stability_plasticity)
 from metamap_edu.models import LinearMap, flat_params, set_flat_params
 from metamap_edu.tasks import MappingTask
-from metamap_edu.learn import L2ToPrevious, SequentialTrainer, fit, stability_plasticity
 
 # one clear message if a parameter above is unusable; above λ = 10 the spring barely lets θ move,
 # and gradient descent with lr = 0.05 in sections 2-3 becomes unstable near λ = 20

@@ -60,12 +60,11 @@ import matplotlib.pyplot as plt
 import torch
 
 import metamap_edu as mm
-from metamap_edu import course
-from metamap_edu.learn import least_squares, shrink_fractions
+from metamap_edu import paired_difference, course
+from metamap_edu.learn import (ArticlePull, L2ToPrevious, SequentialTrainer, fit, least_squares, pull_as_l2,
+    run_sentiment_stream, shrink_fractions, stability_plasticity)
 from metamap_edu.models import LinearMap, flat_params, set_flat_params
-from metamap_edu import paired_difference
 from metamap_edu.tasks import MappingTask
-from metamap_edu.learn import ArticlePull, L2ToPrevious, SequentialTrainer, fit, pull_as_l2, run_sentiment_stream, stability_plasticity
 
 mm.check_parameters(FAST=FAST, SEED=SEED)
 mm.set_seed(SEED)

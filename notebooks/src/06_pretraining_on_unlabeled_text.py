@@ -63,12 +63,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import metamap_edu as mm
-from metamap_edu import tasks, experiments, course
-from metamap_edu import paired_difference
-from metamap_edu.learn import OBJECTIVES, lm_batch, lm_loss, nearest_tokens, neighbour_agreement, new_pretraining_model, pretrain
+from metamap_edu import paired_difference, tasks, experiments, course
+from metamap_edu.learn import (OBJECTIVES, lm_batch, lm_loss, nearest_tokens, neighbour_agreement,
+    new_pretraining_model, pretrain)
 from metamap_edu.tasks import sentiment_family
-from metamap_edu.models import train_bpe
-from metamap_edu.models import TransformerConfig, with_task_prefix
+from metamap_edu.models import TransformerConfig, train_bpe, with_task_prefix
 
 mm.check_parameters(FAST=FAST, SEED=SEED, PRETRAIN_STEPS=(PRETRAIN_STEPS, 1, 5000))
 mm.set_seed(SEED)

@@ -83,11 +83,9 @@ import numpy as np
 import torch
 
 import metamap_edu as mm
-from metamap_edu import tasks, real, course
+from metamap_edu import paired_difference, tasks, real, course
 from metamap_edu.tasks import corpus
-from metamap_edu.learn import ProtoNet, meta_train
-from metamap_edu import paired_difference
-from metamap_edu.learn import pretrain
+from metamap_edu.learn import ProtoNet, meta_train, pretrain
 from metamap_edu.models import TinyTransformer, TransformerConfig, build_tokenizer
 
 mm.check_parameters(FAST=FAST, SEED=SEED, N_WAY=(N_WAY, 2, 50), K_SHOT=(K_SHOT, 1, 50))

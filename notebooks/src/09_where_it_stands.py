@@ -66,17 +66,12 @@ import torch
 from IPython.display import Markdown, display
 
 import metamap_edu as mm
-from metamap_edu import tasks, real, experiments, course
-from metamap_edu.learn import MAML, Reptile
-from metamap_edu.models import BagOfWordsClassifier
-from metamap_edu import mean_interval
-from metamap_edu import paired_difference
-from metamap_edu.tasks import restrict_to_classes
-from metamap_edu.experiments import compare_few_shot
-from metamap_edu.experiments import ROUTES, YARDSTICK, route_accuracies, route_interaction, route_scores_on
-from metamap_edu.tasks import sample_episode, sentiment_family
-from metamap_edu.learn import run_sentiment_stream
-from metamap_edu.models import TinyTransformer, TransformerConfig, build_tokenizer
+from metamap_edu import mean_interval, paired_difference, tasks, real, experiments, course
+from metamap_edu.learn import MAML, Reptile, run_sentiment_stream
+from metamap_edu.models import BagOfWordsClassifier, TinyTransformer, TransformerConfig, build_tokenizer
+from metamap_edu.tasks import restrict_to_classes, sample_episode, sentiment_family
+from metamap_edu.experiments import (ROUTES, YARDSTICK, compare_few_shot, route_accuracies,
+    route_interaction, route_scores_on)
 
 mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
 mm.set_threads(1)

@@ -90,10 +90,10 @@ def test_nbgrader_notebook_marks_answers_and_makes_checks_raise():
     nb.cells = [
         nbformat.v4.new_code_cell("FAST = False", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell("# Exercise: the limit.\nn = 4\nmax_alpha = 2 / n", metadata={"tags": ["solution"]}),
-        nbformat.v4.new_code_cell("passed = exercises.check_max_stable_lr(max_alpha, X)"),
+        nbformat.v4.new_code_cell("passed = course.check_max_stable_lr(max_alpha, X)"),
         nbformat.v4.new_markdown_cell("<details><summary>Solution</summary>\n\n2 / n\n</details>"),
         nbformat.v4.new_code_cell('def f(x):\n    """Twice x."""\n    return 2 * x', metadata={"tags": ["solution"]}),
-        nbformat.v4.new_code_cell("ok = [exercises.check_a(f), check_b(f)]"),
+        nbformat.v4.new_code_cell("ok = [course.check_a(f), check_b(f)]"),
     ]
     graded = student.nbgrader_notebook(nb, points=3, fast=True)
     assert graded.cells[0].source.endswith("FAST = True  # graded in fast mode")
@@ -101,14 +101,14 @@ def test_nbgrader_notebook_marks_answers_and_makes_checks_raise():
         "# Exercise: the limit.", student.BEGIN_SOLUTION, "n = 4", "max_alpha = 2 / n", student.END_SOLUTION]
     assert graded.cells[3].source.splitlines()[2:] == [
         "    " + student.BEGIN_SOLUTION, "    return 2 * x", "    " + student.END_SOLUTION]
-    assert "exercises.must_pass(exercises.check_max_stable_lr(max_alpha, X))" in graded.cells[2].source
-    assert "[exercises.must_pass(exercises.check_a(f)), exercises.must_pass(check_b(f))]" in graded.cells[4].source
+    assert "course.must_pass(course.check_max_stable_lr(max_alpha, X))" in graded.cells[2].source
+    assert "[course.must_pass(course.check_a(f)), course.must_pass(check_b(f))]" in graded.cells[4].source
     assert len(graded.cells) == 5, "the revealed solution in markdown is left out"
     assert graded.cells[4].metadata["nbgrader"] == {
         "grade": True, "grade_id": "exercise_2_check", "locked": True, "points": 3,
         "schema_version": 3, "solution": False, "task": False}
     # a check that returns False makes the graded cell raise
-    namespace = {"exercises": type("E", (), {"must_pass": staticmethod(__import__(
+    namespace = {"course": type("E", (), {"must_pass": staticmethod(__import__(
         "metamap_edu.course.exercises", fromlist=["must_pass"]).must_pass),
         "check_max_stable_lr": staticmethod(lambda a, X: a == 0.5)}), "X": None, "max_alpha": 0.4}
     with pytest.raises(AssertionError):
