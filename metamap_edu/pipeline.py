@@ -84,12 +84,12 @@ class PipelineBudget:
     causal-LM steps at ``lr``.
     """
 
-    rounds: int = 25
+    rounds: int = 15
     visit_steps: tuple[int, int, int, int] = (1, 1, 1, 1)
     lr: float = 1e-3
     batch_size: int = 32
     beta: float = 0.01
-    late_pretrain_steps: int = 50
+    late_pretrain_steps: int = 30
     schedule: str = "constant"
     warmup: int = 0
 
@@ -342,7 +342,7 @@ def ablation(
     seeds: Sequence[int] = (0, 1, 2, 3, 4),
     budget: PipelineBudget | None = None,
     rows: Sequence[str] = tuple(ROWS),
-    n_test: int = 100,
+    n_test: int = 60,
     scale: float = 1.0,
     progress: bool = True,
 ) -> dict[str, dict[str, list[float]]]:
