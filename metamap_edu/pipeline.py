@@ -16,8 +16,9 @@ sentiment, named-entity recognition and translation -- written as ``<prefix> x <
 
 The tasks (step 2) are visited in rounds -- topic, sentiment, NER, translation, then again --
 with one Adam optimizer; a visit of task t takes ``visit_steps[t]`` steps. Scores are accuracy
-(topic, sentiment), entity F1 (NER) and corpus BLEU / 100 (translation), on held-out sentences
-that neither the run nor the shipped checkpoints ever trained on (:func:`scores`).
+(topic, sentiment), entity F1 (NER) and corpus BLEU / 100 (translation), on held-out examples
+whose sentences are neither in the run's training data nor in the task data the ``text2text``
+checkpoint trained on (:func:`pipeline_data`, :func:`scores`).
 
 :func:`ablation` runs every row on the same seeds and :func:`contributions` turns rows into paired
 differences with 95% intervals (:func:`metamap_edu.noise.paired_difference`), one per kind.

@@ -108,13 +108,13 @@ except ValueError as err:
 # 1. **pretraining first** (step 4 of the article, moved to the front): θ₀ is the shipped
 #    `text2text` checkpoint. It is the `lm` checkpoint — a causal language model trained for
 #    8,000 steps on 100,000 unlabeled sentences — trained further for 8,000 steps on all four
-#    kinds at once: the same pipeline, run about a hundred times longer than here
+#    kinds at once, more than a hundred times the 60 steps of a run here
 #    (`metamap-edu pretrain` rebuilds both from their seeds). Switched off, θ₀ is the untrained
 #    model the `lm` checkpoint started from: same tokenizer, same shape, same random numbers.
 # 2. **training** (step 2) on new sentences of the four tasks *in rounds*: one Adam step on
 #    topic, one on sentiment, one on NER, one on translation, then again, for `ROUNDS` rounds
-#    (60 steps at the default). Visiting each task once, in one long block each, forgets the
-#    earlier tasks (notebook 03); interleaving them does not.
+#    (60 steps at the default). Interleaved, every task stays in training to the end; visiting
+#    each task once, in one long block each, forgets the earlier ones (notebook 03).
 # 3. **the pull** (step 3, the article's code fixed): after every step on task t,
 #    $\theta \leftarrow \theta - \beta(\theta - \theta_{t-1})$ with β = 0.01, where θ_{t−1} is where
 #    the previous task's visit ended.
@@ -122,10 +122,11 @@ except ValueError as err:
 # The article itself lists pretraining *last*; the row `pretraining last` does that: the run of
 # the row `full`, then 30 causal-LM steps on unlabeled sentences.
 #
-# Scores are on held-out sentences that neither the run nor the checkpoints ever trained on:
-# accuracy for topic (eight domains, chance 1/8) and sentiment (chance 1/2), where the model's
-# answer is the label word it ranks highest right after `<sep>`; entity F1 for NER and corpus
-# BLEU / 100 for translation, decoded greedily. The cell below runs every row on five seeds; a
+# Scores are on held-out examples whose sentences occur neither in the run's training data nor
+# in the task data the `text2text` checkpoint trained on: accuracy for topic (eight domains,
+# chance 1/8) and sentiment (chance 1/2), where the model's answer is the label word it ranks
+# highest right after `<sep>`; entity F1 for NER and corpus BLEU / 100 for translation, decoded
+# greedily. The cell below runs every row on five seeds; a
 # seed draws its own data and minibatches, shared by every row.
 
 # %%
@@ -173,7 +174,7 @@ plt.show()
 #
 # - **Did the pipeline learn?** Yes: every task is above chance, NER reaches entity F1 ≥ 0.5 and
 #   translation BLEU ≥ 20 on every seed.
-# - **Pretraining first helps every task**, by far the largest effect of the table. Without it,
+# - **Pretraining first helps every task**, the largest effect of the table on each. Without it,
 #   60 steps from the untrained θ₀ leave NER and translation at zero on every seed.
 # - **The pull: no measurable difference on any task.** This is not "no effect": it says that
 #   this budget could not see one. The budget is not blind, though: the same five seeds resolve
@@ -193,13 +194,13 @@ display(widgets.ablation_widget(table, chance=pipeline.CHANCE))
 # followed by 30 causal-LM steps on unlabeled sentences, so their difference (the third block of
 # section 3) is what pretraining adds when it comes after the tasks:
 #
-# - it **hurts every task**, on every CPU: 30 steps of writing English sentences make the model
-#   forget part of what it had learned to answer;
-# - translation loses the most — its output is a sentence in another language, the thing an
-#   English language model pulls hardest away from.
+# - it **hurts every task**, on every CPU: after 30 steps of continuing English sentences the
+#   model answers every task worse than before them;
+# - translation loses the most (question 5 asks why).
 #
-# So pretraining belongs first: there it gives the largest effect of the table, and last it
-# undoes part of the work.
+# The two orders do not get the same pretraining (16,000 steps behind the checkpoint, 30 here), so
+# this does not weigh first against last at equal cost. It shows that pretraining steps taken after
+# the tasks undo part of what the model learned, on every task: pretraining does not belong last.
 
 # %% [markdown]
 # ## 5. What the model writes
@@ -233,7 +234,7 @@ passed = exercises.check_seed_differences(seed_differences)
 
 # %% [markdown]
 # ### Exercise 2 (open)
-# Set `ROUNDS` to 100 in the parameters cell and re-run the notebook. Does the row `no
+# Set `ROUNDS` to 50 in the parameters cell and re-run the notebook. Does the row `no
 # pretraining` get above chance on any task, and does any verdict of section 3 change?
 
 # %% [markdown]
@@ -287,7 +288,7 @@ passed = exercises.check_seed_differences(seed_differences)
 #   paired 95% intervals. Pretraining first helps every task; the pull makes no measurable
 #   difference at this budget, beside two positive controls that the same budget resolves.
 # - Pretraining last makes the model forget: it hurts every task, translation the most.
-#   Pretraining belongs first.
+#   Pretraining does not belong last.
 #
 # ## In practice
 # Real systems pretrain first on far more text, then fine-tune or instruction-tune on many
