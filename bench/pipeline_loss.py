@@ -1,13 +1,17 @@
-"""Notebook 07's training step: the full-vocabulary loss against the output-positions-only loss.
+"""Notebook 07's training step and scoring: what the pipeline's two shortcuts save.
 
 ``TinyTransformer.loss`` computes next-token logits at every position and ignores all but the
 output tokens; :func:`metamap_edu.experiments.pipeline.output_loss` runs the vocabulary layer on the output
 positions only. Both give the same value (checked here); this measures what the second saves on
 one training step (forward, backward, Adam) of each of notebook 07's four task kinds.
 
+Scoring topic and sentiment: ``model.predict`` ranks every ``label <eos>`` (one sequence per
+input and label); :func:`metamap_edu.pipeline.label_choices` reads the label tokens' logits after
+``<sep>`` from one forward pass per input. Their time, side by side, and how often they agree.
+
 Run:  python bench/pipeline_loss.py [--steps 40] [--repeats 3] [--json PATH]
 
-Prints one ``name: value`` figure per line, the two timings side by side; the last line is the
+Prints one ``name: value`` figure per line, the timings side by side; the last line is the
 headline ``speedup_train_step`` (full-vocabulary time / output-only time, mean over the kinds).
 """
 from __future__ import annotations
@@ -32,6 +36,15 @@ def _time_steps(model, batches, loss_fn, steps: int) -> float:
         loss.backward()
         optimizer.step()
     return (time.process_time() - start) / steps
+
+
+def _best_of(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        fn()
+        times.append(time.process_time() - start)
+    return min(times)
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
@@ -61,6 +74,15 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         figures[f"{kind}_ms_output_only"] = round(1000 * out, 2)
         figures[f"{kind}_loss_difference"] = float(f"{same:.2g}")
         ratios.append(full / out)
+    for kind in ("topic", "sentiment"):
+        test = data[kind][1]
+        ranked = _best_of(lambda: base.predict(test.inputs, "classification"), args.repeats)
+        chosen = _best_of(lambda: pipeline.label_choices(base, test.inputs, test.output_space), args.repeats)
+        same = sum(a == b for a, b in zip(base.predict(test.inputs, "classification"),
+                                          pipeline.label_choices(base, test.inputs, test.output_space)))
+        figures[f"{kind}_ms_score_rank_labels"] = round(1000 * ranked, 1)
+        figures[f"{kind}_ms_score_label_choices"] = round(1000 * chosen, 1)
+        figures[f"{kind}_label_agreement"] = round(same / len(test), 3)
     figures["speedup_train_step"] = round(sum(ratios) / len(ratios), 2)
     for name, value in figures.items():
         print(f"{name}: {value}")

@@ -4,19 +4,21 @@ One :class:`~metamap_edu.models.transformer.TinyTransformer` learns four kinds o
 sentiment, named-entity recognition and translation -- written as ``<prefix> x <sep> y <eos>``.
 :func:`run_pipeline` switches three components on or off:
 
-* **pretraining** (the article's step 4, done *first*): start from the shipped ``lm`` checkpoint
-  (causal language modelling on unlabeled sentences), or from the very θ₀ that checkpoint started
-  from (:func:`metamap_edu.experiments.checkpoints.fresh_model`);
+* **pretraining first** (the article's step 4, done before the tasks): start from the shipped
+  ``text2text`` checkpoint -- the ``lm`` checkpoint (8,000 causal language-modelling steps on
+  unlabeled sentences) trained further on the four kinds for 8,000 steps -- or from the very θ₀
+  the ``lm`` checkpoint started from (:func:`metamap_edu.experiments.checkpoints.fresh_model`);
 * **the pull** (the article's step 3): after every Adam step on task t,
   :math:`\theta \leftarrow \theta - \beta(\theta - \theta_{t-1})` with θ_{t−1} the parameters at the
   start of the visit (:class:`metamap_edu.learn.train.ArticlePull`);
-* **pretraining last** (the article's order): ``late_pretrain_steps`` causal-LM steps *after* the
-  tasks.
+* **pretraining last** (the article lists it last): ``late_pretrain_steps`` causal-LM steps on
+  unlabeled sentences *after* the tasks.
 
 The tasks (step 2) are visited in rounds -- topic, sentiment, NER, translation, then again --
-with one Adam optimizer; a visit of task t takes ``visit_steps[t]`` steps (translation, which has
-a whole lexicon to learn, gets the most). Scores are accuracy (topic, sentiment), entity F1 (NER)
-and corpus BLEU / 100 (translation), on held-out sentences never seen in training.
+with one Adam optimizer; a visit of task t takes ``visit_steps[t]`` steps. Scores are accuracy
+(topic, sentiment), entity F1 (NER) and corpus BLEU / 100 (translation), on held-out examples
+whose sentences are neither in the run's training data nor in the task data the ``text2text``
+checkpoint trained on (:func:`pipeline_data`, :func:`scores`).
 
 :func:`ablation` runs every row on the same seeds and :func:`contributions` turns rows into paired
 differences with 95% intervals (:func:`metamap_edu.noise.paired_difference`), one per kind.
@@ -26,6 +28,7 @@ Taught in notebooks/07_the_whole_pipeline.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import random
 from collections.abc import Mapping, Sequence
@@ -46,6 +49,7 @@ __all__ = [
     "output_loss",
     "train_pipeline",
     "scores",
+    "label_choices",
     "run_pipeline",
     "ablation",
     "contributions",
@@ -61,19 +65,19 @@ ROWS = {
     "full": (True, True, False),
     "no pretraining": (False, True, False),
     "no pull": (True, False, False),
-    "pretraining last": (False, True, True),
+    "pretraining last": (True, True, True),
 }
 #: Which paired difference answers which question: name -> (row A, row B), read as A − B.
 CONTRIBUTIONS = {
-    "pretraining (full - no pretraining)": ("full", "no pretraining"),
+    "pretraining first (full - no pretraining)": ("full", "no pretraining"),
     "the pull (full - no pull)": ("full", "no pull"),
-    "pretraining last (pretraining last - no pretraining)": ("pretraining last", "no pretraining"),
+    "pretraining last (pretraining last - full)": ("pretraining last", "full"),
 }
 
 
 @dataclass(frozen=True)
 class PipelineBudget:
-    """How much training one pipeline run gets (defaults: notebook 07's 90-second budget).
+    """How much training one pipeline run gets (defaults: notebook 07's one-minute budget).
 
     ``rounds`` rounds, each visiting the kinds in :data:`KINDS` order for ``visit_steps`` Adam
     steps (one optimizer for the whole run, learning rate ``lr`` with a cosine decay, minibatches
@@ -81,12 +85,12 @@ class PipelineBudget:
     causal-LM steps at ``lr``.
     """
 
-    rounds: int = 150
-    visit_steps: tuple[int, int, int, int] = (1, 2, 1, 2)
-    lr: float = 6e-3
+    rounds: int = 15
+    visit_steps: tuple[int, int, int, int] = (1, 1, 1, 1)
+    lr: float = 1e-3
     batch_size: int = 32
     beta: float = 0.01
-    late_pretrain_steps: int = 150
+    late_pretrain_steps: int = 30
     schedule: str = "constant"
     warmup: int = 0
 
@@ -117,42 +121,57 @@ def pipeline_data(seed: int = 0, n_test: int = 100, scale: float = 1.0) -> dict[
 
     topic over the eight labelled domains (80 sentences each), sentiment about movies (1,200
     reviews), NER (1,000 sentences) and translation into ``lumo`` (1,500 pairs), all times
-    ``scale``; ``n_test`` examples of each are held out, and a test sentence that also occurs
-    among the training inputs is dropped, so every test sentence is new to the model.
+    ``scale``; up to ``n_test`` examples of each are held out. The sentences come from a seed
+    derived from ``seed`` (never the checkpoints' own seed), and a test sentence that also occurs
+    among the run's training inputs, or among the inputs the shipped ``text2text`` checkpoint
+    trained on, is dropped: every test sentence is new to every model of the ablation.
     """
     from ..tasks import families as tasks
+    from ..tasks.language import derive_seed
     from ..models.transformer import with_task_prefix
 
     seed = check_seed("seed", seed)
+    drawn = derive_seed(seed, "pipeline")
     n_test = check_int("n_test", n_test, min=1)
     scale = check_float("scale", scale, min=0.0, max=1.0, min_inclusive=False)
 
     def n(size: int) -> int:
-        return max(n_test + 16, int(round(size * scale)))
+        return max(2 * n_test + 16, int(round(size * scale)))
 
     made = {
-        "topic": with_task_prefix(tasks.topic_task(n_per_class=max(4, n(640) // 8), seed=seed)),
-        "sentiment": with_task_prefix(tasks.sentiment_family(domains=["movies"], n_per_task=n(1200), seed=seed)[0]),
-        "ner": tasks.ner_task(n(1000), seed=seed),
-        "translation": with_task_prefix(tasks.translation_family(n_per_task=n(1500), seed=seed)[0]),
+        "topic": with_task_prefix(tasks.topic_task(n_per_class=max(4, n(640) // 8), seed=drawn)),
+        "sentiment": with_task_prefix(tasks.sentiment_family(domains=["movies"], n_per_task=n(1200), seed=drawn)[0]),
+        "ner": tasks.ner_task(n(1000), seed=drawn),
+        "translation": with_task_prefix(tasks.translation_family(n_per_task=n(1500), seed=drawn)[0]),
     }
+    checkpoint_saw = _checkpoint_inputs()
     out = {}
     for kind, task in made.items():
-        train, test = task.train_test_split(min(0.5, n_test / len(task)), seed=seed)
-        seen = set(train.inputs)
+        train, test = task.train_test_split(min(0.5, 2 * n_test / len(task)), seed=drawn)
+        seen = set(train.inputs) | checkpoint_saw
         out[kind] = (train, test.subset([i for i, x in enumerate(test.inputs) if x not in seen][:n_test]))
     return out
 
 
-def starting_model(pretrained: bool):
-    """θ₀ of a run: the shipped ``lm`` checkpoint, or (``False``) the θ₀ its recipe started from.
+@functools.lru_cache(maxsize=1)
+def _checkpoint_inputs() -> frozenset:
+    """Every input the shipped ``text2text`` checkpoint trained on (its recipe's training splits)."""
+    from .checkpoints import RECIPES, text2text_splits
 
-    Both share one tokenizer and one architecture, so they differ only by the pretraining.
+    return frozenset(x for train, _ in text2text_splits(RECIPES["text2text"].seed).values() for x in train.inputs)
+
+
+def starting_model(pretrained: bool):
+    """θ₀ of a run: the shipped ``text2text`` checkpoint, or (``False``) the untrained θ₀ that its
+    recipe started from (the ``lm`` recipe's first parameters).
+
+    Both share one tokenizer and one architecture, so they differ only by what the checkpoints
+    learned: 8,000 causal-LM steps on unlabeled sentences, then 8,000 steps on the four kinds.
     """
     from . import checkpoints as shipped
 
     check_type("pretrained", pretrained, bool)
-    return shipped.load_pretrained("lm") if pretrained else shipped.fresh_model()
+    return shipped.load_pretrained("text2text") if pretrained else shipped.fresh_model()
 
 
 def output_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -238,13 +257,59 @@ def _check_data(data) -> None:
 
 
 def scores(model, data: Mapping[str, tuple]) -> dict[str, float]:
-    """``{kind: score on the held-out test task}`` (:func:`metamap_edu.learn.metrics.score`)."""
-    from ..learn.metrics import score
+    """``{kind: score on the held-out test task}``: accuracy, entity F1 or corpus BLEU / 100.
+
+    NER and translation decode greedily (:func:`metamap_edu.learn.metrics.score`). Topic and sentiment
+    take the label whose word the model ranks highest right after ``<sep>`` (:func:`label_choices`):
+    every label word is one token, so one forward pass over the prompts scores them all.
+    """
+    from ..learn.metrics import accuracy, score
     from ..models.transformer import TinyTransformer
 
     check_type("model", model, TinyTransformer)
     _check_data(data)
-    return {kind: round(float(score(model, data[kind][1])), 6) for kind in KINDS}
+    out = {}
+    for kind in KINDS:
+        test = data[kind][1]
+        if test.kind == "classification" and test.output_space:
+            value = accuracy(list(test.outputs), label_choices(model, test.inputs, test.output_space))
+        else:
+            value = score(model, test)
+        out[kind] = round(float(value), 6)
+    return out
+
+
+@torch.no_grad()
+def label_choices(model, inputs: Sequence[str], labels: Sequence[str]) -> list[str]:
+    r"""For each input, :math:`\arg\max_{y \in \text{labels}} p_\theta(y \mid \text{prefix}\ x\ \texttt{<sep>})`.
+
+    Each label must be a single token of the model's tokenizer (the course's label words are);
+    the vocabulary layer runs only on the label tokens at each prompt's last position.
+    """
+    from ..models.transformer import TinyTransformer
+
+    check_type("model", model, TinyTransformer)
+    inputs = check_nonempty("inputs", list(inputs), "at least one input")
+    labels = check_nonempty("labels", [str(y) for y in labels], "at least one label")
+    tok = model.tokenizer
+    ids = [tok.encode(" " + y) for y in labels]
+    several = [y for y, i in zip(labels, ids) if len(i) != 1]
+    if several:
+        raise ValueError(f"labels must each be one token of the model's tokenizer; {several} are not")
+    prompts = [model.prompt_ids(x, "classification") for x in inputs]
+    T = max(len(p) for p in prompts)
+    if T > model.config.context:
+        raise ValueError(f"an input needs {T} tokens but config.context={model.config.context}")
+    padded = torch.tensor([p + [tok.pad_id] * (T - len(p)) for p in prompts])  # (N, T), padded on the right
+    last = torch.tensor([len(p) - 1 for p in prompts])  # (N,) position of <sep>
+    was = model.training
+    model.eval()
+    try:
+        h = model.hidden(padded)[torch.arange(len(prompts)), last]  # (N, C)
+    finally:
+        model.train(was)
+    logits = h @ model.head.weight[[i[0] for i in ids]].T  # (N, L): only the label tokens' logits
+    return [labels[j] for j in logits.argmax(1).tolist()]
 
 
 def run_pipeline(
@@ -275,18 +340,18 @@ def run_pipeline(
 
 
 def ablation(
-    seeds: Sequence[int] = (0, 1, 2),
+    seeds: Sequence[int] = (0, 1, 2, 3, 4),
     budget: PipelineBudget | None = None,
     rows: Sequence[str] = tuple(ROWS),
-    n_test: int = 100,
+    n_test: int = 60,
     scale: float = 1.0,
     progress: bool = True,
 ) -> dict[str, dict[str, list[float]]]:
     """Every row of :data:`ROWS` on every seed: ``{row: {kind: [score per seed]}}``.
 
     Seed s generates its own data (:func:`pipeline_data`) and minibatches, shared by all rows, so
-    rows are compared pairwise per seed. "pretraining last" continues the "no pretraining" model of
-    the same seed (the same tasks, then pretraining), so it costs only the pretraining steps.
+    rows are compared pairwise per seed. "pretraining last" continues a copy of the "full" model of
+    the same seed (the same run, then pretraining), so it costs only the pretraining steps.
     """
     from tqdm.auto import tqdm
 

@@ -440,7 +440,7 @@ scorecard = [
      "**Holds**, as a way to build things: one `MappingTask` type holds all four kinds, and one "
      "text-to-text transformer with one θ learns classification, tagging and translation. It says "
      "nothing about how hard a mapping is to learn.",
-     "01 §1, §3 (the four kinds); 07 §4 (one θ scored on every kind)"),
+     "01 §1, §3 (the four kinds); 07 §2-3 (one θ scored on every kind)"),
     ("2", "Step 1: a series of tasks can be generated.",
      "**Holds**, and the knob matters: a seeded generator makes families of tasks with a relatedness "
      "knob; how related the tasks are decides whether sequential training forgets.",

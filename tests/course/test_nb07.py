@@ -1,25 +1,27 @@
 """Claims of notebook 07 (the whole pipeline), asserted on the notebook's own run: the ablation of
-``metamap_edu.experiments.pipeline`` at the notebook's defaults (seeds 0, 1, 2; the default budget of 150
-rounds). Every verdict is the course's noise rule: a paired 95% interval over the three seeds
-that excludes zero (``metamap_edu.noise.paired_difference``).
+``metamap_edu.experiments.pipeline`` at the notebook's defaults (seeds 0-4, the default budget of 15 rounds,
+60 held-out sentences per task). Every verdict is the course's noise rule: a paired 95% interval
+over the five seeds that excludes zero (``metamap_edu.noise.paired_difference``).
 
-The notebook claims only what also held when its ablation ran with ``ATEN_CPU_CAPABILITY=default``
-and ``avx2``; the verdicts that flipped between CPUs (pretraining first on NER and translation,
-the pull on NER, pretraining last on topic and translation) are stated there as not measurable
-at this budget, so they are not asserted here either way."""
+The notebook says that its verdicts hold on every CPU: run this file with
+``ATEN_CPU_CAPABILITY=default`` and ``=avx2`` too."""
 import pytest
 import torch
 
 from metamap_edu import noise
 from metamap_edu.experiments import pipeline
 
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1, 2, 3, 4)
+N_TEST = 60
+PRETRAINING_FIRST = "pretraining first (full - no pretraining)"
+PULL = "the pull (full - no pull)"
+PRETRAINING_LAST = "pretraining last (pretraining last - full)"
 
 
 @pytest.fixture(scope="module")
 def table():
     torch.set_num_threads(1)
-    return pipeline.ablation(seeds=SEEDS, budget=pipeline.PipelineBudget(), progress=False)
+    return pipeline.ablation(seeds=SEEDS, budget=pipeline.PipelineBudget(), n_test=N_TEST, progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -27,41 +29,61 @@ def effects(table):
     return pipeline.contributions(table)
 
 
-def _minus_chance(scores, kind):
-    return noise.paired_difference(scores, [pipeline.CHANCE[kind]] * len(scores))
+def _mean(values):
+    return sum(values) / len(values)
 
 
-def test_the_full_pipeline_learns_topic_and_ner_and_not_measurably_sentiment(table):
-    """Section 3: full pipeline - chance "helps" for topic and NER, NER F1 >= 0.5 on every seed,
-    sentiment not measurably above chance; translation BLEU >= 20 on average over the seeds."""
+def test_the_budget_is_sixty_steps_of_one_step_visits():
+    """Sections 2 and question 2: 15 rounds of one step per task, 60 steps; 30 late LM steps."""
+    budget = pipeline.PipelineBudget()
+    assert budget.visit_steps == (1, 1, 1, 1) and budget.task_steps == 60
+    assert budget.late_pretrain_steps == 30
+
+
+def test_the_full_pipeline_is_well_above_chance_on_every_task_and_every_seed(table):
+    """Section 2 and summary: full - chance "helps" for every task; NER F1 >= 0.5 and BLEU >= 20 on
+    every seed; every seed at least 0.25 above chance on every task ("well above chance")."""
     full = table["full"]
-    for kind in ("topic", "ner"):
-        assert _minus_chance(full[kind], kind).verdict == noise.HELPS, (kind, full[kind])
-    assert min(full["ner"]) >= 0.5, full["ner"]
-    assert _minus_chance(full["sentiment"], "sentiment").verdict == noise.NO_DIFFERENCE, full["sentiment"]
-    assert sum(full["translation"]) / len(SEEDS) >= 0.20, full["translation"]
-
-
-def test_pretraining_has_a_positive_mean_effect_on_every_task_and_scratch_translation_stays_near_zero(table, effects):
-    """Section 3: pretraining's mean effect is positive on every task; question 1: without
-    pretraining, translation stays near zero on every seed."""
-    pre = effects["pretraining (full - no pretraining)"]
     for kind in pipeline.KINDS:
-        assert pre[kind].mean > 0, (kind, pre[kind])
-    assert max(table["no pretraining"]["translation"]) < 0.05, table["no pretraining"]["translation"]
+        above = noise.paired_difference(full[kind], [pipeline.CHANCE[kind]] * len(SEEDS))
+        assert above.verdict == noise.HELPS, (kind, full[kind])
+        assert min(full[kind]) - pipeline.CHANCE[kind] >= 0.25, (kind, full[kind])
+    assert min(full["ner"]) >= 0.5, full["ner"]
+    assert min(full["translation"]) >= 0.20, full["translation"]
 
 
-def test_the_pull_makes_no_measurable_difference_on_topic_sentiment_and_translation(effects):
-    """Section 3: no measurable difference for the pull on topic, sentiment and translation."""
-    pull = effects["the pull (full - no pull)"]
-    for kind in ("topic", "sentiment", "translation"):
-        assert pull[kind].verdict == noise.NO_DIFFERENCE, (kind, pull[kind])
+def test_pretraining_first_helps_every_task_and_is_the_largest_effect(effects):
+    """Section 3: pretraining first helps every task, the largest effect of the table on each."""
+    first = effects[PRETRAINING_FIRST]
+    for kind in pipeline.KINDS:
+        assert first[kind].verdict == noise.HELPS, (kind, first[kind])
+        others = [abs(effects[q][kind].mean) for q in effects if q != PRETRAINING_FIRST]
+        assert first[kind].mean > max(others), (kind, first[kind], others)
 
 
-def test_pretraining_last_hurts_ner_down_to_near_zero_the_positive_control(table, effects):
-    """Section 4: pretraining last, against the same run without it, hurts NER, whose F1 falls to
-    near zero on every seed; three seeds resolve this effect (the positive control of section 3)."""
-    last = effects["pretraining last (pretraining last - no pretraining)"]
-    assert last["ner"].verdict == noise.HURTS, last["ner"]
-    assert max(table["pretraining last"]["ner"]) <= 0.1, table["pretraining last"]["ner"]
-    assert -0.45 < last["ner"].mean < -0.25, last["ner"]  # "about a third of F1"
+def test_without_pretraining_ner_and_translation_stay_at_zero_and_labels_near_chance(table):
+    """Section 3 and question 1: without pretraining NER and translation print 0.00 on every seed,
+    the pretrained model is near the top (mean >= 0.9), topic and sentiment land near chance."""
+    scratch = table["no pretraining"]
+    for kind in ("ner", "translation"):
+        assert max(scratch[kind]) < 0.005, (kind, scratch[kind])
+        assert _mean(table["full"][kind]) >= 0.9, (kind, table["full"][kind])
+    for kind in ("topic", "sentiment"):
+        assert abs(_mean(scratch[kind]) - pipeline.CHANCE[kind]) < 0.1, (kind, scratch[kind])
+
+
+def test_the_pull_makes_no_measurable_difference_beside_positive_controls(effects):
+    """Section 3: the pull, no measurable difference on every task; the positive controls are
+    resolved by the same seeds (pretraining first helps, pretraining last hurts, every task)."""
+    for kind in pipeline.KINDS:
+        assert effects[PULL][kind].verdict == noise.NO_DIFFERENCE, (kind, effects[PULL][kind])
+        assert effects[PRETRAINING_FIRST][kind].excludes_zero
+        assert effects[PRETRAINING_LAST][kind].excludes_zero
+
+
+def test_pretraining_last_hurts_every_task_translation_the_most(effects):
+    """Section 4, question 5 and summary: pretraining last hurts every task; translation loses the most."""
+    last = effects[PRETRAINING_LAST]
+    for kind in pipeline.KINDS:
+        assert last[kind].verdict == noise.HURTS, (kind, last[kind])
+    assert last["translation"].mean < min(last[k].mean for k in pipeline.KINDS if k != "translation"), last

@@ -11,6 +11,7 @@ import torch  # noqa: E402
 from metamap_edu import noise  # noqa: E402
 from metamap_edu.course import widgets  # noqa: E402
 from metamap_edu.experiments import pipeline
+from metamap_edu.experiments import checkpoints as pretrained
 from metamap_edu.course import viz
 
 TINY = pipeline.PipelineBudget(rounds=2, visit_steps=(1, 1, 1, 1), late_pretrain_steps=2)
@@ -26,9 +27,11 @@ def test_pipeline_data_holds_four_kinds_with_test_sentences_never_trained_on(dat
     kinds = {k: train.kind for k, (train, _) in data.items()}
     assert kinds == {"topic": "classification", "sentiment": "classification", "ner": "tagging",
                      "translation": "translation"}
+    checkpoint_saw = {x for train, _ in pretrained.text2text_splits(0).values() for x in train.inputs}
     for train, test in data.values():
         assert 0 < len(test) <= 8 and len(train) > len(test)
         assert not set(test.inputs) & set(train.inputs)
+        assert not set(test.inputs) & checkpoint_saw  # the pretrained start never trained on them either
     assert len({y for _, y in data["topic"][0].examples}) == 8  # eight domains: chance is 1/8
     assert pipeline.CHANCE["topic"] == pytest.approx(1 / 8)
 
@@ -48,10 +51,30 @@ def test_output_loss_equals_the_models_loss(data):
 
 
 def test_pretrained_and_fresh_start_share_tokenizer_and_shape_but_not_weights():
-    lm, fresh = pipeline.starting_model(True), pipeline.starting_model(False)
-    assert lm.tokenizer.itos == fresh.tokenizer.itos
-    assert [p.shape for p in lm.parameters()] == [p.shape for p in fresh.parameters()]
-    assert not torch.equal(lm.token_embedding.weight, fresh.token_embedding.weight)
+    t2t, fresh = pipeline.starting_model(True), pipeline.starting_model(False)
+    assert t2t.tokenizer.itos == fresh.tokenizer.itos
+    assert [p.shape for p in t2t.parameters()] == [p.shape for p in fresh.parameters()]
+    assert not torch.equal(t2t.token_embedding.weight, fresh.token_embedding.weight)
+    shipped = pretrained.load_pretrained("text2text")
+    assert all(torch.equal(p, q) for p, q in zip(t2t.parameters(), shipped.parameters()))
+
+
+def test_label_choices_pick_the_label_token_with_the_highest_logit_after_sep(data):
+    model = pipeline.starting_model(True)
+    test = data["topic"][1]
+    labels = list(test.output_space)
+    got = pipeline.label_choices(model, test.inputs, labels)
+    label_ids = [model.tokenizer.encode(" " + y)[0] for y in labels]
+    for x, y in zip(test.inputs, got):
+        prompt = model.prompt_ids(x, "classification")
+        with torch.no_grad():
+            logits = model(torch.tensor([prompt]))[0, -1]  # (V,) next token after <sep>
+        assert y == labels[int(logits[label_ids].argmax())]
+    # the trained checkpoint mostly agrees with the full ranking of "label <eos>" by model.predict
+    agree = sum(a == b for a, b in zip(got, model.predict(test.inputs, "classification")))
+    assert agree >= len(got) - 1
+    scored = pipeline.scores(model, data)["topic"]
+    assert scored == pytest.approx(sum(a == b for a, b in zip(got, test.outputs)) / len(got))
 
 
 def test_run_pipeline_is_deterministic_and_training_moves_the_scores(data):
@@ -84,9 +107,10 @@ def test_ablation_rows_share_seeds_and_contributions_are_paired(data):
         for kind in pipeline.KINDS:
             want = noise.paired_difference(table[a][kind], table[b][kind])
             assert diffs[name][kind] == want
-    # "pretraining last" continues the "no pretraining" model: the same row without it is reproduced
-    again = pipeline.ablation(seeds=(0,), budget=TINY, rows=("no pretraining",), n_test=6, scale=0.05, progress=False)
-    assert again["no pretraining"] == {k: v[:1] for k, v in table["no pretraining"].items()}
+    # "pretraining last" continues a copy of the "full" model: the full row alone is reproduced
+    assert pipeline.ROWS["pretraining last"] == (True, True, True)
+    again = pipeline.ablation(seeds=(0,), budget=TINY, rows=("full",), n_test=6, scale=0.05, progress=False)
+    assert again["full"] == {k: v[:1] for k, v in table["full"].items()}
 
 
 def test_contributions_skip_missing_rows_and_need_paired_seeds():
@@ -130,6 +154,10 @@ def test_bad_inputs_get_clear_errors(data):
         pipeline.pipeline_data(0, n_test=0)
     with pytest.raises(ValueError, match="batch"):
         pipeline.output_loss(pipeline.starting_model(False), {"ids": torch.zeros(1, 2, dtype=torch.long)})
+    with pytest.raises(ValueError, match="one token"):
+        pipeline.label_choices(pipeline.starting_model(True), ["<topic> the film"], ["movies", "unbelievably"])
+    with pytest.raises(ValueError, match="inputs"):
+        pipeline.label_choices(pipeline.starting_model(True), [], ["movies", "books"])
 
 
 def test_ablation_view_and_plot_draw_chance_lines():
