@@ -210,7 +210,7 @@ ok = [course.check_acc(acc, R), course.check_bwt(bwt, R), course.check_fwt(fwt, 
 # `j + 1` for a 0-based task index `j`. That off-by-one is the usual trap.
 # </details>
 #
-# The package computes the same numbers (`metamap_edu.learn.metrics.continual_metrics`), plus
+# The package computes the same numbers (`metamap_edu.learn.continual_metrics`), plus
 # *forgetting* (Chaudhry et al., 2018): the mean drop from each task's best score to its final one.
 
 # %%

@@ -147,7 +147,7 @@ passed = course.check_ridge_toward(ridge)
 #     return torch.linalg.solve(A, X.T @ y / n + lam * theta_prev)
 # ```
 # Solve the linear system rather than forming the inverse: it is cheaper and more accurate.
-# The package's version is `metamap_edu.learn.closed_form.ridge_toward`.
+# The package's version is `metamap_edu.learn.ridge_toward`.
 # </details>
 
 # %% [markdown]

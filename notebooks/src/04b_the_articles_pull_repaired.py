@@ -108,7 +108,7 @@ MODERATE = 3e-4
 # | --- | --- | --- |
 # | builds the model from `input_size` and `output_size` | neither name is defined: `NameError` on the first line | take the sizes from the task (`LinearMap(d_in, d_out)`) |
 # | loops `for t in range(num_tasks)` | `num_tasks` is not defined either | loop over an actual list of tasks |
-# | gets data with `get_task_data(t)` | no such function exists | generate the tasks (`metamap_edu.tasks.families`, or the regression tasks above) |
+# | gets data with `get_task_data(t)` | no such function exists | generate the tasks (`metamap_edu.tasks`, or the regression tasks above) |
 # | takes **one** `optimizer.step()` per task | one gradient step learns almost nothing of a task | train each task for `steps_per_task` steps |
 # | after the step, moves every parameter 1 % of the way back to the previous model's copy, writing through `.data` | the 1 % is a second, unnamed knob (β) that happens to equal the learning rate; `.data` sidesteps autograd's checks | name it β and update under `torch.no_grad()` |
 # | reads `prev_model` when `t > 0` | `prev_model` has no definition before the loop; only the `t > 0` guard keeps the first pass from reading it | set the anchor explicitly at the start of each task |

@@ -87,7 +87,7 @@ threads = mm.set_threads(1)
 # The factor $I - \alpha\nabla^2 L_S$ is the **second-order term**: it tells θ how the inner step
 # itself will move when θ moves. First-order MAML (FOMAML) drops it and uses $\nabla L_Q(\phi)$.
 # For linear regression, $L(w) = \frac1n\lVert Xw - y\rVert^2$, the Hessian is $2X^\top X/n$ — no
-# approximation needed, so we can check `metamap_edu.learn.meta.MAML` against the formula by hand.
+# approximation needed, so we can check `metamap_edu.learn.MAML` against the formula by hand.
 # (The *Hessian* $\nabla^2 L_S$ is the matrix of second derivatives of the support loss.)
 # `adapt` is a pure function of the parameters, built on `torch.func`: its
 # `functional_call(model, params, inputs)` runs a model with a dictionary of parameter tensors in
@@ -136,7 +136,7 @@ print("MAML matches the formula:", torch.allclose(second["w"], by_hand, atol=1e-
 #
 # ### Exercise 1 · The MAML gradient by hand
 # Complete `maml_gradient` for one inner step on linear regression: return a vector with one
-# number per weight. The check compares it with `metamap_edu.learn.meta.MAML` on fresh tasks whose
+# number per weight. The check compares it with `metamap_edu.learn.MAML` on fresh tasks whose
 # support and query sets have different sizes.
 
 # %% tags=["solution"]
@@ -262,7 +262,7 @@ passed = course.check_pull_epsilons(pull_epsilon, effective_epsilon)
 # optimality condition, $\frac{d\phi^\star}{d\theta} = (I + \nabla^2 L_S(\phi^\star)/\lambda)^{-1}$, and moves
 # θ — the anchor itself — to where adaptation works best. The article only *uses* the anchor (the
 # previous task's θ); it never learns it. That is the difference between staying close and
-# meta-learning. For linear models `metamap_edu.learn.closed_form.ridge_toward` computes $\phi^\star$
+# meta-learning. For linear models `metamap_edu.learn.ridge_toward` computes $\phi^\star$
 # exactly (notebook 04).
 
 # %% [markdown]
