@@ -63,7 +63,8 @@ import torch
 import metamap_edu as mm
 from metamap_edu import experiments, course
 from metamap_edu.learn import MAML, Reptile, adapt, evaluate_adaptation, meta_train, parameters_of, reptile_update
-from metamap_edu.tasks import SINUSOID_DEFAULTS, SinusoidMLP, SinusoidSampler, task_agnostic_mse
+from metamap_edu.models import SinusoidMLP
+from metamap_edu.tasks import SINUSOID_DEFAULTS, SinusoidSampler, task_agnostic_mse
 from metamap_edu.learn import ArticlePull, fit
 
 mm.check_parameters(FAST=FAST, SEED=SEED)   # one clear message if a parameter above is unusable
