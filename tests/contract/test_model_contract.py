@@ -144,12 +144,12 @@ def test_every_course_model_has_a_small_constructor():
     assert not missing, f"course models with no entry in SMALL (add a small constructor): {missing}"
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
-def test_model_follows_the_contract(name, samples, tmp_path):
-    model = _build(name, samples, tmp_path)
+def _check_contract(model, samples, unreached=()) -> None:
+    """Assert everything the module docstring promises about ``model`` (``unreached``: parts of
+    parameter names its loss never reaches)."""
+    name = type(model).__name__
     assert model.kinds and set(model.kinds) <= set(KINDS), model.kinds
     assert check_model(model) is model
-    unreached = SMALL[name][2]
     for kind in model.kinds:
         task = samples.tasks[kind]
         assert check_model(model, kind) is model
@@ -177,6 +177,36 @@ def test_model_follows_the_contract(name, samples, tmp_path):
             model.predict(list(task.inputs), kind)
         with pytest.raises(ValueError, match=repr(kind)):
             check_model(model, kind)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_model_follows_the_contract(name, samples, tmp_path):
+    _check_contract(_build(name, samples, tmp_path), samples, SMALL[name][2])
+
+
+class _DropsOne(LinearMap):
+    """A model that breaks the contract: one prediction short."""
+
+    def predict(self, inputs, kind="regression"):
+        return super().predict(inputs, kind)[:-1]
+
+
+class _ServesAnything(LinearMap):
+    """A model that breaks the contract: no kind is ever refused."""
+
+    kinds = ("regression",)
+
+    def collate(self, examples, kind="regression"):
+        return super().collate([((0.0,), (0.0,))], "regression")
+
+    def predict(self, inputs, kind="regression"):
+        return [(0.0,) for _ in inputs]
+
+
+@pytest.mark.parametrize("broken", [_DropsOne, _ServesAnything])
+def test_the_contract_check_catches_a_broken_model(broken, samples):
+    with pytest.raises((AssertionError, pytest.fail.Exception)):
+        _check_contract(broken(1, 1), samples)
 
 
 @pytest.mark.parametrize("name", sorted(n for n, c in MODELS.items() if callable(getattr(c, "embed", None))))
