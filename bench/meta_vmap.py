@@ -23,7 +23,8 @@ import time
 import torch
 
 from metamap_edu.learn.meta import MAML, collate_episodes, parameters_of, relabel_episode, DenseBagOfWords, slot_labels
-from metamap_edu.tasks.sinusoid import SinusoidMLP, SinusoidSampler
+from metamap_edu.models import SinusoidMLP
+from metamap_edu.tasks.sinusoid import SinusoidSampler
 
 META_BATCH = 16
 TEXT_VOCAB, TEXT_DIM = 200, 16  # the 200 most frequent words, 16-dimensional embeddings

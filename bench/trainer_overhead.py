@@ -22,7 +22,7 @@ import time
 import torch
 
 import metamap_edu as mm
-from metamap_edu.models.base import MLP, BagOfWordsClassifier
+from metamap_edu.models import MLP, BagOfWordsClassifier
 from metamap_edu.tasks.families import MappingTask, sentiment_family
 from metamap_edu.learn.train import EWC, ArticlePull, L2ToPrevious, make_optimizer, training_step
 

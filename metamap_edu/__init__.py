@@ -41,7 +41,7 @@ _LAZY: dict[str, str] = {
     # text
     "word_tokenize": "models.tokenizers", "WordVocab": "models.tokenizers", "BPETokenizer": "models.tokenizers", "train_bpe": "models.tokenizers",
     # models
-    "LinearMap": "models.base", "BagOfWordsClassifier": "models.base", "TokenTagger": "models.base", "MLP": "models.base",
+    "LinearMap": "models.linear", "BagOfWordsClassifier": "models.bag_of_words", "TokenTagger": "models.tagger", "MLP": "models.linear",
     # formula 1 and 2
     "fit": "learn.train", "sgd_step": "learn.train", "DivergenceError": "learn.train", "SequentialTrainer": "learn.train",
     "L2ToPrevious": "learn.train", "ArticlePull": "learn.train", "EWC": "learn.train", "make_regularizer": "learn.train",

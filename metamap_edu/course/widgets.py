@@ -248,7 +248,7 @@ def _regression_xy(task) -> tuple[Any, Any]:
 
 def _PathRecorder():
     """A do-nothing regularizer whose ``after_step`` hook records θ after every step (float64)."""
-    from ..models.base import flat_params
+    from ..models import flat_params
     from ..learn.train import Regularizer
 
     class PathRecorder(Regularizer):
@@ -267,7 +267,7 @@ def alpha_view(alpha: float, task, steps: int = 40, start=(-2.0, 3.0)) -> View:
 
     Runs formula 1, :math:`\theta \leftarrow \theta - \alpha\nabla L(\theta)` with
     :math:`L(w, b) = \frac1n\sum_i (w x_i + b - y_i)^2`, for ``steps`` full-batch steps of
-    :func:`metamap_edu.learn.train.fit` on a :class:`~metamap_edu.models.base.LinearMap` started at ``start``
+    :func:`metamap_edu.learn.train.fit` on a :class:`~metamap_edu.models.linear.LinearMap` started at ``start``
     = (w, b), recording θ after each step. The text classifies the run against the stability limit
     :math:`\alpha < 2/h_{\max}` (:math:`h_{\max}` = largest eigenvalue of the Hessian
     :math:`\frac2n X^\top X`): too small, good, diverging, or diverged. θ is recorded by a
@@ -280,7 +280,7 @@ def alpha_view(alpha: float, task, steps: int = 40, start=(-2.0, 3.0)) -> View:
 
     from .._checks import check_float, check_int
     from ..learn.closed_form import least_squares, mse_objective
-    from ..models.base import LinearMap, set_flat_params
+    from ..models import LinearMap, set_flat_params
     from ..learn.train import DivergenceError, fit
     from .viz import plot_loss_curves, plot_loss_surface
 
@@ -621,7 +621,7 @@ __all__ += ["sinusoid_adaptation", "sinusoid_adaptation_view", "sinusoid_adaptat
 def sinusoid_adaptation(models: dict, episode, steps: int = 5, lr: float = 0.01, grid: int = 200) -> dict:
     """Adapt each model to one sine episode with ``steps`` SGD steps of size ``lr`` (formula 1).
 
-    ``models``: name -> :class:`~metamap_edu.tasks.sinusoid.SinusoidMLP`; ``episode``: a sinusoid
+    ``models``: name -> :class:`~metamap_edu.models.linear.SinusoidMLP`; ``episode``: a sinusoid
     episode (``.support`` / ``.query`` tensors, ``.amplitude``, ``.phase``). Returns the curves on
     a grid of x, before and after adaptation, and each model's query MSE after adaptation. The
     models themselves are not changed (adaptation is a pure function of their parameters).

@@ -33,6 +33,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .._checks import check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
+from ..models import CourseModel, TinyTransformer
 from ..real.realdata import TfidfCentroid
 from ..tasks.splits import episode_sampler
 
@@ -80,8 +81,6 @@ def _support_query(episode):
 
 def _check_encoder(name: str, model) -> None:
     """Refuse anything that is not a TinyTransformer (the encoders these probes read)."""
-    from ..models.transformer import TinyTransformer
-
     check_type(name, model, TinyTransformer)
 
 
@@ -190,15 +189,18 @@ def meta_train_protonet(model, train_task, n_way: int = 5, k_shot: int = 5, n_qu
 # ------------------------------------------------------------------------------------------------
 # Fine-tuning on the support set
 # ------------------------------------------------------------------------------------------------
-class PrototypeClassifier(nn.Module):
+class PrototypeClassifier(CourseModel):
     r"""An encoder's pooled features with a linear head that starts as the ProtoNet classifier.
 
     :math:`\text{logits}_k(x) = 2c_k^\top f_\theta(x) - \lVert c_k\rVert^2` equals
     :math:`-\lVert f_\theta(x) - c_k\rVert^2` up to a term that is the same for every class, so at
-    step 0 it predicts exactly what the frozen ProtoNet probe predicts. ``loss(batch)`` is the
-    cross-entropy of a batch ``{"x": texts, "y": class indices}`` (what the course's
-    :func:`metamap_edu.learn.train.training_step` calls).
+    step 0 it predicts exactly what the frozen ProtoNet probe predicts. Follows the model contract
+    for ``"classification"``: ``collate`` gives the encoder's prompt ids and mask and the class
+    indices, ``loss(batch)`` is their cross-entropy (what :func:`metamap_edu.learn.train.training_step`
+    calls), ``predict`` returns class names.
     """
+
+    kinds = ("classification",)
 
     def __init__(self, encoder, support: Sequence[tuple[str, str]], prefix: str | None = "<lm>",
                  layers: int | None = PROBE_LAYERS):
@@ -218,18 +220,31 @@ class PrototypeClassifier(nn.Module):
             self.head.weight.copy_(2 * protos)
             self.head.bias.copy_(-(protos**2).sum(1))
 
-    def logits(self, texts: Sequence[str]) -> torch.Tensor:
-        return self.head(self.encoder.embed(_with_prefix(texts, self.prefix), layers=self.layers))  # (B, N)
+    def collate(self, examples: Sequence[tuple[str, str]], kind: str = "classification") -> dict[str, torch.Tensor]:
+        self.check_kind(kind)
+        examples = check_nonempty("examples", list(examples), "at least one (text, label) pair")
+        unknown = sorted({y for _, y in examples if y not in self.classes})
+        if unknown:
+            raise ValueError(f"examples have labels {unknown[:5]} outside this classifier's classes {self.classes[:10]}")
+        batch = self.encoder.prompt_batch(_with_prefix([x for x, _ in examples], self.prefix), kind)  # ids, input_mask (B, T)
+        return {**batch, "y": torch.tensor([self.classes.index(y) for _, y in examples])}
 
-    def batch(self, examples: Sequence[tuple[str, str]]) -> dict:
-        return {"x": [x for x, _ in examples], "y": torch.tensor([self.classes.index(y) for _, y in examples])}
+    def batch(self, examples: Sequence[tuple[str, str]]) -> dict[str, torch.Tensor]:
+        """The :meth:`collate` batch of ``examples`` (what :func:`finetune_scores` trains on)."""
+        return self.collate(examples)
 
-    def loss(self, batch: dict) -> torch.Tensor:
-        return F.cross_entropy(self.logits(batch["x"]), batch["y"])
+    def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        logits = self.head(self.encoder.pooled(batch, self.layers))  # (B, N)
+        return F.cross_entropy(logits, batch["y"])
 
     @torch.no_grad()
-    def predict(self, texts: Sequence[str]) -> list[str]:
-        return [self.classes[i] for i in self.logits(texts).argmax(1).tolist()]
+    def predict(self, inputs: Sequence[str], kind: str = "classification") -> list[str]:
+        self.check_kind(kind)
+        inputs = list(inputs)
+        if not inputs:
+            return []
+        logits = self.head(self.encoder.embed(_with_prefix(inputs, self.prefix), layers=self.layers))  # (B, N)
+        return [self.classes[i] for i in logits.argmax(1).tolist()]
 
 
 def finetune_scores(model, episodes: Sequence, steps: int = 30, lr: float = 1e-3, batch_size: int = 32,

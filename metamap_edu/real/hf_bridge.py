@@ -36,10 +36,11 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.func import grad, vmap
 
-from .._checks import _show, check_int, check_nonempty, check_sequence, check_type
-from ..models.base import CourseModel
-from ..models.tokenizers import BPETokenizer
+from .._checks import check_int, check_nonempty, check_sequence, check_type
+from ..learn.meta import loss_at, parameters_of
+from ..models import BPETokenizer, CourseModel, check_model, train_bpe
 
 __all__ = ["HF_INSTALL_HINT", "hf_available", "tiny_bert_config", "HFClassifier", "functional_support"]
 
@@ -72,7 +73,7 @@ def tiny_bert_config(
     through it twice (the fused CPU kernel has no double backward).
     """
     _require()
-    from transformers import BertConfig
+    from transformers import BertConfig  # optional extra 'hf', and seconds to import: only when asked
 
     vocab_size = check_int("vocab_size", vocab_size, min=8)
     hidden_size = check_int("hidden_size", hidden_size, min=2)
@@ -116,7 +117,7 @@ class HFClassifier(CourseModel):
 
     def __init__(self, tokenizer: BPETokenizer, labels: Sequence[str], config=None, *, vmap_mask: bool = True):
         _require()
-        from transformers import BertModel
+        from transformers import BertModel  # optional extra 'hf', and seconds to import: only when asked
 
         super().__init__()
         check_type("tokenizer", tokenizer, BPETokenizer)
@@ -139,8 +140,6 @@ class HFClassifier(CourseModel):
     def for_tasks(cls, tasks, vocab_size: int = 600, vmap_mask: bool = True, **config_kwargs) -> "HFClassifier":
         """Train a BPE tokenizer on the tasks' inputs and build a classifier over their labels
         (``config_kwargs`` go to :func:`tiny_bert_config`)."""
-        from ..models.tokenizers import train_bpe
-
         tasks = list(check_nonempty("tasks", list(tasks), "at least one classification task"))
         texts = [" " + x for t in tasks for x in t.inputs]
         labels = sorted({y for t in tasks for y in t.outputs})
@@ -148,10 +147,6 @@ class HFClassifier(CourseModel):
         return cls(tok, labels, tiny_bert_config(len(tok), **config_kwargs), vmap_mask=vmap_mask)
 
     # -- the model contract -------------------------------------------------------------------
-    def _check_kind(self, kind: str) -> None:
-        if kind not in self.kinds:
-            raise ValueError(f"HFClassifier cannot serve tasks of kind {kind!r}; it serves {self.kinds}")
-
     def _ids(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         T_max = self.config.max_position_embeddings
         seqs = [([self.tokenizer.bos_id] + self.tokenizer.encode(" " + str(x)))[:T_max] for x in texts]
@@ -164,7 +159,7 @@ class HFClassifier(CourseModel):
         return ids, mask  # (B, T), (B, T)
 
     def collate(self, examples, kind: str = "classification") -> dict[str, torch.Tensor]:
-        self._check_kind(kind)
+        self.check_kind(kind)
         examples = list(examples)
         check_nonempty("examples", examples, "at least one (text, label) pair")
         unknown = sorted({y for _, y in examples if y not in self.labels})
@@ -191,18 +186,15 @@ class HFClassifier(CourseModel):
     def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         return nn.functional.cross_entropy(self(batch["input_ids"], batch["attention_mask"]), batch["labels"])
 
-    def embed_batch(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        return self.pooled(batch["input_ids"], batch["attention_mask"])
-
     def embed(self, inputs, kind: str = "classification") -> torch.Tensor:
         """Sentence vectors (N, H) of raw texts, differentiable (ProtoNet trains through it)."""
-        self._check_kind(kind)
+        self.check_kind(kind)
         inputs = list(check_nonempty("inputs", list(inputs)))
         return self.pooled(*self._ids(inputs))
 
     @torch.no_grad()
     def predict(self, inputs, kind: str = "classification") -> list[str]:
-        self._check_kind(kind)
+        self.check_kind(kind)
         inputs = list(check_nonempty("inputs", list(inputs)))
         was = self.training
         self.eval()
@@ -218,13 +210,8 @@ def functional_support(model: nn.Module, examples, kind: str = "classification")
     Returns ``{"functional_call": bool, "vmap": bool, "reason": str}``; ``reason`` is ``""`` when
     both work, else the first line of the error (the meta-learners then loop over tasks).
     """
-    if not isinstance(model, nn.Module) or not callable(getattr(model, "collate", None)):
-        raise TypeError(f"model must be a course model (a torch.nn.Module with collate, e.g. HFClassifier); got {_show(model)}")
+    check_model(model, kind)
     examples = check_sequence("examples", examples, "a list of (x, y) pairs")
-    from torch.func import grad, vmap
-
-    from ..learn.meta import loss_at, parameters_of
-
     batch = model.collate(list(examples), kind)
     params = {k: v.detach() for k, v in parameters_of(model).items()}
     out = {"functional_call": False, "vmap": False, "reason": ""}

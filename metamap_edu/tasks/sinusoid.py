@@ -5,7 +5,7 @@ Taught in ``notebooks/05_meta_learning_proper``.
 A task is one sine wave y = A·sin(x − φ). Defaults follow Finn et al. (2017), section 5.1:
 
 * amplitude A ~ U[0.1, 5.0], phase φ ~ U[0, π], inputs x ~ U[−5, 5];
-* model: an MLP 1-40-40-1 with ReLU (:class:`SinusoidMLP`), loss = mean squared error;
+* model: an MLP 1-40-40-1 with ReLU (:class:`metamap_edu.models.linear.SinusoidMLP`), loss = mean squared error;
 * meta-training: K = 10 support points, inner lr α = 0.01, one inner step, meta-batch 25, Adam;
 * evaluation: new tasks with K = 5 support points.
 
@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
-from torch import nn
 
 from .._checks import check_float, check_int, check_seed, check_sequence, check_type
 
@@ -33,7 +31,6 @@ __all__ = [
     "sinusoid_task",
     "sinusoid_family",
     "SinusoidSampler",
-    "SinusoidMLP",
     "task_agnostic_mse",
 ]
 
@@ -135,7 +132,7 @@ def sinusoid_family(
 
 @dataclass
 class TensorEpisode:
-    """A sinusoid episode already in :class:`SinusoidMLP`'s collate format ``{"x": (K, 1), "y": (K, 1)}``."""
+    """A sinusoid episode already in :class:`~metamap_edu.models.linear.SinusoidMLP`'s collate format ``{"x": (K, 1), "y": (K, 1)}``."""
 
     support: dict
     query: dict
@@ -190,56 +187,6 @@ class SinusoidSampler:
         n = check_int("n", n, min=1)
         rng = random.Random(check_seed("seed", seed))
         return [self.sample(rng) for _ in range(n)]
-
-
-class SinusoidMLP(nn.Module):
-    """The paper's regressor: x -> Linear(1, 40) -> ReLU -> Linear(40, 40) -> ReLU -> Linear(40, 1).
-
-    Follows the model contract: ``kinds``, ``collate``, ``loss`` (mean squared error) and ``predict``.
-    """
-
-    kinds = ("regression",)
-
-    def __init__(self, hidden: Sequence[int] = SINUSOID_DEFAULTS.hidden):
-        hidden = tuple(check_int(f"hidden[{i}]", h, min=1) for i, h in enumerate(check_sequence("hidden", hidden, "a list of layer widths")))
-        super().__init__()
-        sizes = [1] + [check_int("hidden", h, min=1) for h in hidden] + [1]
-        layers: list[nn.Module] = []
-        for i in range(len(sizes) - 1):
-            layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-            if i < len(sizes) - 2:
-                layers.append(nn.ReLU())
-        self.net = nn.Sequential(*layers)
-
-    @property
-    def dtype(self) -> torch.dtype:
-        """The parameters' dtype; inputs are cast to it (notebook 05's Table 2 runs in float64)."""
-        return self.net[0].weight.dtype
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x.to(self.dtype))  # (B, 1) -> (B, 1)
-
-    def collate(self, examples, kind: str = "regression") -> dict[str, torch.Tensor]:
-        if kind not in self.kinds:
-            raise ValueError(f"SinusoidMLP serves kinds {self.kinds}; cannot serve a {kind!r} task")
-        examples = list(examples)
-        if not examples:
-            raise ValueError("examples must contain at least one (x, y) pair")
-        x = torch.tensor([list(x) for x, _ in examples], dtype=self.dtype)  # (B, 1)
-        y = torch.tensor([list(y) for _, y in examples], dtype=self.dtype)  # (B, 1)
-        if x.shape[1] != 1 or y.shape[1] != 1:
-            raise ValueError(f"SinusoidMLP maps one number to one number; got x width {x.shape[1]}, y width {y.shape[1]}")
-        return {"x": x, "y": y}
-
-    def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        return ((self.net(batch["x"].to(self.dtype)) - batch["y"].to(self.dtype)) ** 2).mean()
-
-    def predict(self, inputs, kind: str = "regression") -> list:
-        if kind not in self.kinds:
-            raise ValueError(f"SinusoidMLP serves kinds {self.kinds}; cannot serve a {kind!r} task")
-        with torch.no_grad():
-            x = torch.tensor([list(v) for v in inputs], dtype=self.dtype)
-            return [tuple(r) for r in self.net(x).tolist()]
 
 
 def task_agnostic_mse(config: SinusoidConfig = SINUSOID_DEFAULTS, grid: int = 20_001) -> float:

@@ -64,7 +64,8 @@ import metamap_edu as mm
 from metamap_edu import experiments, course
 from metamap_edu.learn import (MAML, ArticlePull, Reptile, adapt, evaluate_adaptation, fit, meta_train,
     parameters_of, reptile_update)
-from metamap_edu.tasks import SINUSOID_DEFAULTS, SinusoidMLP, SinusoidSampler, task_agnostic_mse
+from metamap_edu.models import SinusoidMLP
+from metamap_edu.tasks import SINUSOID_DEFAULTS, SinusoidSampler, task_agnostic_mse
 
 mm.check_parameters(FAST=FAST, SEED=SEED)   # one clear message if a parameter above is unusable
 mm.set_seed(SEED)

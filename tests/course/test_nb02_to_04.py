@@ -31,7 +31,7 @@ from metamap_edu.course import widgets  # noqa: E402
 from metamap_edu.learn.closed_form import add_bias_column, least_squares, ridge_toward, shrink_fractions  # noqa: E402
 from metamap_edu.tasks.language import PEOPLE, PLACES, polarity  # noqa: E402
 from metamap_edu.learn.metrics import score  # noqa: E402
-from metamap_edu.models.base import BagOfWordsClassifier, LinearMap, flat_params, set_flat_params  # noqa: E402
+from metamap_edu.models import BagOfWordsClassifier, LinearMap, flat_params, set_flat_params  # noqa: E402
 from metamap_edu.noise import HELPS, NO_DIFFERENCE, paired_difference  # noqa: E402
 from metamap_edu.tasks.families import MappingTask, sentiment_family  # noqa: E402
 from metamap_edu.learn.train import (  # noqa: E402

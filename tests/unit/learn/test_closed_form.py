@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from metamap_edu.learn.closed_form import add_bias_column, least_squares, mse_objective, ridge_toward, shrink_fractions
-from metamap_edu.models.base import LinearMap, flat_params, set_flat_params
+from metamap_edu.models import LinearMap, flat_params, set_flat_params
 from metamap_edu.tasks.families import MappingTask
 from metamap_edu.learn.train import L2ToPrevious, fit
 

@@ -11,7 +11,8 @@ from torch import nn
 
 from metamap_edu.learn import meta
 from metamap_edu.learn.meta import MAML, ProtoNet, Reptile, adapt, evaluate_adaptation, meta_train, parameters_of, reptile_update
-from metamap_edu.tasks.sinusoid import SinusoidMLP, SinusoidSampler
+from metamap_edu.models import SinusoidMLP
+from metamap_edu.tasks.sinusoid import SinusoidSampler
 
 
 

@@ -17,7 +17,7 @@ from metamap_edu.learn.metrics import (
     macro_f1,
     score,
 )
-from metamap_edu.models.base import BagOfWordsClassifier, LinearMap
+from metamap_edu.models import BagOfWordsClassifier, LinearMap
 from metamap_edu.tasks.families import MappingTask
 
 seqeval_metrics = pytest.importorskip("seqeval.metrics")

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from metamap_edu.learn.closed_form import ridge_toward
-from metamap_edu.models.base import BagOfWordsClassifier, LinearMap, TokenTagger, flat_params, set_flat_params
+from metamap_edu.models import BagOfWordsClassifier, LinearMap, TokenTagger, flat_params, set_flat_params
 from metamap_edu.tasks.families import MappingTask
 from metamap_edu.models.tokenizers import WordVocab
 from metamap_edu.learn.train import (

@@ -1,47 +1,16 @@
-"""TinyTransformer: shapes, the text-to-text format, decoding, checkpoints, and the course's trainers,
-meta-learners and metrics working unchanged on it (notebooks 06-07)."""
+"""models.transformer: shapes, causality, learning all three kinds, checkpoints, and the course's trainers,
+meta-learners and metrics working unchanged on TinyTransformer (notebooks 06-07). Fixtures: conftest.py."""
 import copy
 import warnings
 
 import pytest
 import torch
 
-from metamap_edu.tasks import language
 from metamap_edu.learn import meta
 from metamap_edu.learn import metrics
 from metamap_edu.tasks import families as tasks
 from metamap_edu.learn import train
-from metamap_edu.models.transformer import (
-    KIND_PREFIXES,
-    TinyTransformer,
-    TransformerConfig,
-    build_tokenizer,
-    load_checkpoint,
-    save_checkpoint,
-    task_prefix,
-    with_task_prefix,
-)
-
-SMALL = TransformerConfig(context=48, width=32, depth=1, heads=2)
-
-
-@pytest.fixture(scope="module")
-def small_tasks():
-    sent = with_task_prefix(tasks.sentiment_family(domains=["movies", "hotels"], n_per_task=40, seed=0)[0])
-    ner = tasks.ner_task(n=30, seed=0)
-    trans = with_task_prefix(tasks.translation_family(n_per_task=30, seed=0)[0])
-    return {"classification": sent, "tagging": ner, "translation": trans}
-
-
-@pytest.fixture(scope="module")
-def tokenizer(small_tasks):
-    return build_tokenizer(language.corpus(300, seed=0), list(small_tasks.values()), vocab_size=900)
-
-
-@pytest.fixture()
-def model(tokenizer):
-    torch.manual_seed(0)
-    return TinyTransformer(tokenizer, SMALL)
+from metamap_edu.models.transformer import TinyTransformer, TransformerConfig, load_checkpoint, save_checkpoint
 
 
 def test_config_validation():
@@ -58,32 +27,7 @@ def test_forward_shapes_and_causality(model):
     changed = ids.clone()
     changed[:, 7:] = 7  # changing the future must not change the past
     assert torch.allclose(model(changed)[:, :7], logits[:, :7], atol=1e-5)
-    assert model.embed(["the food was good", "a plot"]).shape == (2, SMALL.width)
-
-
-def test_text_to_text_format_and_loss_mask(model, small_tasks):
-    tok = model.tokenizer
-    x, y = small_tasks["classification"].examples[0]
-    batch = model.collate([(x, y)], "classification")
-    ids, targets = batch["ids"][0].tolist(), batch["targets"][0].tolist()
-    assert ids[0] == tok.stoi["<sentiment>"] and tok.sep_id in ids and ids[-1] == tok.eos_id
-    sep = ids.index(tok.sep_id)
-    # the loss sees only the output tokens (after <sep>) and <eos>
-    assert all(t == -100 for t in targets[:sep])
-    assert [t for t in targets if t != -100] == ids[sep + 1 :]
-    assert tok.decode(ids[sep + 1 : -1]).strip() == y
-    # tagging uses the generic prefix and writes the tags
-    nx, ny = small_tasks["tagging"].examples[0]
-    ids = model.collate([(nx, ny)], "tagging")["ids"][0].tolist()
-    assert ids[0] == tok.stoi[KIND_PREFIXES["tagging"]]
-    assert tok.decode(ids[ids.index(tok.sep_id) + 1 : -1]).split() == list(ny)
-
-
-def test_task_prefixes(small_tasks):
-    assert task_prefix(small_tasks["classification"]) == "<sentiment>"
-    assert task_prefix(tasks.topic_task(n_per_class=2)) == "<topic>"
-    assert task_prefix(small_tasks["translation"]).startswith("<to-")
-    assert with_task_prefix(small_tasks["tagging"]) is small_tasks["tagging"]
+    assert model.embed(["the food was good", "a plot"]).shape == (2, model.config.width)
 
 
 def test_learns_all_three_kinds_and_predicts_their_formats(model, small_tasks):
@@ -104,31 +48,11 @@ def test_learns_all_three_kinds_and_predicts_their_formats(model, small_tasks):
     assert metrics.score(model, tr) > 0.7
 
 
-def test_generate_respects_max_length(model):
-    out = model.generate([[model.tokenizer.stoi["<lm>"]]] * 2, max_new_tokens=5)
-    assert all(len(o) <= 5 for o in out)
-
-
-def test_bad_input(model, small_tasks):
-    reg = tasks.MappingTask("r", "regression", [((1.0,), (2.0,)), ((2.0,), (3.0,))])
-    with pytest.raises(ValueError, match="no output vocabulary"):
-        model.collate(reg.examples, "regression")
-    with pytest.raises(ValueError, match="cannot serve"):
-        metrics.score(model, reg)
-    long_x = " ".join(["the food was good"] * 20)
-    with pytest.raises(ValueError, match="config.context=48"):
-        model.collate([(long_x, "positive")], "classification")
-    with pytest.raises(ValueError, match="config.context=48"):
-        model.predict([long_x], "classification")
-    with pytest.raises(ValueError, match="no output vocabulary"):
-        build_tokenizer(["a b"], [reg], vocab_size=500)
-
-
 def test_checkpoints(model, tmp_path):
     path = tmp_path / "tiny.pt"
     save_checkpoint(model, path)
     data = torch.load(path, weights_only=True)  # plain tensors, lists and strings
-    assert data["config"]["width"] == SMALL.width
+    assert data["config"]["width"] == model.config.width == 32
     again = load_checkpoint(path, like=model)
     for (k, a), (_, b) in zip(model.state_dict().items(), again.state_dict().items()):
         assert torch.equal(a, b), k

@@ -84,7 +84,7 @@ def test_stock_mask_breaks_vmap_and_the_report_says_why(family, tokenizer):
 
 
 def test_sequential_trainer_with_the_l2sp_anchor(model, family):
-    from metamap_edu.models.base import flat_params
+    from metamap_edu.models import flat_params
     from metamap_edu.learn.train import L2ToInit, SequentialTrainer
 
     theta0 = flat_params(model).clone()

@@ -1,4 +1,4 @@
-"""Tests for metamap_edu.tasks.sinusoid: the paper's defaults, the task contract, the model contract."""
+"""Tests for metamap_edu.tasks.sinusoid: the paper's defaults and the task contract (its model: tests/unit/models/test_linear.py)."""
 from __future__ import annotations
 
 import math
@@ -7,8 +7,9 @@ import random
 import pytest
 import torch
 
-from metamap_edu.tasks.sinusoid import (SINUSOID_DEFAULTS, SinusoidConfig, SinusoidMLP, SinusoidSampler, sinusoid_family,
-                                  sinusoid_task, task_agnostic_mse)
+from metamap_edu.models import SinusoidMLP
+from metamap_edu.tasks.sinusoid import (SINUSOID_DEFAULTS, SinusoidConfig, SinusoidSampler, sinusoid_family, sinusoid_task,
+                                        task_agnostic_mse)
 
 
 
@@ -43,18 +44,6 @@ def test_sampler_tensor_and_task_paths_agree():
     assert torch.allclose(b["x"], fast.support["x"]) and torch.allclose(b["y"], fast.support["y"], atol=1e-5)
 
 
-def test_model_contract():
-    m = SinusoidMLP()
-    t = sinusoid_task(1.0, 0.0, n=8)
-    batch = m.collate(list(t), "regression")
-    loss = m.loss(batch)
-    assert loss.dim() == 0 and loss.requires_grad
-    pred = m.predict(t.inputs, "regression")
-    assert len(pred) == 8 and len(pred[0]) == 1
-    with pytest.raises(ValueError, match="classification"):
-        m.collate(list(t), "classification")
-
-
 def test_task_agnostic_mse_matches_monte_carlo():
     g = torch.Generator().manual_seed(0)
     A = 0.1 + 4.9 * torch.rand(200_000, generator=g, dtype=torch.float64)
@@ -74,5 +63,3 @@ def test_bad_inputs():
         sinusoid_task(1.0, 0.0, x_range=(5.0, -5.0))
     with pytest.raises(TypeError, match="config"):
         SinusoidSampler(config={"amplitude": (0, 1)})
-    with pytest.raises(ValueError, match="hidden"):
-        SinusoidMLP(hidden=(0,))
