@@ -4,7 +4,7 @@ from collections import Counter
 import pytest
 import torch
 
-from metamap_edu.course import exercises as ex
+from metamap_edu import course
 from metamap_edu.models.tokenizers import pretokenize
 
 
@@ -28,7 +28,7 @@ def maml_gradient(w, Xs, ys, Xq, yq, alpha):
 
 
 def test_maml_gradient_right(capsys):
-    assert ex.check_maml_gradient(maml_gradient) is True
+    assert course.check_maml_gradient(maml_gradient) is True
     _said(capsys, "Correct!")
 
 
@@ -52,7 +52,7 @@ def _support_size_for_query(w, Xs, ys, Xq, yq, alpha):
     (_stub, "NotImplementedError"),
 ])
 def test_maml_gradient_wrong(capsys, fn, message):
-    assert ex.check_maml_gradient(fn) is False
+    assert course.check_maml_gradient(fn) is False
     _said(capsys, message)
 
 
@@ -61,7 +61,7 @@ def test_maml_reference_is_the_formula():
     Xs, Xq = torch.randn(5, 3, generator=g, dtype=torch.float64), torch.randn(7, 3, generator=g, dtype=torch.float64)
     ys, yq = torch.randn(5, generator=g, dtype=torch.float64), torch.randn(7, generator=g, dtype=torch.float64)
     w = torch.randn(3, generator=g, dtype=torch.float64)
-    second, first = ex._library_maml_gradients(w, {"x": Xs, "y": ys}, {"x": Xq, "y": yq}, 0.2)
+    second, first = course.nb05._library_maml_gradients(w, {"x": Xs, "y": ys}, {"x": Xq, "y": yq}, 0.2)
     assert torch.allclose(second, maml_gradient(w, Xs, ys, Xq, yq, 0.2), atol=1e-12)
     assert torch.allclose(first, _first_order(w, Xs, ys, Xq, yq, 0.2), atol=1e-12)
 
@@ -71,7 +71,7 @@ def _exact_eff(beta, k):
 
 
 def test_pull_epsilons_right(capsys):
-    assert ex.check_pull_epsilons(lambda beta: 1 - beta, _exact_eff) is True
+    assert course.check_pull_epsilons(lambda beta: 1 - beta, _exact_eff) is True
     _said(capsys, "ε_eff = 0.9466")
 
 
@@ -87,22 +87,22 @@ def test_pull_epsilons_right(capsys):
     (lambda beta: 1 - beta, _stub, "NotImplementedError"),
 ])
 def test_pull_epsilons_wrong(capsys, once, every, message):
-    assert ex.check_pull_epsilons(once, every) is False
+    assert course.check_pull_epsilons(once, every) is False
     _said(capsys, message)
 
 
 @pytest.mark.parametrize("beta, k", [(0.01, 10), (0.05, 20), (0.3, 3), (0.5, 1)])
 def test_pull_reference_is_the_discounted_sum(beta, k):
-    assert ex._library_pull_fraction(beta, k, every_step=True) == pytest.approx(_exact_eff(beta, k), rel=1e-12)
-    assert ex._library_pull_fraction(beta, k, every_step=False) == pytest.approx(1 - beta, rel=1e-12)
+    assert course.nb05._library_pull_fraction(beta, k, every_step=True) == pytest.approx(_exact_eff(beta, k), rel=1e-12)
+    assert course.nb05._library_pull_fraction(beta, k, every_step=False) == pytest.approx(1 - beta, rel=1e-12)
 
 
 def test_checks_leave_the_global_seed_alone():
     torch.manual_seed(3)
     expected = torch.rand(2)
     torch.manual_seed(3)
-    ex.check_pull_epsilons(lambda beta: 1 - beta, _exact_eff)
-    ex.check_maml_gradient(maml_gradient)
+    course.check_pull_epsilons(lambda beta: 1 - beta, _exact_eff)
+    course.check_maml_gradient(maml_gradient)
     assert torch.equal(torch.rand(2), expected)
 
 
@@ -125,7 +125,7 @@ def n_predictions(n_tokens, objective, n_masked=0):
 
 def test_prediction_count_right(capsys, small_model):
     model, sentences = small_model
-    assert ex.check_prediction_count(n_predictions, model, sentences) is True
+    assert course.check_prediction_count(n_predictions, model, sentences) is True
     _said(capsys, "causal LM predicts")
 
 
@@ -139,18 +139,18 @@ def test_prediction_count_right(capsys, small_model):
 ])
 def test_prediction_count_wrong(capsys, small_model, fn, message):
     model, sentences = small_model
-    assert ex.check_prediction_count(fn, model, sentences) is False
+    assert course.check_prediction_count(fn, model, sentences) is False
     _said(capsys, message)
 
 
 def test_prediction_count_refuses_bad_references(small_model):
     model, sentences = small_model
     with pytest.raises(TypeError, match="model"):
-        ex.check_prediction_count(n_predictions, "model", sentences)
+        course.check_prediction_count(n_predictions, "model", sentences)
     with pytest.raises(TypeError, match="sentences"):
-        ex.check_prediction_count(n_predictions, model, "one sentence")
+        course.check_prediction_count(n_predictions, model, "one sentence")
     with pytest.raises(ValueError, match="at most"):
-        ex.check_prediction_count(n_predictions, model, ["word " * 200])
+        course.check_prediction_count(n_predictions, model, ["word " * 200])
 
 
 def first_merge(texts):
@@ -162,9 +162,9 @@ def first_merge(texts):
 
 
 def test_bpe_first_merge_right(capsys):
-    assert ex.check_bpe_first_merge(first_merge) is True
+    assert course.check_bpe_first_merge(first_merge) is True
     _said(capsys, "you match train_bpe")
-    assert ex.check_bpe_first_merge(lambda texts: list(first_merge(texts))) is True  # a list is fine
+    assert course.check_bpe_first_merge(lambda texts: list(first_merge(texts))) is True  # a list is fine
 
 
 def _most_common(texts):
@@ -186,7 +186,7 @@ def _across_chunks(texts):
     (_stub, "NotImplementedError"),
 ])
 def test_bpe_first_merge_wrong(capsys, fn, message):
-    assert ex.check_bpe_first_merge(fn) is False
+    assert course.check_bpe_first_merge(fn) is False
     _said(capsys, message)
 
 
@@ -196,11 +196,11 @@ def seed_differences(table, row, kind):
 
 
 def test_seed_differences_right(capsys):
-    assert ex.check_seed_differences(seed_differences) is True
+    assert course.check_seed_differences(seed_differences) is True
     _said(capsys, "pairing removes what the seeds share")
     # a tuple or a tensor of differences is fine too
-    assert ex.check_seed_differences(lambda t, r, k: tuple(seed_differences(t, r, k))) is True
-    assert ex.check_seed_differences(lambda t, r, k: torch.tensor(seed_differences(t, r, k), dtype=torch.float64)) is True
+    assert course.check_seed_differences(lambda t, r, k: tuple(seed_differences(t, r, k))) is True
+    assert course.check_seed_differences(lambda t, r, k: torch.tensor(seed_differences(t, r, k), dtype=torch.float64)) is True
 
 
 def test_seed_differences_agree_with_the_noise_rule_on_a_real_ablation_layout():
@@ -221,7 +221,7 @@ def test_seed_differences_agree_with_the_noise_rule_on_a_real_ablation_layout():
     (_stub, "Not attempted yet"),
 ])
 def test_seed_differences_wrong(capsys, fn, message):
-    assert ex.check_seed_differences(fn) is False
+    assert course.check_seed_differences(fn) is False
     _said(capsys, message)
 
 
@@ -251,7 +251,7 @@ def _indices(zs, ys, zq):
 
 
 def test_prototype_predict_right(capsys):
-    assert ex.check_prototype_predict(prototype_predict) is True
+    assert course.check_prototype_predict(prototype_predict) is True
     _said(capsys, "Correct!")
 
 
@@ -262,5 +262,5 @@ def test_prototype_predict_right(capsys):
     (_stub, "Not attempted yet"),
 ])
 def test_prototype_predict_explains_a_wrong_answer(capsys, fn, said):
-    assert ex.check_prototype_predict(fn) is False
+    assert course.check_prototype_predict(fn) is False
     _said(capsys, said)

@@ -9,6 +9,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from metamap_edu.course import widgets  # noqa: E402
+from metamap_edu import course  # noqa: E402
 from metamap_edu.learn.closed_form import ridge_toward  # noqa: E402
 
 
@@ -37,18 +38,18 @@ def _h_max(task):
 def test_alpha_view_classifies_small_good_and_divergent_rates():
     task = _line_task()
     limit = 2 / _h_max(task)
-    small = widgets.alpha_view(0.002, task, steps=20)
+    small = course.alpha_view(0.002, task, steps=20)
     assert small.text.splitlines()[1].startswith("TOO SMALL")
-    good = widgets.alpha_view(0.5 * limit, task, steps=40)
+    good = course.alpha_view(0.5 * limit, task, steps=40)
     assert good.text.splitlines()[1].startswith("GOOD")
-    growing = widgets.alpha_view(1.2 * limit, task, steps=20)
+    growing = course.alpha_view(1.2 * limit, task, steps=20)
     assert growing.text.splitlines()[1].startswith("DIVERGING")
     assert f"{limit:.3f}" in good.text
 
 
 def test_alpha_view_shows_the_library_divergence_message_instead_of_crashing():
     task = _line_task()
-    view = widgets.alpha_view(8 * 2 / _h_max(task), task, steps=200)
+    view = course.alpha_view(8 * 2 / _h_max(task), task, steps=200)
     assert "DIVERGED" in view.text
     assert "learning rate" in view.text  # the library's own advice is passed on
     assert view.figure is not None
@@ -56,11 +57,11 @@ def test_alpha_view_shows_the_library_divergence_message_instead_of_crashing():
 
 def test_alpha_view_rejects_bad_alpha():
     with pytest.raises(ValueError, match="alpha"):
-        widgets.alpha_view(0.0, _line_task())
+        course.alpha_view(0.0, _line_task())
 
 
 def test_alpha_slider_builds():
-    box = widgets.alpha_slider(_line_task(), steps=5)
+    box = course.alpha_slider(_line_task(), steps=5)
     assert box.children[0].description == "α"
     box.children[0].value = 0.01  # the callback runs on change without raising
 
@@ -74,7 +75,7 @@ def _two_d():
 
 def test_lambda_view_uses_the_closed_form():
     X, y, prev = _two_d()
-    view = widgets.lambda_view(0.5, X, y, prev)
+    view = course.lambda_view(0.5, X, y, prev)
     theta = ridge_toward(X, y, prev, 0.5)
     assert f"({theta[0]:.3f}, {theta[1]:.3f})" in view.text
     marker = [line for line in view.figure.axes[0].get_lines() if line.get_label().startswith("$\\theta_t$")][0]
@@ -83,17 +84,17 @@ def test_lambda_view_uses_the_closed_form():
 
 def test_lambda_view_limits():
     X, y, prev = _two_d()
-    assert "0% of the distance" in widgets.lambda_view(1e9, X, y, prev).text
-    assert "100% of the distance" in widgets.lambda_view(0.0, X, y, prev).text
+    assert "0% of the distance" in course.lambda_view(1e9, X, y, prev).text
+    assert "100% of the distance" in course.lambda_view(0.0, X, y, prev).text
     with pytest.raises(ValueError, match="lam"):
-        widgets.lambda_view(-1.0, X, y, prev)
+        course.lambda_view(-1.0, X, y, prev)
     with pytest.raises(ValueError, match="X must be an"):
-        widgets.lambda_view(1.0, np.ones((4, 3)), np.ones(4), [0, 0, 0])
+        course.lambda_view(1.0, np.ones((4, 3)), np.ones(4), [0, 0, 0])
 
 
 def test_lambda_slider_builds():
     X, y, prev = _two_d()
-    box = widgets.lambda_slider(X, y, prev)
+    box = course.lambda_slider(X, y, prev)
     box.children[0].value = 10.0
 
 
@@ -109,7 +110,7 @@ def test_interactive_view_prints_errors_instead_of_raising():
 
 # ---- task order / steps per task (notebook 03) ------------------------------------------------
 def test_task_orders_rotations_and_reverse():
-    orders = widgets.task_orders(["a", "b", "c"])
+    orders = course.task_orders(["a", "b", "c"])
     assert list(orders.values())[:3] == [(0, 1, 2), (1, 2, 0), (2, 0, 1)]
     assert (2, 1, 0) in orders.values() and len(orders) == 6
     assert list(orders)[0] == "a → b → c"
@@ -119,17 +120,17 @@ def test_stream_view_trains_in_the_given_order():
     from metamap_edu.tasks.families import sentiment_family
 
     family = sentiment_family(n_per_task=60, seed=0)[:3]
-    view = widgets.stream_view((2, 0, 1), 5, family)
+    view = course.stream_view((2, 0, 1), 5, family)
     names = [t.name.split("/")[-1] for t in family]
     assert view.text.startswith(f"order: {names[2]} -> {names[0]} -> {names[1]}; 5 steps per task")
     assert "BWT = " in view.text and "FWT = " in view.text
     with pytest.raises(ValueError, match="distinct"):
-        widgets.stream_view((0, 0), 5, family)
+        course.stream_view((0, 0), 5, family)
 
 
 # ---- what a widget cell shows: one output, a picture until it runs, a cache --------------------
 def test_a_displayed_widget_is_one_bundle_with_a_picture_and_a_hint():
-    box = widgets.seed_explorer(seed=3)
+    box = course.seed_explorer(seed=3)
     data = box._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in data
     assert data["text/plain"] == widgets.STATIC_HINT  # never the raw "VBox(children=..." text
@@ -166,17 +167,17 @@ def test_interactive_view_computes_each_setting_once():
 
 def test_view_texts_wrap_at_word_boundaries():
     task = _line_task()
-    text = widgets.alpha_view(8 * 2 / _h_max(task), task, steps=200).text  # the long divergence message
+    text = course.alpha_view(8 * 2 / _h_max(task), task, steps=200).text  # the long divergence message
     assert all(len(line) <= widgets.TEXT_WIDTH for line in text.splitlines())
     words = " ".join(text.split())
     assert "learning rate" in words
 
 
 def test_slider_readouts_are_rounded():
-    assert widgets.alpha_slider(_line_task(), steps=2).children[0].readout_format == ".3g"
+    assert course.alpha_slider(_line_task(), steps=2).children[0].readout_format == ".3g"
     X, y, prev = _two_d()
-    assert widgets.lambda_slider(X, y, prev).children[0].readout_format == ".3g"
-    view = widgets.alpha_view(10 ** -0.65, _line_task(), steps=2)
+    assert course.lambda_slider(X, y, prev).children[0].readout_format == ".3g"
+    view = course.alpha_view(10 ** -0.65, _line_task(), steps=2)
     assert view.text.startswith("alpha = 0.224;")  # not 0.223872
 
 
@@ -197,7 +198,7 @@ def test_few_shot_episode_view_scores_the_episode_the_comparison_scored(intent_w
     from metamap_edu.experiments import transfer
 
     world, model, baseline = intent_world
-    view = widgets.few_shot_episode_view(1, 2, world, {"pretrained": model}, baseline, seed=3)
+    view = course.few_shot_episode_view(1, 2, world, {"pretrained": model}, baseline, seed=3)
     episode = transfer.held_out_episodes(world.test, 5, 1, 15, 3, seed=3)[2]
     ax = view.figure.axes[0]
     widths = [p.get_width() for p in ax.patches]
@@ -209,24 +210,24 @@ def test_few_shot_episode_view_scores_the_episode_the_comparison_scored(intent_w
 def test_few_shot_episode_view_refuses_bad_input(intent_world):
     world, model, baseline = intent_world
     with pytest.raises(ValueError, match="k"):
-        widgets.few_shot_episode_view(0, 0, world, {"pretrained": model}, baseline)
+        course.few_shot_episode_view(0, 0, world, {"pretrained": model}, baseline)
     with pytest.raises(ValueError, match="encoders"):
-        widgets.few_shot_episode_view(1, 0, world, {}, baseline)
+        course.few_shot_episode_view(1, 0, world, {}, baseline)
     with pytest.raises(TypeError, match="baseline"):
-        widgets.few_shot_episode_view(1, 0, world, {"pretrained": model}, "tfidf")
+        course.few_shot_episode_view(1, 0, world, {"pretrained": model}, "tfidf")
     with pytest.raises(TypeError, match="split"):
-        widgets.few_shot_episode_view(1, 0, world.test, {"pretrained": model}, baseline)
+        course.few_shot_episode_view(1, 0, world.test, {"pretrained": model}, baseline)
 
 
 def test_few_shot_episode_widget_builds(intent_world):
     world, model, baseline = intent_world
-    box = widgets.few_shot_episode_widget(world, {"pretrained": model}, baseline, max_episode=3)
+    box = course.few_shot_episode_widget(world, {"pretrained": model}, baseline, max_episode=3)
     assert box.children[0].value == 1 and box.children[1].max == 3
 
 
 def test_few_shot_episode_widget_refuses_bad_input_before_it_builds(intent_world):
     world, model, baseline = intent_world
     with pytest.raises(TypeError, match="split"):
-        widgets.few_shot_episode_widget("world", {"pretrained": model}, baseline)
+        course.few_shot_episode_widget("world", {"pretrained": model}, baseline)
     with pytest.raises(ValueError, match="max_episode.*-1"):
-        widgets.few_shot_episode_widget(world, {"pretrained": model}, baseline, max_episode=-1)
+        course.few_shot_episode_widget(world, {"pretrained": model}, baseline, max_episode=-1)

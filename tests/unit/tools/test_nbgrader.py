@@ -109,7 +109,7 @@ def test_nbgrader_notebook_marks_answers_and_makes_checks_raise():
         "schema_version": 3, "solution": False, "task": False}
     # a check that returns False makes the graded cell raise
     namespace = {"exercises": type("E", (), {"must_pass": staticmethod(__import__(
-        "metamap_edu.course.exercises", fromlist=["must_pass"]).must_pass),
+        "metamap_edu.course.feedback", fromlist=["must_pass"]).must_pass),
         "check_max_stable_lr": staticmethod(lambda a, X: a == 0.5)}), "X": None, "max_alpha": 0.4}
     with pytest.raises(AssertionError):
         exec(graded.cells[2].source, namespace)

@@ -112,26 +112,26 @@ def test_synthetic_solution_passes_its_check_and_the_stub_does_not():
 
 
 def test_the_course_checks_say_not_attempted_for_an_untouched_stub(capsys):
-    """The stubs above reach an `exercises.check_...` as `...` or as a function that raises
+    """The stubs above reach a `course.check_...` as `...` or as a function that raises
     NotImplementedError: every check then says "Not attempted yet", returns False, raises nothing."""
-    from metamap_edu.course import exercises
+    from metamap_edu import course
 
-    names = [n for n in exercises.__all__ if n.startswith("check_")]
+    names = [n for n in course.__all__ if n.startswith("check_")]
     assert len(names) >= 10
     for name in names:
-        assert getattr(exercises, name)(...) is False, name
+        assert getattr(course, name)(...) is False, name
         said = capsys.readouterr().out
         assert said.startswith("Not attempted yet") and "Not yet" not in said, f"{name}: {said!r}"
     stub: dict = {}
     _exec(student.make_stub("def my_sgd_step(theta, grad, lr):\n    return theta - lr * grad\n"), stub)
-    assert exercises.check_sgd_step(stub["my_sgd_step"]) is False
+    assert course.check_sgd_step(stub["my_sgd_step"]) is False
     assert capsys.readouterr().out.startswith("Not attempted yet: my_sgd_step")
     # a real attempt is still judged
-    assert exercises.check_sgd_step(lambda theta, grad, lr: theta + lr * grad) is False
+    assert course.check_sgd_step(lambda theta, grad, lr: theta + lr * grad) is False
     assert "Not yet: you stepped uphill" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="did not pass"):
-        exercises.must_pass(False)
-    assert exercises.must_pass(True) is True
+        course.must_pass(False)
+    assert course.must_pass(True) is True
 
 
 def _synthetic_notebook():
