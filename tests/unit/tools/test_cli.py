@@ -15,6 +15,7 @@ import pytest
 
 from metamap_edu.tools import cli
 from metamap_edu.tools import doctor
+from metamap_edu.tools import build, run_report
 from metamap_edu.tools import runner as nr
 
 # --------------------------------------------------------------------------------------------
@@ -193,7 +194,7 @@ def test_clean_notebook_strips_machine_and_run_metadata():
     cell = nbformat.v4.new_code_cell("1 + 1", metadata={"tags": ["parameters"], "execution": {"iopub.status.busy": "2026-01-01T00:00:00Z"},
                                                         "papermill": {"duration": 0.1}})
     nb.cells = [nbformat.v4.new_markdown_cell("# t"), cell]
-    clean = nr.clean_notebook(nb)
+    clean = build.clean_notebook(nb)
     assert set(clean.metadata) == {"kernelspec", "language_info"}
     assert clean.metadata.language_info == {"name": "python"}
     assert clean.cells[1].metadata == {"tags": ["parameters"]}
@@ -212,9 +213,9 @@ def test_run_notebook_validates_arguments(tmp_path):
 
 
 def test_report_files(tmp_path):
-    results = [nr.RunResult("00_a.ipynb", "fast", True, 1.234, 88.04),
-               nr.RunResult("01_b.ipynb", "fast", False, 2.0, None, "01_b.ipynb: boom in cell 2", 2, "x")]
-    json_path, md_path = nr.write_report(results, tmp_path / "rep")
+    results = [run_report.RunResult("00_a.ipynb", "fast", True, 1.234, 88.04),
+               run_report.RunResult("01_b.ipynb", "fast", False, 2.0, None, "01_b.ipynb: boom in cell 2", 2, "x")]
+    json_path, md_path = run_report.write_report(results, tmp_path / "rep")
     data = json.loads(json_path.read_text())
     assert data["passed"] is False
     assert data["results"][0] == {"notebook": "00_a.ipynb", "mode": "fast", "passed": True, "seconds": 1.23,
@@ -338,7 +339,7 @@ def test_build_per_cell_timeout_names_the_cell(tmp_path, capsys, no_kernel_left_
 def test_build_whole_run_timeout_names_the_cell(tmp_path, no_kernel_left_behind):
     src = _source(tmp_path, "03_hangs.py", HANGS)
     with pytest.raises(nr.NotebookError) as err:
-        nr.build_notebook(src, cell_timeout=60, run_timeout=10)
+        build.build_notebook(src, cell_timeout=60, run_timeout=10)
     assert "whole-run timeout" in str(err.value) and err.value.cell_index == 2
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from metamap_edu.tools import student
+from metamap_edu.tools import exercise_cells, student
 
 REPO = Path(__file__).resolve().parents[3]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
@@ -148,7 +148,7 @@ def _synthetic_notebook():
 
 def test_student_notebook_stubs_solutions_keeps_checks_clears_outputs(tmp_path):
     nb = _synthetic_notebook()
-    [exercise] = student.find_exercises(nb)
+    [exercise] = exercise_cells.find_exercises(nb)
     assert (exercise.solution_index, exercise.check_index) == (1, 2)
     assert exercise.answer_names == ["max_alpha"]
     copy_ = student.student_notebook(nb)
@@ -167,23 +167,23 @@ def test_student_notebook_stubs_solutions_keeps_checks_clears_outputs(tmp_path):
 
 def test_a_later_cell_that_reads_an_answer_is_reported():
     nb = _synthetic_notebook()
-    assert student.later_use_problems(nb) == []
+    assert exercise_cells.later_use_problems(nb) == []
     nb.cells[3].source = "print(max_alpha)"
-    [problem] = student.later_use_problems(nb)
+    [problem] = exercise_cells.later_use_problems(nb)
     assert "cell 3 reads ['max_alpha']" in problem
     # a function stub keeps what lies outside its functions, but the functions only raise
     nb.cells[1].source = DEF_SOLUTION
     nb.cells[2].source = "check_area(area)"
     nb.cells[3].source = "print(SCALE, math.pi)"
-    assert student.later_use_problems(nb) == []
+    assert exercise_cells.later_use_problems(nb) == []
     nb.cells[3].source = "print(area(1.0))"
-    assert "reads ['area']" in student.later_use_problems(nb)[0]
+    assert "reads ['area']" in exercise_cells.later_use_problems(nb)[0]
 
 
 def test_a_solution_without_a_check_cell_is_reported():
     nb = _synthetic_notebook()
     nb.cells[2].source = "print(max_alpha)"
-    [exercise] = student.find_exercises(nb)
+    [exercise] = exercise_cells.find_exercises(nb)
     assert exercise.check_index is None
 
 
@@ -204,7 +204,7 @@ def test_student_command(tmp_path, capsys):
 def test_every_source_solution_has_a_check_and_a_faithful_stub(path):
     import jupytext
 
-    for ex in student.find_exercises(jupytext.read(path)):
+    for ex in exercise_cells.find_exercises(jupytext.read(path)):
         where = f"{path.name} cell {ex.solution_index}"
         assert ex.check_index is not None, f"{where}: no check cell (exercises.check_...) follows"
         stub = student.make_stub(ex.solution, ex.check)
@@ -219,7 +219,7 @@ def test_every_revealable_solution_follows_a_tagged_solution_cell(path):
 
     tagged_since_last = False
     for index, cell in enumerate(jupytext.read(path).cells):
-        if cell.cell_type == "code" and student.SOLUTION_TAG in cell.metadata.get("tags", []):
+        if cell.cell_type == "code" and exercise_cells.SOLUTION_TAG in cell.metadata.get("tags", []):
             tagged_since_last = True
         elif cell.cell_type == "markdown" and "<summary>Solution" in cell.source:
             assert tagged_since_last, (f"{path.name} cell {index}: a <details> solution with no "
@@ -232,7 +232,7 @@ def test_no_cell_after_an_exercise_reads_its_answer(path):
     """The exercise version stubs the answers out, so a later cell reading one would fail there."""
     import jupytext
 
-    assert student.later_use_problems(jupytext.read(path)) == [], path.name
+    assert exercise_cells.later_use_problems(jupytext.read(path)) == [], path.name
 
 
 def test_there_are_solution_versions():
@@ -243,16 +243,16 @@ def test_there_are_solution_versions():
 def test_exercise_version_holds_the_stubs_of_the_solution_version(path):
     solved = nbformat.read(path, as_version=4)
     opened = nbformat.read(path.parent.parent / path.name, as_version=4)
-    exercises = student.find_exercises(solved)
+    exercises = exercise_cells.find_exercises(solved)
     assert exercises, f"solutions/{path.name} has no solution cell"
-    assert student.find_exercises(opened) == []
+    assert exercise_cells.find_exercises(opened) == []
     for ex in exercises:
         where = f"{path.name} cell {ex.solution_index}"
         assert ex.check_index is not None, f"{where}: no check cell (exercises.check_...) follows"
         stub = student.make_stub(ex.solution, ex.check, solution_link=f"solutions/{path.name}")
         assert student.stub_problems(ex.solution, stub, ex.check) == [], where
         assert opened.cells[ex.solution_index].source == stub.rstrip("\n"), where
-        assert opened.cells[ex.solution_index].metadata["tags"] == [student.STUB_TAG]
+        assert opened.cells[ex.solution_index].metadata["tags"] == [exercise_cells.STUB_TAG]
         assert opened.cells[ex.check_index].source == ex.check
 
 
@@ -262,6 +262,6 @@ def test_student_command_on_the_real_notebooks_writes_clean_exercise_copies(tmp_
     for path in SOLVED:
         copy_ = nbformat.read(tmp_path / path.name, as_version=4)
         solved = nbformat.read(path, as_version=4)
-        assert student.find_exercises(copy_) == []
+        assert exercise_cells.find_exercises(copy_) == []
         assert [c.source for c in copy_.cells] == [c.source for c in student.student_notebook(solved).cells]
         assert all(not c.get("outputs") for c in copy_.cells if c.cell_type == "code")
