@@ -1,17 +1,13 @@
-"""The widget machinery (metamap_edu.course.widgets): views wired to controls, cached, with a static picture.
-"""
+"""The widget machinery (metamap_edu.course.widgets): a view wired to controls, cached, with its static picture."""
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-import torch  # noqa: E402
 
 from metamap_edu.course import widgets  # noqa: E402
 from metamap_edu import course  # noqa: E402
-from metamap_edu.learn.closed_form import ridge_toward  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
