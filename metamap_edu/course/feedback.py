@@ -7,9 +7,9 @@ returns ``True`` when the answer is right. A wrong answer prints what is wrong a
 ``ValueError``/``TypeError``.)
 
 An untouched exercise is not a wrong one. The notebooks a learner opens hold stubs (see
-:mod:`metamap_edu.tools.stubs`): an answer ``name = ...`` or a function whose body raises
+:mod:`metamap_edu.tools.student`): an answer ``name = ...`` or a function whose body raises
 ``NotImplementedError``. Every public ``check_...`` function of a module that calls
-:func:`guard_checks` (each ``nbNN`` module does, on its last line), reached as ``course.check_...``,
+:func:`_guard_checks` (each ``nbNN`` module does, on its last line), reached as ``course.check_...``,
 first looks for such a stub: when an argument is ``...`` or the learner's function raises
 ``NotImplementedError``, it prints "Not attempted yet" and returns ``False``, with no traceback.
 A new check gets that guard without writing anything.
@@ -17,7 +17,6 @@ A new check gets that guard without writing anything.
 :func:`must_pass` turns a check's ``False`` into an ``AssertionError`` for the graded notebooks.
 Used by every notebook with exercises, from ``notebooks/00_start_here`` on.
 """
-
 from __future__ import annotations
 
 import functools

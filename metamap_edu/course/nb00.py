@@ -4,7 +4,6 @@ The checks of ``notebooks/00_start_here``: one step of formula 2 (the L2 pull to
 task's parameters, :math:`\theta' = \theta - \alpha(\nabla L + 2\lambda(\theta - \theta_{t-1}))`) and why a
 float sum depends on its order; the glossary, the article's pipeline as a figure and the seed explorer.
 """
-
 from __future__ import annotations
 
 import math
@@ -149,7 +148,7 @@ def check_thread_sums(one_thread, two_threads, xs) -> bool:
     notebook fixes it with ``mm.set_threads(1)``. Exercise of ``notebooks/00_start_here``.
     """
     if not isinstance(xs, torch.Tensor) or xs.ndim != 1 or xs.dtype != torch.float32 or len(xs) < 2:
-        raise ValueError(f"xs must be a 1-D float32 tensor of at least 2 numbers (exercises.thread_summands()); got {_show(xs)}")
+        raise ValueError(f"xs must be a 1-D float32 tensor of at least 2 numbers (course.thread_summands()); got {_show(xs)}")
     half = len(xs) // 2
     left_to_right = _sum_in_order(xs)
     two = float(torch.tensor(_sum_in_order(xs[:half]), dtype=torch.float32)
@@ -180,7 +179,7 @@ def check_thread_sums(one_thread, two_threads, xs) -> bool:
     gap = abs(left_to_right - two)
     if gap == 0:
         return _passed("both orders give the same float32 sum for these numbers; try another seed "
-                       "(exercises.thread_summands(seed=1)) to see them differ.")
+                       "(course.thread_summands(seed=1)) to see them differ.")
     return _passed(f"one thread: {left_to_right:.9g}; two threads: {two:.9g}. Same numbers, another order, "
                    f"a difference of {gap:.2g} (float32 keeps about 7 digits). That is why every notebook "
                    f"fixes the thread count.")

@@ -4,7 +4,6 @@ The checks, task browser and figures of ``notebooks/01_tasks_as_mappings``: a le
 :class:`~metamap_edu.tasks.MappingTask`, a sentiment quiz scored by the grammar's own rule, what a
 task's outputs look like and how much the tasks of a family overlap.
 """
-
 from __future__ import annotations
 
 from collections import Counter
@@ -153,7 +152,7 @@ def task_browser_view(family: str = "sentiment", domain: str = "movies", seed: i
                       relatedness: float = 0.5, n: int = 40, n_show: int = 4) -> View:
     """Generate one task of ``family`` (for ``domain``: a domain or a language) and describe it.
 
-    Returns a :class:`View`: the task's summary picture (:func:`metamap_edu.course.viz.plot_task_summary`)
+    Returns a :class:`View`: the task's summary picture (:func:`plot_task_summary`)
     and a text with its name, kind, size, output space and ``n_show`` examples. ``relatedness``
     matters for sentiment only. Taught in ``notebooks/01_tasks_as_mappings``.
     """

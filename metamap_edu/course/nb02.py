@@ -4,7 +4,6 @@ The checks, learning-rate explorer and figures of ``notebooks/02_learning_one_ma
 by hand, the largest stable learning rate :math:`\alpha < 2/h_{\max}`, the loss surface with the path
 gradient descent takes over it, and loss curves.
 """
-
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence

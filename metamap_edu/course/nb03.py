@@ -4,7 +4,6 @@ The checks, stream explorer and figure of ``notebooks/03_a_stream_of_tasks``: AC
 :math:`= \frac1T\sum_i R_{T,i}`, BWT :math:`= \frac{1}{T-1}\sum_{i<T}(R_{T,i} - R_{i,i})` and FWT
 :math:`= \frac{1}{T-1}\sum_{i\ge2}(R_{i-1,i} - \bar b_i)` (Lopez-Paz & Ranzato, 2017), and the effect of task order.
 """
-
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -4,7 +4,6 @@ The check, lambda explorer and figures of ``notebooks/04_staying_close_the_l2_br
 solution toward the previous task's parameters, the path it takes as :math:`\lambda` grows, parameters
 moving across tasks, and the stability-plasticity trade-off (also drawn in ``notebooks/04b``).
 """
-
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence

@@ -4,7 +4,6 @@ The checks and figure of ``notebooks/04b_the_articles_pull_repaired``: the :math
 strength :math:`\beta` amounts to, the effective learning rate of one step, and coupled versus
 decoupled regularization across curvatures.
 """
-
 from __future__ import annotations
 
 import math

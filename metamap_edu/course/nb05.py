@@ -4,7 +4,6 @@ The checks, adaptation explorer and figures of ``notebooks/05_meta_learning_prop
 meta-gradient :math:`\nabla_\theta L_q(\theta - \alpha\nabla_\theta L_s(\theta))`, the pull's effective
 :math:`\varepsilon`, sinusoid adaptation curves and the pull against Reptile.
 """
-
 from __future__ import annotations
 
 import math
@@ -246,7 +245,7 @@ def plot_adaptation_curves(result: Mapping, paper: Mapping | None = None, ax=Non
 def plot_sinusoid_adaptation(demo: Mapping, ax=None, title: str | None = None):
     """The true wave, the support points and each model's curve before and after adaptation.
 
-    ``demo`` is what :func:`metamap_edu.course.widgets.sinusoid_adaptation` returns.
+    ``demo`` is what :func:`sinusoid_adaptation` returns.
     """
     check_type("demo", demo, Mapping, "a dict")
     fig, ax = _new_axes(ax, figsize=(10, 4.2))

@@ -2,7 +2,6 @@ r"""Notebook 05b, few-shot text: prototypes, :math:`\hat y = \arg\min_k \|f(x) -
 
 The check, episode explorer and figure of ``notebooks/05b_few_shot_text``.
 """
-
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

@@ -4,7 +4,6 @@ The checks, explorers and figures of ``notebooks/06_pretraining_on_unlabeled_tex
 predictions a sentence gives each objective, BPE's first merge, nearest words, attention maps,
 pretraining loss and sample efficiency.
 """
-
 from __future__ import annotations
 
 import random

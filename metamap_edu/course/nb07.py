@@ -4,7 +4,6 @@ The check, explorers and figure of ``notebooks/07_the_whole_pipeline``: per-seed
 :math:`d_s = a_s - b_s` (the start of the noise rule, :func:`metamap_edu.noise.paired_difference`), the
 pipeline's switches and the ablation table.
 """
-
 from __future__ import annotations
 
 import random

@@ -4,7 +4,6 @@ The checks and figures of ``notebooks/08_real_models_and_real_data``: a class-di
 prototype head :math:`W = 2c_k`, :math:`b = -\|c_k\|^2` (so logits are :math:`-\|x - c_k\|^2 + \|x\|^2`),
 method comparisons and class counts.
 """
-
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

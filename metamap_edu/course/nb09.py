@@ -4,7 +4,6 @@ The check and figures of ``notebooks/09_where_it_stands``: the interaction
 :math:`\frac1n\sum_i[(both_i - pre_i) - (meta_i - scratch_i)]` with its Student-t 95% interval, grouped
 accuracies and paired differences.
 """
-
 from __future__ import annotations
 
 import math

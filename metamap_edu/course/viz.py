@@ -6,7 +6,6 @@ it. The contour helpers draw the loss :math:`L(\theta) = \frac1n\|X\theta - y\|^
 linear regression over the :math:`(\theta_1, \theta_2)` plane, which ``notebooks/02_learning_one_mapping``
 and ``notebooks/04_staying_close_the_l2_bridge`` draw paths on.
 """
-
 from __future__ import annotations
 
 import matplotlib.pyplot as plt

@@ -12,7 +12,6 @@ Each explorer of a notebook module (``nb00`` ... ``nb07``) is two parts:
 :func:`static_html` draws. ipywidgets is imported inside the builders only: importing this module
 never needs a front end. Used by every notebook with an explorer, from ``notebooks/00_start_here`` on.
 """
-
 from __future__ import annotations
 
 import base64

@@ -6,7 +6,6 @@ the solution version beside it, through :func:`execute` (nbclient, in-process, w
 and whole-run timeouts of :mod:`metamap_edu.tools.runner`) and :func:`clean_notebook` (nothing that
 differs between machines or runs). It is ``metamap-edu build``; every notebook is stored by it.
 """
-
 from __future__ import annotations
 
 import asyncio

@@ -17,7 +17,6 @@ nothing but the hub's REST API and each student's own Jupyter server API:
 ``tests/unit/tools/test_classroom_hub.py`` runs two students on a real hub; ``bench/classroom_load.py``
 runs a whole class at once.
 """
-
 from __future__ import annotations
 
 import json

@@ -8,7 +8,6 @@ of :mod:`metamap_edu.tools.student` name only what a check needs, and :func:`lat
 finds a later cell that reads an answer (which would fail in the exercise version).
 Used by ``metamap-edu build``, ``student`` and ``nbgrader``.
 """
-
 from __future__ import annotations
 
 import ast

@@ -9,7 +9,6 @@ scores a test cell by whether it raises); :func:`write_nbgrader_course` writes t
 (``source/<assignment>/`` and its ``nbgrader_config.py``). The exercises are found by
 :mod:`metamap_edu.tools.exercise_cells`.
 """
-
 from __future__ import annotations
 
 import ast

@@ -4,7 +4,6 @@
 peak memory, where it failed); ``metamap-edu run`` prints :func:`format_table` of them and
 :func:`write_report` writes ``run-report.json`` and ``run-report.md``.
 """
-
 from __future__ import annotations
 
 import json

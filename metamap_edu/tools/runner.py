@@ -16,7 +16,6 @@ and ``TQDM_DISABLE=1`` (:func:`kernel_env`). ``MPLBACKEND`` is removed from the 
 environment so that ipykernel selects its inline backend: with ``MPLBACKEND=Agg`` a kernel draws
 nothing and ``plt.show()`` prints a warning instead of the figure. Used by every notebook's run.
 """
-
 from __future__ import annotations
 
 import json

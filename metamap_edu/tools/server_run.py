@@ -7,7 +7,6 @@ the kernel's websocket, as JupyterLab does; ``fast=True`` runs ``FAST = True`` r
 :class:`metamap_edu.tools.classroom.LocalHub`; ``tests/unit/tools/test_classroom_hub.py`` runs two
 students on a real one and ``bench/classroom_load.py`` a whole class.
 """
-
 from __future__ import annotations
 
 import json

@@ -30,7 +30,6 @@ Where each version lives (``metamap-edu build`` writes both from one source):
 ``metamap-edu nbgrader`` (:mod:`metamap_edu.tools.graded`) an nbgrader course folder whose
 answer cells are the solution cells and whose graded test cells are the check cells.
 """
-
 from __future__ import annotations
 
 import ast

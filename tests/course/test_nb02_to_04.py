@@ -7,7 +7,8 @@ other, with exact answers (least squares, the closed form of formula 2, h/(h + �
 chance level 0.5 and the standard error sqrt(0.25 / n) of an accuracy measured on n sentences.
 
 Claims asserted elsewhere (not repeated here): the α-slider classes on another line and the
-divergence message (tests/unit/course/test_widgets.py); the exercise checkers (tests/course/test_nb02_to_04_exercises.py);
+divergence message (tests/unit/course/test_nb02_views.py); the exercise checkers (tests/course/test_nb02_exercises.py,
+test_nb03_exercises.py, test_nb04_exercises.py, test_nb04b_exercises.py);
 ridge limits and h/(h + λ) (tests/unit/learn/test_closed_form.py); moderate λ lowers forgetting on every
 seed, a huge λ loses plasticity, the article's pull per seed (tests/course/test_nb04_l2_bridge.py); Adam's
 coupled form on curvatures (100, 1, 0.01) with other settings (tests/unit/learn/test_train.py).
