@@ -106,7 +106,7 @@ def nbgrader_notebook(nb, *, points: int = 1, fast: bool = False):
 
     Each ``solution`` cell becomes an autograded answer cell with its answer between
     ``### BEGIN SOLUTION`` and ``### END SOLUTION``; each check cell a locked, graded test cell
-    worth ``points`` whose assertions are the exercise's checks (``exercises.must_pass``). The
+    worth ``points`` whose assertions are the exercise's checks (``course.must_pass``). The
     markdown ``<details>`` solutions are left out; outputs are cleared. ``fast=True`` grades in the
     notebook's fast mode (``FAST = True`` appended to its ``parameters`` cell).
     """
