@@ -35,7 +35,7 @@ from pathlib import Path
 
 import psutil
 
-from metamap_edu.tools import classroom
+from metamap_edu.tools import classroom, server_run
 
 SLOWDOWN_LIMIT = 3.0           # a class holds while every student finishes within 3x the time alone
 DEFAULT_STUDENTS = "2,3,4,6,8,12,16,24,32"
@@ -88,13 +88,13 @@ def server_rss_mb(hub: classroom.LocalHub) -> list[float]:
 
 def run_class(hub: classroom.LocalHub, names: list[str], notebook: str, tag: str) -> dict:
     """Every student in ``names`` runs ``notebook`` in fast mode at the same time."""
-    results: dict[str, classroom.ServerRun | str] = {}
+    results: dict[str, server_run.ServerRun | str] = {}
     barrier = threading.Barrier(len(names))
 
     def student(name: str) -> None:
         barrier.wait()
         try:
-            results[name] = classroom.run_in_server(hub, name, notebook, fast=True, cell_timeout=600,
+            results[name] = server_run.run_in_server(hub, name, notebook, fast=True, cell_timeout=600,
                                                     run_timeout=1800, save_as=notebook.replace(".ipynb", f".{tag}.ipynb"))
         except Exception as err:  # counted as a failure, with its reason
             results[name] = f"{type(err).__name__}: {err}"
@@ -105,7 +105,7 @@ def run_class(hub: classroom.LocalHub, names: list[str], notebook: str, tag: str
             thread.start()
         for thread in threads:
             thread.join()
-    runs = [r for r in results.values() if isinstance(r, classroom.ServerRun)]
+    runs = [r for r in results.values() if isinstance(r, server_run.ServerRun)]
     failures = [r if isinstance(r, str) else f"{r.user}: {r.errors[0]}" for r in results.values()
                 if isinstance(r, str) or not r.ok]
     seconds = [r.seconds for r in runs]

@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from metamap_edu.course import widgets  # noqa: E402
+from metamap_edu import course  # noqa: E402
 from metamap_edu.learn.closed_form import least_squares  # noqa: E402
 from metamap_edu.tasks.families import MappingTask, sentiment_family  # noqa: E402
 from metamap_edu.learn.train import STREAM_DEFAULTS, STREAM_DOMAINS  # noqa: E402
@@ -60,12 +61,12 @@ def explorers():
     family = sentiment_family(domains=list(STREAM_DOMAINS), n_per_task=STREAM_DEFAULTS["n_per_task"],
                               relatedness=STREAM_DEFAULTS["relatedness"], seed=0)
     return {
-        "00_seed": (lambda v: widgets.seed_view(v), [1, 2, 3, 4, 5]),
-        "01_task_browser": (lambda v: widgets.task_browser_view("sentiment", "movies", seed=v), [1, 2, 3, 4, 5]),
-        "02_alpha": (lambda v: widgets.alpha_view(v, line, steps=40, start=(-2.0, 3.0)),
+        "00_seed": (lambda v: course.seed_view(v), [1, 2, 3, 4, 5]),
+        "01_task_browser": (lambda v: course.task_browser_view("sentiment", "movies", seed=v), [1, 2, 3, 4, 5]),
+        "02_alpha": (lambda v: course.alpha_view(v, line, steps=40, start=(-2.0, 3.0)),
                      list(10 ** np.arange(-0.7, -0.2, 0.05))),
-        "03_stream": (lambda v: widgets.stream_view((3, 2, 1, 0), v, family), [100, 101, 102, 103, 104]),
-        "04_lambda": (lambda v: widgets.lambda_view(v, data[1][0], data[1][1], prev), list(10 ** np.arange(0.1, 0.6, 0.1))),
+        "03_stream": (lambda v: course.stream_view((3, 2, 1, 0), v, family), [100, 101, 102, 103, 104]),
+        "04_lambda": (lambda v: course.lambda_view(v, data[1][0], data[1][1], prev), list(10 ** np.arange(0.1, 0.6, 0.1))),
     }
 
 

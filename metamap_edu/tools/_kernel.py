@@ -19,8 +19,8 @@ def current_env_kernel_manager():
     Whatever ``python3`` kernelspec is registered on the machine (another venv, a system
     Python) is ignored: the kernel always runs in the environment that runs the course.
     """
-    from jupyter_client.kernelspec import KernelSpec
-    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.kernelspec import KernelSpec  # heavy: the kernel machinery, for a run only
+    from jupyter_client.manager import AsyncKernelManager  # heavy, as above
 
     class CurrentEnvKernelManager(AsyncKernelManager):
         @property
@@ -37,7 +37,7 @@ def current_env_kernel_manager():
 
 def papermill_child(args: list[str]) -> int:
     """Execute one notebook with papermill; errors go to stderr as ``METAMAP_ERROR name: message``."""
-    import papermill
+    import papermill  # heavy: the child process of a run imports it, nothing else does
 
     input_path, output_path, cwd, cell_timeout, fast = args
     parameters = {"FAST": True} if fast == "1" else {}
@@ -58,7 +58,7 @@ def papermill_child(args: list[str]) -> int:
 if __name__ == "__main__":
     # Run as a script, Python puts this folder first on sys.path; drop it so that the package's
     # modules (site.py, ...) never shadow a third-party module of the same name.
-    import os
+    import os  # run as a script: only then is the path fixed
 
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]

@@ -1,4 +1,4 @@
-"""The ``metamap-edu`` command: ``doctor``, ``build``, ``run`` (later issues add verbs below).
+"""The ``metamap-edu`` command: ``doctor``, ``build``, ``run``, ``student``, ``nbgrader``, ``site``, ``reproduce``, ``pretrain``.
 
     metamap-edu doctor                       check this machine; exit 1 on a problem
     metamap-edu build [SRC...]               notebooks/src/NN_*.py -> executed notebooks/NN_*.ipynb
@@ -14,12 +14,19 @@ The environment checks live in :mod:`metamap_edu.tools.doctor` (notebook 00 uses
 from __future__ import annotations
 
 import argparse
-import os
+import dataclasses
 import sys
+import tempfile
 from pathlib import Path
 
-from . import runner as nr
+import torch
+
 from .._checks import _show
+from ..reproducibility import report_threads, set_threads
+from . import build, doctor, graded, site, student
+from . import run_report
+from . import runner as nr
+from .exercise_cells import find_exercises
 
 __all__ = ["main", "build_parser"]
 
@@ -45,16 +52,12 @@ def _add_timeouts(p: argparse.ArgumentParser, cell: float, run: float) -> None:
 # doctor
 # --------------------------------------------------------------------------------------------
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from . import doctor
-
     results = doctor.run_checks()
     print(doctor.format_checks(results))
     return 0 if all(r.ok for r in results) else 1
 
 
 def cmd_lab_settings(args: argparse.Namespace) -> int:
-    from . import doctor
-
     path = doctor.save_widget_state_by_default()
     print(f"JupyterLab in this environment now saves widget state with a notebook ({path})")
     return 0
@@ -77,7 +80,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             continue
         print(f"build: executing {source.name} ...", flush=True)
         try:
-            out = nr.build_notebook(source, cell_timeout=args.timeout_cell, run_timeout=args.timeout_run)
+            out = build.build_notebook(source, cell_timeout=args.timeout_cell, run_timeout=args.timeout_run)
         except nr.NotebookError as exc:
             print(f"build: FAILED {exc}", file=sys.stderr, flush=True)
             failed += 1
@@ -98,8 +101,6 @@ def _report_threads(command: str, n: int | None = None) -> None:
     Every notebook calls ``set_threads(1)`` in its first cell, so a kernel of ``build``/``run``
     uses one thread whatever ``OMP_NUM_THREADS`` says.
     """
-    from ..reproducibility import report_threads
-
     report_threads(f"metamap-edu {command}", n)
 
 
@@ -134,9 +135,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 print(f"run: FAILED {result.error}", file=sys.stderr, flush=True)
             results.append(result)
     print()
-    print(nr.format_table(results))
+    print(run_report.format_table(results))
     if args.report_dir:
-        json_path, md_path = nr.write_report(results, args.report_dir)
+        json_path, md_path = run_report.write_report(results, args.report_dir)
         print(f"\nrun: report written to {_show_path(json_path)} and {_show_path(md_path)}")
     return 0 if all(r.passed for r in results) else 1
 
@@ -144,13 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 # ---- verb: reproduce (notebook 05) ----
 def cmd_reproduce(args: argparse.Namespace) -> int:
     """`metamap-edu reproduce maml-sinusoid [--quick] [--json PATH]`: ours beside the paper's."""
-    import dataclasses
-
-    import torch
-
-    from ..experiments import reproduce as rp
-    from ..reproducibility import set_threads
-
+    from ..experiments import reproduce as rp  # heavy: the whole experiment stack, for this verb only
     set_threads()
     _report_threads("reproduce")
     cfg = dataclasses.replace(rp.QUICK if args.quick else rp.FULL, seed=args.seed)
@@ -162,14 +157,11 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         rp.write_json(result, args.json)
         print(f"reproduce: wrote {args.json}")
     return 0
-# ---- end verb: reproduce ----
 
 
 # ---- verbs: site and student ----
 def cmd_site(args: argparse.Namespace) -> int:
     """`metamap-edu site [--out DIR]`: HTML from the stored notebooks; exit 1 on a broken link."""
-    from . import site
-
     try:
         pages = site.build_site(args.out, notebooks_dir=args.notebooks)
     except ValueError as exc:
@@ -185,9 +177,7 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 def cmd_student(args: argparse.Namespace) -> int:
     """`metamap-edu student [--out DIR]`: notebooks with solution cells turned into stubs."""
-    import nbformat
-
-    from . import student
+    import nbformat  # heavy: notebook I/O, for this verb only
 
     try:
         written = student.write_student_versions(args.out, notebooks_dir=args.notebooks)
@@ -203,35 +193,26 @@ def cmd_student(args: argparse.Namespace) -> int:
 
 def cmd_nbgrader(args: argparse.Namespace) -> int:
     """`metamap-edu nbgrader [NN ...] [--out DIR]`: an nbgrader course folder of graded exercises."""
-    from . import student
-
     try:
-        written = student.write_nbgrader_course(args.out, notebooks_dir=args.notebooks,
-                                                names=args.names or None, points=args.points,
-                                                fast=args.fast)
+        written = graded.write_nbgrader_course(args.out, notebooks_dir=args.notebooks,
+                                               names=args.names or None, points=args.points,
+                                               fast=args.fast)
     except (ValueError, TypeError) as exc:
         print(f"nbgrader: {exc}", file=sys.stderr)
         return 2
     for path in written:
-        exercises = student.find_exercises(student._solved(path))
+        exercises = find_exercises(student._solved(path))
         print(f"nbgrader: {_show_path(path)} ({len(exercises)} graded exercise"
               f"{'s' if len(exercises) != 1 else ''}, {args.points} point(s) each)")
     print(f"nbgrader: next, in {_show_path(Path(args.out))}: nbgrader generate_assignment "
           f"{written[0].parent.name}  (then release, collect, nbgrader autograde)")
     return 0
-# ---- end verbs: site and student ----
 
 
 # ---- verb: pretrain ----
 def cmd_pretrain(args: argparse.Namespace) -> int:
     """`metamap-edu pretrain [NAME...] [--out DIR] [--fast] [--check]`: rebuild shipped checkpoints."""
-    import tempfile
-
-    import torch
-
-    from ..experiments import checkpoints as pretrained
-    from ..reproducibility import set_threads
-
+    from ..experiments import checkpoints as pretrained  # heavy: the whole experiment stack, for this verb only
     set_threads(1)  # the shipped files were made on one thread: the same bits need the same reductions
     _report_threads("pretrain")
     unknown = [n for n in args.names if n not in pretrained.NAMES]
@@ -267,7 +248,6 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         print(f"pretrain: {'reproduced' if ok else 'NOT reproduced'} (largest parameter difference {worst:.2e}; torch {torch.__version__})")
         return 0 if ok else 1
     return 0
-# ---- end verb: pretrain ----
 
 
 # --------------------------------------------------------------------------------------------
@@ -303,7 +283,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where executed copies go (default: a new temporary folder)")
     p.set_defaults(func=cmd_run)
 
-    # ---- later verbs: add `sub.add_parser(...)` blocks below this line, one per verb ----
 
     # ---- verb: reproduce (notebook 05) ----
     p = sub.add_parser("reproduce", help="reproduce a paper's table: maml-sinusoid (MAML paper, Table 2)")
@@ -312,7 +291,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="PATH", default=None, help="write {row: [mse_1, mse_5, mse_10]} to PATH")
     p.add_argument("--seed", type=int, default=0, help="seed of every row (default 0)")
     p.set_defaults(func=cmd_reproduce)
-    # ---- end verb: reproduce ----
 
     # ---- verbs: site and student ----
     p = sub.add_parser("site", help="build the static HTML site from the stored notebooks (nbconvert)")
@@ -332,7 +310,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--points", type=int, default=1, help="points per exercise (default 1)")
     p.add_argument("--fast", action="store_true", help="grade in each notebook's fast mode (FAST = True)")
     p.set_defaults(func=cmd_nbgrader)
-    # ---- end verbs: site and student ----
 
     # ---- verb: pretrain ----
     p = sub.add_parser("pretrain", help="rebuild the shipped pretrained checkpoints from their seeds (lm, text2text, intents)")
@@ -343,7 +320,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true",
                    help="rebuild into a temporary folder and compare with the shipped files; exit 1 if they differ")
     p.set_defaults(func=cmd_pretrain)
-    # ---- end verb: pretrain ----
 
     return parser
 

@@ -166,7 +166,7 @@ def _cells_of(notebook) -> list[tuple[str, str, dict]]:
 
             nb = jupytext.read(path)
         else:
-            import nbformat
+            import nbformat  # heavy: notebook I/O, only for a notebook given by path
 
             nb = nbformat.read(path, as_version=4)
     else:

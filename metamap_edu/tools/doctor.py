@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata as metadata
+import json
 import os
 import sys
 import tempfile
@@ -139,7 +140,7 @@ def check_ipywidgets(version: str | None = None) -> Check:
 
 def _labextension_dirs() -> list[Path]:
     try:
-        from jupyter_core.paths import jupyter_path
+        from jupyter_core.paths import jupyter_path  # optional: JupyterLab may be missing, which the doctor reports
     except ImportError:  # pragma: no cover - jupyter_core comes with jupyterlab
         return [Path(sys.prefix) / "share" / "jupyter" / "labextensions"]
     return [Path(p) for p in jupyter_path("labextensions")]
@@ -189,7 +190,7 @@ def check_matplotlib(backend: str | None = None, in_kernel: bool | None = None) 
         check_type("in_kernel", in_kernel, bool)
     if backend is None:
         try:
-            import matplotlib
+            import matplotlib  # heavy and possibly broken: the doctor checks it
         except ImportError:
             return Check("matplotlib", "problem", "matplotlib is not installed",
                          "install the course again (`pip install -c constraints.txt -e .`)")
@@ -339,8 +340,6 @@ def save_widget_state_by_default(prefix: str | os.PathLike | None = None) -> Pat
     An editable install (``pip install -e .``) cannot ship this file, hence this function and
     ``metamap-edu lab-settings``, which the README's set-up command runs.
     """
-    import json
-
     path = lab_settings_dir(prefix) / "overrides.d" / "metamap_edu.json"
     text = json.dumps(WIDGET_STATE_OVERRIDE, indent=2) + "\n"
     if path.is_file() and path.read_text(encoding="utf-8") == text:

@@ -1,26 +1,23 @@
 """Headless notebook execution with timeouts that always fire and name the cell that hung.
 
-Two jobs, both used by the ``metamap-edu`` command (``cli.py``) and by the test suite:
-
-* :func:`build_notebook` turns a jupytext percent source ``notebooks/src/NN_name.py`` into the
-  stored, executed ``notebooks/NN_name.ipynb`` (nbclient, fresh kernel, clean metadata).
-* :func:`run_notebook` executes a stored notebook through papermill in a child process, into a
-  scratch file (never the stored one), and measures seconds and the kernel's peak memory.
+:func:`run_notebook` executes a stored notebook through papermill in a child process, into a
+scratch file (never the stored one), and measures seconds and the kernel's peak memory; it is
+``metamap-edu run`` and the test suite's notebook runner. ``build.py`` executes a source the same
+way in-process (``metamap-edu build``); ``run_report.py`` holds the records and reports of runs.
 
 Execution robustness: headless kernels have been seen to hang mid-run or at shutdown.
-Every execution here therefore has a per-cell timeout *and* a whole-run timeout, and a failure
-message says which notebook and which cell (number and first line) was running.
+Every execution therefore has a per-cell timeout (:data:`DEFAULT_CELL_TIMEOUT`) *and* a whole-run
+timeout (:data:`DEFAULT_RUN_TIMEOUT`), and a failure (:class:`NotebookError`) says which notebook
+and which cell (number and first line, :func:`cell_label`) was running.
 
 The kernel is always the ``python3`` of the *current* environment (``sys.executable``), never
 whatever kernelspec happens to be registered on the machine, and it runs with ``cwd=notebooks/``
-and ``TQDM_DISABLE=1``. ``MPLBACKEND`` is removed from the kernel's environment so that ipykernel
-selects its inline backend: with ``MPLBACKEND=Agg`` a kernel draws nothing and ``plt.show()``
-prints a warning instead of the figure.
+and ``TQDM_DISABLE=1`` (:func:`kernel_env`). ``MPLBACKEND`` is removed from the kernel's
+environment so that ipykernel selects its inline backend: with ``MPLBACKEND=Agg`` a kernel draws
+nothing and ``plt.show()`` prints a warning instead of the figure. Used by every notebook's run.
 """
 from __future__ import annotations
 
-import asyncio
-import copy
 import json
 import os
 import signal
@@ -28,39 +25,30 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
-from . import _kernel
-from .._checks import _show, check_float, check_path, check_sequence, check_type
-from ._kernel import KERNEL_NAME, KERNEL_STARTUP_TIMEOUT, current_env_kernel_manager
+from .._checks import check_float, check_path, check_type, _show
+from . import _kernel, _netguard
+from .run_report import RunResult
 
 __all__ = [
     "DEFAULT_CELL_TIMEOUT",
     "DEFAULT_RUN_TIMEOUT",
     "NotebookError",
-    "RunResult",
     "kernel_env",
     "find_sources",
     "find_notebooks",
     "notebook_for_source",
     "read_source",
-    "clean_notebook",
-    "execute",
-    "build_notebook",
     "run_notebook",
-    "write_report",
-    "format_table",
     "cell_label",
 ]
 
-DEFAULT_CELL_TIMEOUT = 300.0  # seconds one cell may run (the slowest notebooks need ~90 s in all)
-DEFAULT_RUN_TIMEOUT = 900.0  # seconds one whole notebook may run, kernel start and shutdown included
 
-_KEEP_LANGUAGE_INFO = ("name", "codemirror_mode", "file_extension", "mimetype", "nbconvert_exporter",
-                       "pygments_lexer")
-_KERNELSPEC = {"display_name": _kernel.KERNEL_DISPLAY_NAME, "language": "python", "name": KERNEL_NAME}
+DEFAULT_CELL_TIMEOUT = 300.0  # seconds one cell may run (the slowest notebooks need ~90 s in all)
+
+
+DEFAULT_RUN_TIMEOUT = 900.0  # seconds one whole notebook may run, kernel start and shutdown included
 
 
 class NotebookError(RuntimeError):
@@ -93,9 +81,6 @@ def cell_label(index: int, source: str) -> str:
     return f'cell {index} ("{first}")'
 
 
-# --------------------------------------------------------------------------------------------
-# environment of the kernel
-# --------------------------------------------------------------------------------------------
 def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment every headless kernel gets: this process's, ``TQDM_DISABLE=1``, no ``MPLBACKEND``.
 
@@ -113,15 +98,10 @@ def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     # ---- offline guarantee: METAMAP_EDU_BLOCK_NETWORK=1 blocks the kernel's
     # outbound network from its first line (a sitecustomize on PYTHONPATH); loopback stays allowed.
     if env.get("METAMAP_EDU_BLOCK_NETWORK") == "1":
-        from . import _netguard
-
         env = _netguard.guard_env(env)
     return env
 
 
-# --------------------------------------------------------------------------------------------
-# finding files
-# --------------------------------------------------------------------------------------------
 def _default_notebooks_dir() -> Path:
     """``./notebooks`` when it exists (a learner in the course folder), else the package's checkout."""
     here = Path.cwd() / "notebooks"
@@ -158,7 +138,7 @@ def read_source(path: str | os.PathLike):
     """Read a jupytext percent script as a notebook (``nbformat.NotebookNode``)."""
     check_path("path", path)
     try:
-        import jupytext
+        import jupytext  # optional: a maintainer tool, in the test extra
     except ImportError:
         raise ImportError("reading notebook sources needs jupytext, a maintainer tool: "
                           "pip install -c constraints.txt -e '.[test]'") from None
@@ -169,192 +149,10 @@ def read_source(path: str | os.PathLike):
     return jupytext.read(path, fmt="py:percent")
 
 
-# --------------------------------------------------------------------------------------------
-# clean metadata
-# --------------------------------------------------------------------------------------------
-def clean_notebook(nb):
-    """Strip what differs between machines and runs: timings, papermill state, paths, versions.
-
-    Keeps cell tags, outputs and the widget state (so a static page can show the widgets);
-    gives cells stable ids ``cell-00``, ``cell-01``, ... so rebuilding does not churn the diff.
-    """
-    if not hasattr(nb, "cells"):
-        raise TypeError(f"nb must be a notebook (nbformat.NotebookNode, e.g. from nbformat.read); got {_show(nb)}")
-    nb = copy.deepcopy(nb)
-    meta = nb.metadata
-    language_info = {k: v for k, v in meta.get("language_info", {}).items() if k in _KEEP_LANGUAGE_INFO}
-    if not language_info:
-        language_info = {"name": "python"}
-    widgets = meta.get("widgets")
-    nb.metadata = type(meta)()
-    nb.metadata["kernelspec"] = dict(_KERNELSPEC)
-    nb.metadata["language_info"] = language_info
-    if widgets:
-        nb.metadata["widgets"] = widgets
-    nb.nbformat, nb.nbformat_minor = 4, 5
-    for index, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{index:02d}"
-        cell_meta = type(cell.metadata)()
-        for key in ("tags", "jupyter"):
-            if cell.metadata.get(key):
-                cell_meta[key] = cell.metadata[key]
-        cell.metadata = cell_meta
-        if cell.cell_type == "code":
-            for output in cell.get("outputs", []):
-                if output.get("output_type") in ("display_data", "execute_result"):
-                    output["metadata"] = {k: v for k, v in output.get("metadata", {}).items()
-                                          if k not in ("papermill",)}
-    return nb
-
-
-# --------------------------------------------------------------------------------------------
-# in-process execution (build)
-# --------------------------------------------------------------------------------------------
-def execute(nb, *, name: str, cwd: str | os.PathLike, cell_timeout: float = DEFAULT_CELL_TIMEOUT,
-            run_timeout: float = DEFAULT_RUN_TIMEOUT, env: dict[str, str] | None = None):
-    """Execute ``nb`` top to bottom in a fresh kernel; return the executed notebook.
-
-    Raises :class:`NotebookError` naming ``name`` and the cell when a cell raises, when one cell
-    runs longer than ``cell_timeout`` seconds, or when the whole run exceeds ``run_timeout``.
-    """
-    if not hasattr(nb, "cells"):
-        raise TypeError(f"nb must be a notebook (nbformat.NotebookNode, e.g. from nbformat.read); got {_show(nb)}")
-    check_type("name", name, str)
-    check_path("cwd", cwd)
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    cell_timeout = check_float("cell_timeout", cell_timeout, min=0.1)
-    run_timeout = check_float("run_timeout", run_timeout, min=0.1)
-    nb = copy.deepcopy(nb)
-    state: dict[str, Any] = {"index": None}
-
-    def on_cell_start(cell, cell_index):
-        state["index"] = cell_index
-
-    client = NotebookClient(
-        nb, timeout=int(max(1, round(cell_timeout))), kernel_name=KERNEL_NAME,
-        startup_timeout=int(KERNEL_STARTUP_TIMEOUT), record_timing=False, allow_errors=False,
-        kernel_manager_class=current_env_kernel_manager(), on_cell_start=on_cell_start,
-        shutdown_kernel="immediate", resources={"metadata": {"path": str(cwd)}},
-    )
-
-    def where():
-        index = state["index"]
-        source = nb.cells[index].source if index is not None else ""
-        return index, source
-
-    async def run():
-        return await asyncio.wait_for(client.async_execute(env=env or kernel_env(), cwd=str(cwd)),
-                                      timeout=run_timeout)
-
-    start = time.monotonic()
-    try:
-        return asyncio.run(run())
-    except CellTimeoutError:
-        index, source = where()
-        raise NotebookError(name, f"timed out after {cell_timeout:g} s (per-cell timeout)",
-                            index, source) from None
-    except (asyncio.TimeoutError, TimeoutError, DeadKernelError, asyncio.CancelledError) as exc:
-        index, source = where()
-        if time.monotonic() - start >= run_timeout:
-            raise NotebookError(name, f"whole run timed out after {run_timeout:g} s (whole-run timeout)",
-                                index, source) from None
-        raise NotebookError(name, f"the kernel died ({exc})", index, source) from None
-    except CellExecutionError as exc:
-        index, source = where()
-        raise NotebookError(name, f"raised {exc.ename}: {exc.evalue}", index, source) from None
-    finally:
-        _kill_leftover_kernel(client)
-
-
-def _kill_leftover_kernel(client) -> None:
-    km = getattr(client, "km", None)
-    if km is None:
-        return
-    provisioner = getattr(km, "provisioner", None)
-    process = getattr(provisioner, "process", None)
-    if process is not None and process.poll() is None:
-        try:
-            process.kill()
-            process.wait(timeout=5)
-        except Exception:  # pragma: no cover - best effort
-            pass
-
-
-def build_notebook(source: str | os.PathLike, *, output: str | os.PathLike | None = None,
-                   cell_timeout: float = DEFAULT_CELL_TIMEOUT, run_timeout: float = DEFAULT_RUN_TIMEOUT) -> Path:
-    """Write a percent source's two notebooks; return the path of the one a learner opens.
-
-    - ``notebooks/NN_x.ipynb``, the *exercise version*: each ``solution`` cell replaced by its stub
-      (``metamap_edu.tools.student``), executed in a fresh kernel, cleaned. Its checks print "Not
-      attempted yet". A notebook without exercises is simply the source, executed.
-    - ``notebooks/solutions/NN_x.ipynb``, the *solution version* (only for a notebook with
-      exercises): the source as written, cleaned, with no outputs. The tests run it and require
-      every check to pass.
-
-    The kernel's working directory is the notebook's folder (``notebooks/``), as when a learner
-    opens it in JupyterLab. Nothing is written when execution fails.
-    """
-    check_path("source", source)
-    if output is not None:
-        check_path("output", output)
-    import nbformat
-
-    from . import student
-
-    source = Path(source)
-    output = Path(output) if output is not None else notebook_for_source(source)
-    nb = read_source(source)
-    solved = student.solution_notebook_path(output)
-    has_exercises = bool(student.find_exercises(nb))
-    learner = (student.student_notebook(nb, solution_link=f"{student.SOLUTIONS_DIR}/{output.name}")
-               if has_exercises else nb)
-    executed = execute(learner, name=source.name, cwd=output.parent.resolve(), cell_timeout=cell_timeout,
-                       run_timeout=run_timeout)
-    cleaned = clean_notebook(executed)
-    nbformat.validate(cleaned)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(nbformat.writes(cleaned) + "\n", encoding="utf-8")
-    if has_exercises:
-        solution = clean_notebook(nb)
-        nbformat.validate(solution)
-        solved.parent.mkdir(parents=True, exist_ok=True)
-        solved.write_text(nbformat.writes(solution) + "\n", encoding="utf-8")
-    elif solved.is_file():
-        solved.unlink()   # the source lost its exercises: no stale solution version
-    return output
-
-
-# --------------------------------------------------------------------------------------------
-# papermill in a child process (run)
-# --------------------------------------------------------------------------------------------
-@dataclass
-class RunResult:
-    """One notebook's execution by :func:`run_notebook`."""
-
-    notebook: str
-    mode: str  # "fast" or "default"
-    passed: bool
-    seconds: float
-    peak_rss_mb: float | None
-    error: str = ""
-    cell_index: int | None = None
-    cell_source: str = ""
-    output_path: str = field(default="", repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("output_path")
-        data["seconds"] = round(self.seconds, 2)
-        data["peak_rss_mb"] = None if self.peak_rss_mb is None else round(self.peak_rss_mb, 1)
-        return data
-
-
 def _tree_rss_mb(proc) -> dict[int, float]:
     """RSS in MB of every descendant of ``proc`` (the kernel is one of them)."""
     try:
-        import psutil
+        import psutil  # psutil is a dependency; the fallback below covers a broken install
     except ImportError:  # pragma: no cover - psutil is a dependency
         return _tree_rss_proc(proc.pid)
     out = {}
@@ -496,49 +294,3 @@ def _kill_group(proc) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:  # pragma: no cover
         pass
-
-
-# --------------------------------------------------------------------------------------------
-# reports
-# --------------------------------------------------------------------------------------------
-def format_table(results: list[RunResult]) -> str:
-    """A Markdown table: notebook, mode, seconds, peak kernel memory, pass/fail."""
-    for i, r in enumerate(check_sequence("results", results, "a list of RunResult")):
-        check_type(f"results[{i}]", r, RunResult)
-    lines = ["| notebook | mode | seconds | peak kernel memory (MB) | result |",
-             "| --- | --- | ---: | ---: | --- |"]
-    for r in results:
-        mem = "n/a" if r.peak_rss_mb is None else f"{r.peak_rss_mb:.0f}"
-        verdict = "pass" if r.passed else "FAIL"
-        lines.append(f"| {r.notebook} | {r.mode} | {r.seconds:.1f} | {mem} | {verdict} |")
-    failures = [r for r in results if not r.passed]
-    if failures:
-        lines.append("")
-        lines.append("Failures:")
-        for r in failures:
-            lines.append(f"- {r.error.splitlines()[0] if r.error else r.notebook}")
-    return "\n".join(lines)
-
-
-def write_report(results: list[RunResult], report_dir: str | os.PathLike) -> tuple[Path, Path]:
-    """Write ``run-report.json`` and ``run-report.md`` into ``report_dir``; return both paths."""
-    for i, r in enumerate(check_sequence("results", results, "a list of RunResult")):
-        check_type(f"results[{i}]", r, RunResult)
-    check_path("report_dir", report_dir)
-    report_dir = Path(report_dir)
-    report_dir.mkdir(parents=True, exist_ok=True)
-    import platform
-
-    payload = {
-        "python": platform.python_version(),
-        "threads": os.environ.get("OMP_NUM_THREADS", ""),
-        "results": [r.to_dict() for r in results],
-        "passed": all(r.passed for r in results),
-    }
-    json_path = report_dir / "run-report.json"
-    md_path = report_dir / "run-report.md"
-    json_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text("# metamap-edu run report\n\n" + format_table(results) + "\n", encoding="utf-8")
-    return json_path, md_path
-
-

@@ -64,7 +64,7 @@ def mathjax_source() -> Path:
     They come from the ``jupyter-server-mathjax`` package (a dependency of the course).
     """
     try:
-        import jupyter_server_mathjax
+        import jupyter_server_mathjax  # optional: checked, with a clear message when missing
     except ImportError:
         raise ImportError("the static site serves MathJax from the jupyter-server-mathjax package: "
                           "pip install -c constraints.txt -e .") from None
@@ -251,8 +251,8 @@ def build_site(out_dir: str | os.PathLike = "_site",
 
     Returns the written pages, ``index.html`` first. ``out_dir`` is emptied first.
     """
-    import nbformat
-    from nbconvert import HTMLExporter
+    import nbformat  # heavy: notebook I/O, for the site only
+    from nbconvert import HTMLExporter  # heavy: the HTML exporter, for the site only
 
     check_type("out_dir", out_dir, (str, os.PathLike))
     src = Path(notebooks_dir) if notebooks_dir is not None else _default_notebooks_dir()

@@ -59,11 +59,9 @@ socket.getaddrinfo = _guard(socket.getaddrinfo, "getaddrinfo")
 import metamap_edu as mm
 print("heavy after import", sorted(m for m in ("ipywidgets", "matplotlib", "transformers", "sentence_transformers",
                                                "IPython", "papermill", "jupyter_client") if m in sys.modules))
-from metamap_edu.course import widgets  # every notebook imports these
+from metamap_edu import course  # every notebook imports these
 from metamap_edu.tools import doctor
-from metamap_edu.course import exercises
 from metamap_edu.learn import pretraining as pretrain
-from metamap_edu.course import viz
 
 mm.set_threads(1)
 mm.set_seed(0)

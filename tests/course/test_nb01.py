@@ -6,10 +6,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from metamap_edu.course import widgets  # noqa: E402
-from metamap_edu.course import exercises
+from metamap_edu import course  # noqa: E402
 from metamap_edu.tasks import language
-from metamap_edu.course import viz
 from metamap_edu.tasks.families import MappingTask, ner_task, sentiment_family, translation_family  # noqa: E402
 
 
@@ -33,35 +31,35 @@ def _intents():
 def test_plot_task_summary_every_kind():
     reg = MappingTask("line", "regression", [((float(i),), (2.0 * i,)) for i in range(5)])
     for task in (_intents(), ner_task(20), translation_family(n_per_task=10)[0], reg):
-        fig = viz.plot_task_summary(task)
+        fig = course.plot_task_summary(task)
         assert fig.axes and task.name in fig.axes[0].get_title()
     with pytest.raises(TypeError, match="^task"):
-        viz.plot_task_summary([("a", "b")])
+        course.plot_task_summary([("a", "b")])
 
 
 def test_overlap_plots():
-    fig = viz.plot_relatedness_overlap([0, 0.5, 1], [0.2, 0.3, 0.5], conflicts=[0, 0.25, 0])
+    fig = course.plot_relatedness_overlap([0, 0.5, 1], [0.2, 0.3, 0.5], conflicts=[0, 0.25, 0])
     assert len(fig.axes[0].lines) == 2
     with pytest.raises(ValueError, match="^overlaps"):
-        viz.plot_relatedness_overlap([0, 1], [0.2])
+        course.plot_relatedness_overlap([0, 1], [0.2])
     with pytest.raises(ValueError, match="^conflicts"):
-        viz.plot_relatedness_overlap([0, 1], [0.2, 0.3], conflicts=[0.1])
+        course.plot_relatedness_overlap([0, 1], [0.2, 0.3], conflicts=[0.1])
     fam = sentiment_family(["movies", "books", "cars"], n_per_task=20)
-    fig = viz.plot_overlap_matrix(fam.overlap_matrix(), fam.names)
+    fig = course.plot_overlap_matrix(fam.overlap_matrix(), fam.names)
     assert len(fig.axes[0].texts) == 9
     with pytest.raises(ValueError, match="^matrix"):
-        viz.plot_overlap_matrix([[1.0]], ["a", "b"])
+        course.plot_overlap_matrix([[1.0]], ["a", "b"])
 
 
 # ---------------------------------------------------------------- widgets
 
 
 def test_browser_choices():
-    assert widgets.browser_choices("sentiment") == language.ALL_DOMAINS
-    assert widgets.browser_choices("translation") == language.ALL_LANGUAGES
-    assert widgets.browser_choices("topic") == ("(all)",)
+    assert course.browser_choices("sentiment") == language.ALL_DOMAINS
+    assert course.browser_choices("translation") == language.ALL_LANGUAGES
+    assert course.browser_choices("topic") == ("(all)",)
     with pytest.raises(ValueError, match="^family"):
-        widgets.browser_choices("poetry")
+        course.browser_choices("poetry")
 
 
 @pytest.mark.parametrize("family, domain, expect", [
@@ -72,10 +70,10 @@ def test_browser_choices():
     ("translation", "okra", "okra: order OSV"),
 ])
 def test_task_browser_view(family, domain, expect):
-    view = widgets.task_browser_view(family, domain, seed=1)
+    view = course.task_browser_view(family, domain, seed=1)
     assert expect in view.text
     assert view.figure is not None
-    assert widgets.task_browser_view(family, domain, seed=1).text == view.text  # deterministic
+    assert course.task_browser_view(family, domain, seed=1).text == view.text  # deterministic
 
 
 @pytest.mark.parametrize("kwargs, exc, arg", [
@@ -88,12 +86,12 @@ def test_task_browser_view(family, domain, expect):
 ])
 def test_task_browser_view_errors(kwargs, exc, arg):
     with pytest.raises(exc) as info:
-        widgets.task_browser_view(**kwargs)
+        course.task_browser_view(**kwargs)
     assert str(info.value).startswith(arg)
 
 
 def test_task_browser_widget_switches_domain_list():
-    box = widgets.task_browser()
+    box = course.task_browser()
     family, domain = box.children[0], box.children[1]
     out = box.children[-1]
     family.value = "translation"
@@ -109,10 +107,10 @@ def test_task_browser_widget_switches_domain_list():
 
 
 def test_check_mapping_task_accepts_a_good_task(capsys):
-    assert exercises.check_mapping_task(_intents(), kind="classification") is True
+    assert course.check_mapping_task(_intents(), kind="classification") is True
     assert "Correct!" in capsys.readouterr().out
     tagging = ner_task(8)
-    assert exercises.check_mapping_task(tagging) is True
+    assert course.check_mapping_task(tagging) is True
 
 
 @pytest.mark.parametrize("task, kwargs, message", [
@@ -135,27 +133,27 @@ def test_check_mapping_task_feedback(capsys, task, kwargs, message):
         "THIN": MappingTask("t", "classification", base + [("hello there", "greeting")]),
     }
     task = tasks.get(task, task) if isinstance(task, str) else task
-    assert exercises.check_mapping_task(task, **kwargs) is False
+    assert course.check_mapping_task(task, **kwargs) is False
     out = capsys.readouterr().out
     assert out.startswith("Not yet") and message in out
 
 
 def test_check_mapping_task_waits_for_an_untouched_stub(capsys):
-    assert exercises.check_mapping_task(..., kind="classification") is False
+    assert course.check_mapping_task(..., kind="classification") is False
     assert capsys.readouterr().out.startswith("Not attempted yet: the answer above is still empty")
 
 
 def test_check_mapping_task_bad_reference_kind():
     with pytest.raises(ValueError, match="^kind"):
-        exercises.check_mapping_task(_intents(), kind="poetry")
+        course.check_mapping_task(_intents(), kind="poetry")
 
 
 def test_sentiment_quiz(capsys):
-    truth = [language.sentiment_label(t, d) for t, d in exercises.SENTIMENT_QUIZ]
+    truth = [language.sentiment_label(t, d) for t, d in course.SENTIMENT_QUIZ]
     assert truth == ["positive", "negative", "positive", "negative", "positive"]
-    assert exercises.check_sentiment_quiz(truth) is True
+    assert course.check_sentiment_quiz(truth) is True
     flipped = ["negative" if t == "positive" else "positive" for t in truth]
-    assert exercises.check_sentiment_quiz(flipped) is False
+    assert course.check_sentiment_quiz(flipped) is False
     assert "5 of 5 wrong" in capsys.readouterr().out
     for bad in ("positive", truth[:2], [...] * 5):
-        assert exercises.check_sentiment_quiz(bad) is False
+        assert course.check_sentiment_quiz(bad) is False

@@ -7,7 +7,8 @@ other, with exact answers (least squares, the closed form of formula 2, h/(h + �
 chance level 0.5 and the standard error sqrt(0.25 / n) of an accuracy measured on n sentences.
 
 Claims asserted elsewhere (not repeated here): the α-slider classes on another line and the
-divergence message (tests/unit/course/test_widgets.py); the exercise checkers (tests/course/test_nb02_to_04_exercises.py);
+divergence message (tests/unit/course/test_nb02_views.py); the exercise checkers (tests/course/test_nb02_exercises.py,
+test_nb03_exercises.py, test_nb04_exercises.py, test_nb04b_exercises.py);
 ridge limits and h/(h + λ) (tests/unit/learn/test_closed_form.py); moderate λ lowers forgetting on every
 seed, a huge λ loses plasticity, the article's pull per seed (tests/course/test_nb04_l2_bridge.py); Adam's
 coupled form on curvatures (100, 1, 0.01) with other settings (tests/unit/learn/test_train.py).
@@ -27,7 +28,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 import metamap_edu as mm  # noqa: E402
-from metamap_edu.course import widgets  # noqa: E402
+from metamap_edu import course  # noqa: E402
 from metamap_edu.learn.closed_form import add_bias_column, least_squares, ridge_toward, shrink_fractions  # noqa: E402
 from metamap_edu.tasks.language import PEOPLE, PLACES, polarity  # noqa: E402
 from metamap_edu.learn.metrics import score  # noqa: E402
@@ -180,14 +181,14 @@ def test_02_the_three_learning_rates_crawl_converge_and_diverge(seed):
     X1 = add_bias_column(X.double())
     limit = float(2 / torch.linalg.eigvalsh(2 * X1.T @ X1 / len(line)).max())
     assert 0.01 < 0.3 < limit < 3.0
-    texts = {a: widgets.alpha_view(a, line, steps=40, start=(-2.0, 3.0)).text for a in (0.01, 0.3, 3.0)}
+    texts = {a: course.alpha_view(a, line, steps=40, start=(-2.0, 3.0)).text for a in (0.01, 0.3, 3.0)}
     assert texts[0.01].splitlines()[1].startswith("TOO SMALL")
     assert texts[0.3].splitlines()[1].startswith("GOOD")
     assert texts[3.0].splitlines()[1].startswith("DIVERGED") and "learning rate" in texts[3.0]
     # §1: the notebook's ALPHA = 0.2 for 60 steps is a good rate
-    assert widgets.alpha_view(0.2, line, steps=60, start=(-2.0, 3.0)).text.splitlines()[1].startswith("GOOD")
+    assert course.alpha_view(0.2, line, steps=60, start=(-2.0, 3.0)).text.splitlines()[1].startswith("GOOD")
     # "Try it": between the limit and overflow the loss grows but stays finite -> "diverging"
-    assert widgets.alpha_view(1.1 * limit, line, steps=40, start=(-2.0, 3.0)).text.splitlines()[1].startswith("DIVERGING")
+    assert course.alpha_view(1.1 * limit, line, steps=40, start=(-2.0, 3.0)).text.splitlines()[1].startswith("DIVERGING")
 
 
 @functools.lru_cache(maxsize=None)

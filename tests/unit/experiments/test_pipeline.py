@@ -9,10 +9,9 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from metamap_edu import noise  # noqa: E402
-from metamap_edu.course import widgets  # noqa: E402
+from metamap_edu import course  # noqa: E402
 from metamap_edu.experiments import pipeline
 from metamap_edu.experiments import checkpoints as pretrained
-from metamap_edu.course import viz
 
 TINY = pipeline.PipelineBudget(rounds=2, visit_steps=(1, 1, 1, 1), late_pretrain_steps=2)
 
@@ -163,18 +162,18 @@ def test_bad_inputs_get_clear_errors(data):
 def test_ablation_view_and_plot_draw_chance_lines():
     table = {"full": {k: [0.8, 0.9, 0.85] for k in pipeline.KINDS},
              "no pretraining": {k: [0.2, 0.3, 0.25] for k in pipeline.KINDS}}
-    view = widgets.ablation_view("no pretraining", table, chance=pipeline.CHANCE)
+    view = course.ablation_view("no pretraining", table, chance=pipeline.CHANCE)
     assert view.text == ("full - no pretraining, per task: topic: helps; sentiment: helps; ner: helps; "
                          "translation: helps")
     ax = view.figure.axes[0]
     assert "chance" in [t.get_text() for t in ax.get_legend().get_texts()]
     assert ax.get_xlabel() and ax.get_ylabel() == "score on held-out examples"
-    assert "which component" not in viz.plot_ablation({"a": {"x": 0.5}}).axes[0].get_title()
+    assert "which component" not in course.plot_ablation({"a": {"x": 0.5}}).axes[0].get_title()
     with pytest.raises(ValueError, match="row must be one of"):
-        widgets.ablation_view("full", table)
+        course.ablation_view("full", table)
     with pytest.raises(ValueError, match="full"):
-        widgets.ablation_view("no pull", {"no pull": table["full"]})
+        course.ablation_view("no pull", {"no pull": table["full"]})
     with pytest.raises(ValueError, match="row must be one of"):
-        widgets.ablation_widget(table, row="nothing")
+        course.ablation_widget(table, row="nothing")
     plt.close("all")
     assert math.isfinite(pipeline.PipelineBudget().task_steps)

@@ -6,8 +6,7 @@ import torch
 matplotlib.use("Agg")
 
 from metamap_edu import noise  # noqa: E402
-from metamap_edu.course import viz  # noqa: E402
-from metamap_edu.course import exercises
+from metamap_edu import course  # noqa: E402
 from metamap_edu.tasks import intents
 from metamap_edu.experiments import checkpoints as pretrained
 from metamap_edu.experiments.few_shot import compare_few_shot  # noqa: E402
@@ -111,10 +110,10 @@ def _todo(scratch, pre, meta, both):
 
 
 def test_check_route_interaction_accepts_the_answer(capsys):
-    assert exercises.check_route_interaction(_right) is True
+    assert course.check_route_interaction(_right) is True
     assert "Correct" in capsys.readouterr().out
     # a PairedDifference is accepted too
-    assert exercises.check_route_interaction(
+    assert course.check_route_interaction(
         lambda s, p, m, b: noise.paired_difference([x - y for x, y in zip(b, p)], [x - y for x, y in zip(m, s)]))
 
 
@@ -122,14 +121,14 @@ def test_check_route_interaction_accepts_the_answer(capsys):
                                          (_unpaired, "wider than the paired"), (_todo, "NotImplementedError"),
                                          (lambda *a: "0.1", "three numbers")])
 def test_check_route_interaction_explains_wrong_answers(capsys, fn, message):
-    assert exercises.check_route_interaction(fn) is False
+    assert course.check_route_interaction(fn) is False
     assert message in capsys.readouterr().out
 
 
 # ---- the figures ----
 def test_plot_grouped_accuracy_writes_values_above_the_error_bars():
     groups = {"1-shot": {"a": (0.5, 0.1), "b": (0.9, 0.05)}, "5-shot": {"a": (0.7, 0.02), "b": (0.95, 0.0)}}
-    fig = viz.plot_grouped_accuracy(groups, chance=0.2)
+    fig = course.plot_grouped_accuracy(groups, chance=0.2)
     ax = fig.axes[0]
     values = [t for t in ax.texts if t.get_text() != "chance"]
     assert len(values) == 4
@@ -139,15 +138,15 @@ def test_plot_grouped_accuracy_writes_values_above_the_error_bars():
     (label,) = [t for t in ax.texts if t.get_text() == "chance"]
     assert label.get_position() == (1.005, 0.2)   # right of the axes (axes x), at the chance level (data y)
     with pytest.raises(ValueError, match="same methods"):
-        viz.plot_grouped_accuracy({"x": {"a": (0.1, 0.0)}, "y": {"b": (0.1, 0.0)}})
+        course.plot_grouped_accuracy({"x": {"a": (0.1, 0.0)}, "y": {"b": (0.1, 0.0)}})
 
 
 def test_plot_paired_differences_has_a_zero_line_and_an_axis_label():
     d = {"a - b": noise.paired_difference([0.5, 0.6, 0.7], [0.1, 0.2, 0.2]),
          "c - d": noise.paired_difference([0.1, 0.2, 0.1], [0.15, 0.1, 0.2])}
-    fig = viz.plot_paired_differences(d)
+    fig = course.plot_paired_differences(d)
     ax = fig.axes[0]
     assert "paired 95% interval" in ax.get_xlabel()
     assert [t.get_text() for t in ax.get_yticklabels()] == list(d)
     with pytest.raises(TypeError, match="PairedDifference"):
-        viz.plot_paired_differences({"x": (0.1, 0.2)})
+        course.plot_paired_differences({"x": (0.1, 0.2)})

@@ -107,24 +107,23 @@ def test_bad_input(model, corpus):
 def test_notebook06_07_views_and_plots(model):
     import matplotlib.pyplot as plt
 
-    from metamap_edu.course import viz
-    from metamap_edu.course import widgets
+    from metamap_edu import course
 
-    view = widgets.nearest_words_view("good", model, k=3, polarity_of=lambda w: 1)
+    view = course.nearest_words_view("good", model, k=3, polarity_of=lambda w: 1)
     assert view.text.startswith("good: ") and view.figure is not None
-    view = widgets.attention_view("the food was good", 0, 1, model)
+    view = course.attention_view("the food was good", 0, 1, model)
     assert "reads most from" in view.text
     tokens, maps = model.attention_maps("the food was good")
     assert maps.shape == (SMALL.depth, SMALL.heads, len(tokens), len(tokens))
     assert torch.allclose(maps.sum(-1), torch.ones(maps.shape[:-1]), atol=1e-5)
     assert float(maps[0, 0].triu(1).abs().sum()) == 0.0  # causal: nothing above the diagonal
     with pytest.raises(ValueError, match="layer must be in"):
-        widgets.attention_view("the food", 5, 0, model)
+        course.attention_view("the food", 5, 0, model)
     table = {frozenset(): {"a": 0.1, "b": 0.2}, frozenset({"l2"}): {"a": 0.3, "b": 0.4}}
-    view = widgets.pipeline_view(table, l2=True, pull=False)
+    view = course.pipeline_view(table, l2=True, pull=False)
     assert view.text == "l2 -> a: 0.300; b: 0.400"
     with pytest.raises(ValueError, match="no run with components"):
-        widgets.pipeline_view(table, pull=True)
-    viz.plot_pretraining_loss({"causal": [3.0, 2.0, 1.5]})
-    viz.plot_sample_efficiency((1, 5), {"a": [0.5, 0.6]}, chance=0.5)
+        course.pipeline_view(table, pull=True)
+    course.plot_pretraining_loss({"causal": [3.0, 2.0, 1.5]})
+    course.plot_sample_efficiency((1, 5), {"a": [0.5, 0.6]}, chance=0.5)
     plt.close("all")

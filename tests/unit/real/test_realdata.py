@@ -229,36 +229,36 @@ def test_real_text_goes_through_the_course_bpe(demo_task):
 def test_check_class_split_feedback(capsys):
     import random
 
-    from metamap_edu.course import exercises
+    from metamap_edu import course
 
     def good(labels, n, seed):
         order = sorted(labels)
         random.Random(seed).shuffle(order)
         return order[n:], order[:n]
 
-    assert exercises.check_class_split(good) is True
-    assert exercises.check_class_split(lambda labels, n, seed: (labels, labels[:n])) is False
+    assert course.check_class_split(good) is True
+    assert course.check_class_split(lambda labels, n, seed: (labels, labels[:n])) is False
     assert "leaked" in capsys.readouterr().out
-    assert exercises.check_class_split(lambda labels, n, seed: (labels[n:], labels[:n])) is False  # order-dependent
+    assert course.check_class_split(lambda labels, n, seed: (labels[n:], labels[:n])) is False  # order-dependent
     assert "order" in capsys.readouterr().out
 
 
 def test_check_prototype_head(capsys):
-    from metamap_edu.course import exercises
+    from metamap_edu import course
 
     protos = np.arange(6.0).reshape(3, 2)
-    assert exercises.check_prototype_head(2 * protos, -(protos**2).sum(1), protos) is True
-    assert exercises.check_prototype_head(2 * protos, np.zeros(3), protos) is False
+    assert course.check_prototype_head(2 * protos, -(protos**2).sum(1), protos) is True
+    assert course.check_prototype_head(2 * protos, np.zeros(3), protos) is False
     assert "b is not" in capsys.readouterr().out
 
 
 def test_plots_of_notebook_08():
     import matplotlib.pyplot as plt
 
-    from metamap_edu.course import viz
+    from metamap_edu import course
 
-    fig = viz.plot_method_comparison({"a": (0.5, 0.1), "b": (0.9, float("nan"))}, chance=0.2)
+    fig = course.plot_method_comparison({"a": (0.5, 0.1), "b": (0.9, float("nan"))}, chance=0.2)
     assert len(fig.axes[0].patches) == 2
-    fig2 = viz.plot_class_counts({"x": 3, "y": 5}, {"x": "train", "y": "test"})
+    fig2 = course.plot_class_counts({"x": 3, "y": 5}, {"x": "train", "y": "test"})
     assert fig2.axes[0].get_ylabel() == "examples"
     plt.close("all")

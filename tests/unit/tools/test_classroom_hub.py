@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from metamap_edu.tools import classroom
+from metamap_edu.tools import classroom, server_run
 
 ROOT = Path(__file__).resolve().parents[3]
 STUDENTS = ["ada", "grace"]
@@ -61,7 +61,7 @@ def runs(hub):
 
     def run(name):
         try:
-            results[name] = classroom.run_in_server(hub, name, NOTEBOOK, fast=True, cell_timeout=300, run_timeout=600,
+            results[name] = server_run.run_in_server(hub, name, NOTEBOOK, fast=True, cell_timeout=300, run_timeout=600,
                                                     save_as=NOTEBOOK.replace(".ipynb", f".{name}.ipynb"))
         except Exception as err:  # reported by the test below, with the hub's log
             failures[name] = err
@@ -138,7 +138,7 @@ def test_each_students_files_stay_in_their_own_home(hub, runs):
         assert (home / runs[name].output_path).is_file()
         assert not (other / runs[name].output_path).exists()
         # a file the student's kernel writes lands in their home, which is HOME and holds the working folder
-        with classroom.ServerKernel(hub, name, "notebooks") as kernel:
+        with server_run.ServerKernel(hub, name, "notebooks") as kernel:
             outputs, _ = kernel.execute(
                 "import json, os\n"
                 f"open('mine.txt', 'w').write({name!r})\n"
@@ -159,7 +159,7 @@ def test_each_kernel_runs_the_course_environment_with_one_thread_and_the_memory_
     limit = ByteSpecification().validate(None, _load_config(monkeypatch).Spawner.mem_limit)
     assert 2**30 <= limit <= 2 * 2**30      # about 1 GB per student, as the README's instructor notes say
     for name in STUDENTS:
-        with classroom.ServerKernel(hub, name, "notebooks") as kernel:
+        with server_run.ServerKernel(hub, name, "notebooks") as kernel:
             outputs, _ = kernel.execute(
                 "import json, os, sys, torch, metamap_edu\n"
                 "print(json.dumps({'python': sys.executable, 'omp': os.environ.get('OMP_NUM_THREADS'),\n"
@@ -277,14 +277,14 @@ def test_bad_arguments_name_the_argument(tmp_path):
     with pytest.raises(TypeError, match="env"):
         classroom.LocalHub(tmp_path, env={"METAMAP_HUB_CULL_TIMEOUT": 10})
     with pytest.raises(TypeError, match="hub"):
-        classroom.run_in_server(None, "ada", NOTEBOOK)
+        server_run.run_in_server(None, "ada", NOTEBOOK)
     hub = classroom.LocalHub(tmp_path)
     with pytest.raises(TypeError, match="fast"):
-        classroom.run_in_server(hub, "ada", NOTEBOOK, fast="yes")
+        server_run.run_in_server(hub, "ada", NOTEBOOK, fast="yes")
     with pytest.raises(ValueError, match="notebook"):
-        classroom.run_in_server(hub, "ada", "notebooks/03.py")
+        server_run.run_in_server(hub, "ada", "notebooks/03.py")
     with pytest.raises(TypeError, match="user"):
-        classroom.ServerKernel(hub, 7)
+        server_run.ServerKernel(hub, 7)
 
 
 def test_the_load_benchmark_refuses_class_sizes_it_cannot_use(capsys):

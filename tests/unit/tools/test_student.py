@@ -1,20 +1,26 @@
 """Student versions (metamap_edu.tools.student): stubs derived from solutions, checks kept."""
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from metamap_edu.tools import student
+from metamap_edu.tools import exercise_cells, student
+
 
 REPO = Path(__file__).resolve().parents[3]
+
+
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
+
+
 SOURCES = sorted((REPO / "notebooks" / "src").glob("[0-9][0-9]*_*.py"))
+
+
 # the solution versions that `metamap-edu build` writes beside the exercise versions
 SOLVED = sorted((REPO / "notebooks" / "solutions").glob("[0-9][0-9]*_*.ipynb"))
+
 
 DEF_SOLUTION = '''\
 import math
@@ -35,6 +41,7 @@ class Shape:
         return SCALE * x
 '''
 
+
 ASSIGN_SOLUTION = '''\
 # Exercise: the learning-rate limit.
 # Hint: look at the largest eigenvalue.
@@ -47,8 +54,6 @@ max_alpha = 2 / h_max
 def _exec(source: str, namespace: dict):
     exec(compile(source, "<cell>", "exec"), namespace)
 
-
-# ---- stubs from synthetic solutions ----
 
 def test_function_stub_keeps_signature_docstring_and_outside_code():
     stub = student.make_stub(DEF_SOLUTION, "check_area(area)")
@@ -112,26 +117,26 @@ def test_synthetic_solution_passes_its_check_and_the_stub_does_not():
 
 
 def test_the_course_checks_say_not_attempted_for_an_untouched_stub(capsys):
-    """The stubs above reach an `exercises.check_...` as `...` or as a function that raises
+    """The stubs above reach a `course.check_...` as `...` or as a function that raises
     NotImplementedError: every check then says "Not attempted yet", returns False, raises nothing."""
-    from metamap_edu.course import exercises
+    from metamap_edu import course
 
-    names = [n for n in exercises.__all__ if n.startswith("check_")]
+    names = [n for n in course.__all__ if n.startswith("check_")]
     assert len(names) >= 10
     for name in names:
-        assert getattr(exercises, name)(...) is False, name
+        assert getattr(course, name)(...) is False, name
         said = capsys.readouterr().out
         assert said.startswith("Not attempted yet") and "Not yet" not in said, f"{name}: {said!r}"
     stub: dict = {}
     _exec(student.make_stub("def my_sgd_step(theta, grad, lr):\n    return theta - lr * grad\n"), stub)
-    assert exercises.check_sgd_step(stub["my_sgd_step"]) is False
+    assert course.check_sgd_step(stub["my_sgd_step"]) is False
     assert capsys.readouterr().out.startswith("Not attempted yet: my_sgd_step")
     # a real attempt is still judged
-    assert exercises.check_sgd_step(lambda theta, grad, lr: theta + lr * grad) is False
+    assert course.check_sgd_step(lambda theta, grad, lr: theta + lr * grad) is False
     assert "Not yet: you stepped uphill" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="did not pass"):
-        exercises.must_pass(False)
-    assert exercises.must_pass(True) is True
+        course.must_pass(False)
+    assert course.must_pass(True) is True
 
 
 def _synthetic_notebook():
@@ -148,7 +153,7 @@ def _synthetic_notebook():
 
 def test_student_notebook_stubs_solutions_keeps_checks_clears_outputs(tmp_path):
     nb = _synthetic_notebook()
-    [exercise] = student.find_exercises(nb)
+    [exercise] = exercise_cells.find_exercises(nb)
     assert (exercise.solution_index, exercise.check_index) == (1, 2)
     assert exercise.answer_names == ["max_alpha"]
     copy_ = student.student_notebook(nb)
@@ -165,28 +170,6 @@ def test_student_notebook_stubs_solutions_keeps_checks_clears_outputs(tmp_path):
         student.write_student_versions(tmp_path / "out", notebooks_dir=tmp_path / "out2")
 
 
-def test_a_later_cell_that_reads_an_answer_is_reported():
-    nb = _synthetic_notebook()
-    assert student.later_use_problems(nb) == []
-    nb.cells[3].source = "print(max_alpha)"
-    [problem] = student.later_use_problems(nb)
-    assert "cell 3 reads ['max_alpha']" in problem
-    # a function stub keeps what lies outside its functions, but the functions only raise
-    nb.cells[1].source = DEF_SOLUTION
-    nb.cells[2].source = "check_area(area)"
-    nb.cells[3].source = "print(SCALE, math.pi)"
-    assert student.later_use_problems(nb) == []
-    nb.cells[3].source = "print(area(1.0))"
-    assert "reads ['area']" in student.later_use_problems(nb)[0]
-
-
-def test_a_solution_without_a_check_cell_is_reported():
-    nb = _synthetic_notebook()
-    nb.cells[2].source = "print(max_alpha)"
-    [exercise] = student.find_exercises(nb)
-    assert exercise.check_index is None
-
-
 def test_student_command(tmp_path, capsys):
     from metamap_edu.tools import cli
 
@@ -198,41 +181,15 @@ def test_student_command(tmp_path, capsys):
     assert "1 exercise" in capsys.readouterr().out
 
 
-# ---- the real notebooks ----
-
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
 def test_every_source_solution_has_a_check_and_a_faithful_stub(path):
     import jupytext
 
-    for ex in student.find_exercises(jupytext.read(path)):
+    for ex in exercise_cells.find_exercises(jupytext.read(path)):
         where = f"{path.name} cell {ex.solution_index}"
         assert ex.check_index is not None, f"{where}: no check cell (exercises.check_...) follows"
         stub = student.make_stub(ex.solution, ex.check)
         assert student.stub_problems(ex.solution, stub, ex.check) == [], where
-
-
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
-def test_every_revealable_solution_follows_a_tagged_solution_cell(path):
-    """A ``<details>`` solution in markdown only explains a ``solution`` cell: an exercise whose
-    answer lives only in markdown would get no stub and no check in the student copy."""
-    import jupytext
-
-    tagged_since_last = False
-    for index, cell in enumerate(jupytext.read(path).cells):
-        if cell.cell_type == "code" and student.SOLUTION_TAG in cell.metadata.get("tags", []):
-            tagged_since_last = True
-        elif cell.cell_type == "markdown" and "<summary>Solution" in cell.source:
-            assert tagged_since_last, (f"{path.name} cell {index}: a <details> solution with no "
-                                       f"solution-tagged code cell before it (since the previous one)")
-            tagged_since_last = False
-
-
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
-def test_no_cell_after_an_exercise_reads_its_answer(path):
-    """The exercise version stubs the answers out, so a later cell reading one would fail there."""
-    import jupytext
-
-    assert student.later_use_problems(jupytext.read(path)) == [], path.name
 
 
 def test_there_are_solution_versions():
@@ -243,16 +200,16 @@ def test_there_are_solution_versions():
 def test_exercise_version_holds_the_stubs_of_the_solution_version(path):
     solved = nbformat.read(path, as_version=4)
     opened = nbformat.read(path.parent.parent / path.name, as_version=4)
-    exercises = student.find_exercises(solved)
+    exercises = exercise_cells.find_exercises(solved)
     assert exercises, f"solutions/{path.name} has no solution cell"
-    assert student.find_exercises(opened) == []
+    assert exercise_cells.find_exercises(opened) == []
     for ex in exercises:
         where = f"{path.name} cell {ex.solution_index}"
         assert ex.check_index is not None, f"{where}: no check cell (exercises.check_...) follows"
         stub = student.make_stub(ex.solution, ex.check, solution_link=f"solutions/{path.name}")
         assert student.stub_problems(ex.solution, stub, ex.check) == [], where
         assert opened.cells[ex.solution_index].source == stub.rstrip("\n"), where
-        assert opened.cells[ex.solution_index].metadata["tags"] == [student.STUB_TAG]
+        assert opened.cells[ex.solution_index].metadata["tags"] == [exercise_cells.STUB_TAG]
         assert opened.cells[ex.check_index].source == ex.check
 
 
@@ -262,6 +219,6 @@ def test_student_command_on_the_real_notebooks_writes_clean_exercise_copies(tmp_
     for path in SOLVED:
         copy_ = nbformat.read(tmp_path / path.name, as_version=4)
         solved = nbformat.read(path, as_version=4)
-        assert student.find_exercises(copy_) == []
+        assert exercise_cells.find_exercises(copy_) == []
         assert [c.source for c in copy_.cells] == [c.source for c in student.student_notebook(solved).cells]
         assert all(not c.get("outputs") for c in copy_.cells if c.cell_type == "code")

@@ -18,7 +18,7 @@ import nbformat
 import pytest
 
 from metamap_edu.tools import cli
-from metamap_edu.tools import student
+from metamap_edu.tools import graded
 
 pytest.importorskip("nbgrader")
 
@@ -65,7 +65,7 @@ def test_nbgrader_grades_solutions_stubs_and_one_wrong_answer(tmp_path, capsys):
     released = nbformat.read(course / "release" / NAME / f"{NAME}.ipynb", as_version=4)
     answers = [c for c in released.cells if c.metadata.get("nbgrader", {}).get("solution")]
     assert len(answers) == 2 and all("raise NotImplementedError" in c.source for c in answers)
-    assert all(student.BEGIN_SOLUTION not in c.source for c in released.cells)
+    assert all(graded.BEGIN_SOLUTION not in c.source for c in released.cells)
     assert all("one_thread = one_thread + x" not in c.source for c in released.cells)
 
     wrong = nbformat.read(course / "source" / NAME / f"{NAME}.ipynb", as_version=4)
@@ -80,8 +80,8 @@ def test_nbgrader_grades_solutions_stubs_and_one_wrong_answer(tmp_path, capsys):
     assert _scores(course, "solved") == full
     assert _scores(course, "stub") == {"exercise_1_check": 0, "exercise_2_check": 0}
     assert _scores(course, "wrong") == {"exercise_1_check": POINTS, "exercise_2_check": 0}
-    graded = nbformat.read(course / "autograded" / "stub" / NAME / f"{NAME}.ipynb", as_version=4)
-    assert graded.cells, "nbgrader wrote no autograded notebook for the untouched stubs"
+    autograded = nbformat.read(course / "autograded" / "stub" / NAME / f"{NAME}.ipynb", as_version=4)
+    assert autograded.cells, "nbgrader wrote no autograded notebook for the untouched stubs"
     shutil.rmtree(course)
 
 
@@ -90,36 +90,52 @@ def test_nbgrader_notebook_marks_answers_and_makes_checks_raise():
     nb.cells = [
         nbformat.v4.new_code_cell("FAST = False", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell("# Exercise: the limit.\nn = 4\nmax_alpha = 2 / n", metadata={"tags": ["solution"]}),
-        nbformat.v4.new_code_cell("passed = course.check_max_stable_lr(max_alpha, X)"),
+        nbformat.v4.new_code_cell("passed = exercises.check_max_stable_lr(max_alpha, X)"),
         nbformat.v4.new_markdown_cell("<details><summary>Solution</summary>\n\n2 / n\n</details>"),
         nbformat.v4.new_code_cell('def f(x):\n    """Twice x."""\n    return 2 * x', metadata={"tags": ["solution"]}),
-        nbformat.v4.new_code_cell("ok = [course.check_a(f), check_b(f)]"),
+        nbformat.v4.new_code_cell("ok = [exercises.check_a(f), check_b(f)]"),
     ]
-    graded = student.nbgrader_notebook(nb, points=3, fast=True)
-    assert graded.cells[0].source.endswith("FAST = True  # graded in fast mode")
-    assert graded.cells[1].source.splitlines() == [
-        "# Exercise: the limit.", student.BEGIN_SOLUTION, "n = 4", "max_alpha = 2 / n", student.END_SOLUTION]
-    assert graded.cells[3].source.splitlines()[2:] == [
-        "    " + student.BEGIN_SOLUTION, "    return 2 * x", "    " + student.END_SOLUTION]
-    assert "course.must_pass(course.check_max_stable_lr(max_alpha, X))" in graded.cells[2].source
-    assert "[course.must_pass(course.check_a(f)), course.must_pass(check_b(f))]" in graded.cells[4].source
-    assert len(graded.cells) == 5, "the revealed solution in markdown is left out"
-    assert graded.cells[4].metadata["nbgrader"] == {
+    notebook = graded.nbgrader_notebook(nb, points=3, fast=True)
+    assert notebook.cells[0].source.endswith("FAST = True  # graded in fast mode")
+    assert notebook.cells[1].source.splitlines() == [
+        "# Exercise: the limit.", graded.BEGIN_SOLUTION, "n = 4", "max_alpha = 2 / n", graded.END_SOLUTION]
+    assert notebook.cells[3].source.splitlines()[2:] == [
+        "    " + graded.BEGIN_SOLUTION, "    return 2 * x", "    " + graded.END_SOLUTION]
+    assert "exercises.must_pass(exercises.check_max_stable_lr(max_alpha, X))" in notebook.cells[2].source
+    assert "[exercises.must_pass(exercises.check_a(f)), exercises.must_pass(check_b(f))]" in notebook.cells[4].source
+    assert len(notebook.cells) == 5, "the revealed solution in markdown is left out"
+    assert notebook.cells[4].metadata["nbgrader"] == {
         "grade": True, "grade_id": "exercise_2_check", "locked": True, "points": 3,
         "schema_version": 3, "solution": False, "task": False}
     # a check that returns False makes the graded cell raise
-    namespace = {"course": type("E", (), {"must_pass": staticmethod(__import__(
-        "metamap_edu.course.exercises", fromlist=["must_pass"]).must_pass),
+    namespace = {"exercises": type("E", (), {"must_pass": staticmethod(__import__(
+        "metamap_edu.course.feedback", fromlist=["must_pass"]).must_pass),
         "check_max_stable_lr": staticmethod(lambda a, X: a == 0.5)}), "X": None, "max_alpha": 0.4}
     with pytest.raises(AssertionError):
-        exec(graded.cells[2].source, namespace)
+        exec(notebook.cells[2].source, namespace)
     namespace["max_alpha"] = 0.5
-    exec(graded.cells[2].source, namespace)
+    exec(notebook.cells[2].source, namespace)
     with pytest.raises(ValueError, match="no exercise"):
-        student.nbgrader_notebook(nbformat.v4.new_notebook())
+        graded.nbgrader_notebook(nbformat.v4.new_notebook())
     with pytest.raises(ValueError, match="points"):
-        student.nbgrader_notebook(nb, points=0)
+        graded.nbgrader_notebook(nb, points=0)
 
+
+def test_graded_cells_reach_must_pass_through_the_name_the_checks_use():
+    """The notebooks call ``course.check_...``: the graded cell must not need any other name."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("max_alpha = 0.5", metadata={"tags": ["solution"]}),
+        nbformat.v4.new_code_cell("passed = course.check_max_stable_lr(max_alpha, X)"),
+    ]
+    cell = graded.nbgrader_notebook(nb).cells[1].source
+    assert "course.must_pass(course.check_max_stable_lr(max_alpha, X))" in cell and "exercises" not in cell
+    course_like = type("C", (), {"must_pass": staticmethod(__import__(
+        "metamap_edu.course", fromlist=["must_pass"]).must_pass),
+        "check_max_stable_lr": staticmethod(lambda a, X: a == 0.5)})
+    exec(cell, {"course": course_like, "X": None, "max_alpha": 0.5})
+    with pytest.raises(AssertionError):
+        exec(cell, {"course": course_like, "X": None, "max_alpha": 0.4})
 
 def test_nbgrader_command_refuses_unknown_notebooks(tmp_path, capsys):
     code = cli.main(["nbgrader", "42", "--out", str(tmp_path / "c"), "--notebooks", str(ROOT / "notebooks")])
