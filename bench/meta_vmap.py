@@ -3,10 +3,10 @@
 The loop is how learn2learn does it: for every task, clone the module (parameters stay connected
 to the originals in the autograd graph), take inner steps with ``autograd.grad(create_graph=True)``
 and write the adapted tensors back into the clone, then add up the query losses. The vmap path
-is :class:`metamap_edu.learn.meta.MAML`: one pure function of the parameters, vmapped over tasks.
+is :class:`metamap_edu.learn.MAML`: one pure function of the parameters, vmapped over tasks.
 
 Both run in the same process on the same meta-batch of 16 tasks, for the sinusoid MLP (1-40-40-1)
-and a small text model (:class:`metamap_edu.learn.meta.DenseBagOfWords` on few-shot sentiment
+and a small text model (:class:`metamap_edu.models.DenseBagOfWords` on few-shot sentiment
 episodes). The meta-gradients are compared (max abs difference, goal ≤ 1e-5) and the speed-up
 reported (goal ≥ 4×). The last line is ``name: value``; ``--json PATH`` writes all numbers.
 
@@ -22,7 +22,8 @@ import time
 
 import torch
 
-from metamap_edu.learn.meta import MAML, collate_episodes, parameters_of, relabel_episode, DenseBagOfWords, slot_labels
+from metamap_edu.learn import MAML, collate_episodes, parameters_of, relabel_episode, slot_labels
+from metamap_edu.models import DenseBagOfWords
 from metamap_edu.tasks.sinusoid import SinusoidMLP, SinusoidSampler
 
 META_BATCH = 16

@@ -249,7 +249,7 @@ def _regression_xy(task) -> tuple[Any, Any]:
 def _PathRecorder():
     """A do-nothing regularizer whose ``after_step`` hook records θ after every step (float64)."""
     from ..models.base import flat_params
-    from ..learn.train import Regularizer
+    from ..learn import Regularizer
 
     class PathRecorder(Regularizer):
         def __init__(self):
@@ -279,9 +279,9 @@ def alpha_view(alpha: float, task, steps: int = 40, start=(-2.0, 3.0)) -> View:
     import torch
 
     from .._checks import check_float, check_int
-    from ..learn.closed_form import least_squares, mse_objective
+    from ..learn.closed_form import least_squares, max_stable_lr, mse_objective, stiffest_curvature
     from ..models.base import LinearMap, set_flat_params
-    from ..learn.train import DivergenceError, fit
+    from ..learn import DivergenceError, fit
     from .viz import plot_loss_curves, plot_loss_surface
 
     alpha = check_float("alpha", alpha, min=0.0, min_inclusive=False)
@@ -289,8 +289,8 @@ def alpha_view(alpha: float, task, steps: int = 40, start=(-2.0, 3.0)) -> View:
     X, y = _regression_xy(task)
     theta_star = least_squares(X, y)
     best = mse_objective(X, y, theta_star)
-    h_max = float(torch.linalg.eigvalsh(2 * X.T @ X / X.shape[0]).max())
-    limit = 2.0 / h_max
+    h_max = stiffest_curvature(X)
+    limit = max_stable_lr(X)  # 2 / h_max
 
     model = LinearMap(1, 1)
     set_flat_params(model, torch.tensor([float(v) for v in start], dtype=torch.float32))
@@ -427,12 +427,12 @@ def task_orders(names) -> dict[str, tuple[int, ...]]:
 def stream_view(order, steps_per_task: int, family, **stream_kwargs) -> View:
     r"""Sequential training over ``family`` in the given ``order`` with ``steps_per_task`` steps per task.
 
-    Calls :func:`metamap_edu.learn.train.run_sentiment_stream` with the reordered tasks, and shows the
+    Calls :func:`metamap_edu.experiments.run_sentiment_stream` with the reordered tasks, and shows the
     accuracy matrix :math:`R` with ACC, BWT (Lopez-Paz & Ranzato's T−1 divisor) and FWT.
     ``order`` is a sequence of indices into ``family``. Taught in ``notebooks/03_a_stream_of_tasks``.
     """
     from .._checks import check_int
-    from ..learn.train import run_sentiment_stream
+    from ..experiments import run_sentiment_stream
     from .viz import plot_accuracy_matrix
 
     steps_per_task = check_int("steps_per_task", steps_per_task, min=1)
@@ -632,7 +632,7 @@ def sinusoid_adaptation(models: dict, episode, steps: int = 5, lr: float = 0.01,
     import torch
 
     from .._checks import check_float, check_int
-    from ..learn.meta import adapt, loss_at, parameters_of
+    from ..learn import adapt, loss_at, parameters_of
 
     steps = check_int("steps", steps, min=0, max=1000)
     lr = check_float("lr", lr, min=0.0, min_inclusive=False)
@@ -777,7 +777,7 @@ def nearest_words_view(word: str, model, k: int = 6, candidates=None, polarity_o
     ``polarity_of`` (word -> +1/−1/0), when given, colours each bar: green positive, red
     negative, grey neutral. Taught in notebooks/06_pretraining_on_unlabeled_text.
     """
-    from ..learn.pretraining import nearest_tokens
+    from ..learn import nearest_tokens
 
     near = nearest_tokens(model, word, k=k, candidates=candidates)
     fig, ax = plt.subplots(figsize=(5.5, 0.35 * len(near) + 1.2))

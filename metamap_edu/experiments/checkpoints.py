@@ -188,7 +188,7 @@ def fresh_model(recipe: Recipe | None = None):
     """
     if recipe is not None:
         check_type("recipe", recipe, Recipe)
-    from ..learn.pretraining import new_pretraining_model
+    from ..learn import new_pretraining_model
     from ..models.transformer import TransformerConfig
 
     recipe = recipe or RECIPES["lm"]
@@ -207,7 +207,7 @@ def build(name: str, fast: bool = False, stop_after: int | None = None, base=Non
     recipe's learning-rate schedule (so its losses are the first losses of the full run).
     ``base`` is the model a recipe with a ``base`` starts from (default: the shipped file).
     """
-    from ..learn.pretraining import fit_multitask, pretrain
+    from ..learn import fit_multitask, pretrain
 
     recipe = RECIPES[_check_name(name)]
     if fast:
@@ -324,7 +324,7 @@ def k_shot_curves(models: dict, ks: Sequence[int] = (1, 5, 10, 50), seeds: Seque
     ``lr`` and the same test sentences (:func:`metamap_edu.learn.pretraining.sample_efficiency` on
     :func:`held_out_sentiment_split`); each figure is the mean over ``seeds``.
     """
-    from ..learn.pretraining import sample_efficiency
+    from ..learn import sample_efficiency
 
     pool, test = held_out_sentiment_split(seed)
     return sample_efficiency(models, pool, test, ks=ks, steps=steps, lr=lr, seeds=seeds, progress=progress)

@@ -168,7 +168,7 @@ def compare_few_shot(model, split, *, seeds: Sequence[int] = (0, 1, 2), episodes
     """
     from . import transfer
     from ..tasks.splits import MetaSplit
-    from ..learn.train import pull_as_l2
+    from ..learn import pull_as_l2
 
     transfer._check_encoder("model", model)
     check_type("split", split, MetaSplit)

@@ -101,7 +101,7 @@ class PipelineBudget:
         check_int("batch_size", self.batch_size, min=1)
         check_float("beta", self.beta, min=0.0, max=1.0, max_inclusive=False)
         check_int("late_pretrain_steps", self.late_pretrain_steps, min=1)
-        from ..learn.pretraining import SCHEDULES
+        from ..learn import SCHEDULES
 
         check_choice("schedule", self.schedule, SCHEDULES)
         check_int("warmup", self.warmup, min=0)
@@ -176,7 +176,7 @@ def output_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
 
 
 def _late_pretrain(model, steps: int, lr: float, seed: int) -> None:
-    from ..learn.pretraining import pretrain
+    from ..learn import pretrain
     from .checkpoints import pretraining_corpus
 
     corpus = pretraining_corpus()[:20_000]
@@ -192,8 +192,8 @@ def train_pipeline(
     base=None,
 ):
     """Steps 4 (first) and 2-3 of the pipeline; returns the trained model (see :func:`run_pipeline`)."""
-    from ..learn.pretraining import learning_rate
-    from ..learn.train import ArticlePull, DivergenceError
+    from ..learn import learning_rate
+    from ..learn import ArticlePull, DivergenceError
 
     _check_data(data)
     check_type("pull", pull, bool)

@@ -170,7 +170,7 @@ def meta_train_protonet(model, train_task, n_way: int = 5, k_shot: int = 5, n_qu
     of ``meta_batch_size`` N-way K-shot episodes (:func:`metamap_edu.learn.meta.meta_train`). The
     original ``model`` is left unchanged. Texts are read after ``prefix`` (see :func:`protonet_scores`).
     """
-    from ..learn.meta import ProtoNet, meta_train
+    from ..learn import ProtoNet, meta_train
 
     _check_encoder("model", model)
     iterations = check_int("iterations", iterations, min=1)
@@ -245,7 +245,7 @@ def finetune_scores(model, episodes: Sequence, steps: int = 30, lr: float = 1e-3
     """
     import random
 
-    from ..learn.train import make_regularizer, training_step
+    from ..learn import make_regularizer, training_step
 
     _check_encoder("model", model)
     steps = check_int("steps", steps, min=0)
@@ -285,7 +285,7 @@ def pretrain_encoder(texts: Sequence[str], steps: int = 2000, vocab_size: int = 
 
     ``texts`` are unlabeled: for a real data set, the utterances of the meta-train classes only.
     """
-    from ..learn.pretraining import new_pretraining_model, pretrain
+    from ..learn import new_pretraining_model, pretrain
 
     texts = check_nonempty("texts", [str(t) for t in check_sequence("texts", texts, "a list of str")], "at least one text")
     model = new_pretraining_model(texts, vocab_size=check_int("vocab_size", vocab_size, min=300), seed=check_seed("seed", seed))

@@ -223,7 +223,7 @@ def functional_support(model: nn.Module, examples, kind: str = "classification")
     examples = check_sequence("examples", examples, "a list of (x, y) pairs")
     from torch.func import grad, vmap
 
-    from ..learn.meta import loss_at, parameters_of
+    from ..learn import loss_at, parameters_of
 
     batch = model.collate(list(examples), kind)
     params = {k: v.detach() for k, v in parameters_of(model).items()}

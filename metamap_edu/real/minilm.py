@@ -527,7 +527,7 @@ def finetune_fewshot(
     and after fine-tuning, and :math:`\\lVert\\theta-\\theta_0\\rVert` over the encoder weights.
     """
     from ..tasks.families import MappingTask
-    from ..learn.train import L2ToInit, fit
+    from ..learn import L2ToInit, fit
 
     steps = check_int("steps", steps, min=0)
     lr = check_float("lr", lr, min=0.0, min_inclusive=False)

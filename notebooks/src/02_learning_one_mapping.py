@@ -318,7 +318,7 @@ passed = course.check_sgd_step(my_sgd_step)
 #     return theta - lr * grad
 # ```
 # `torch.optim.SGD` without momentum does exactly this, in place: `theta.add_(grad, alpha=-lr)`.
-# The library's `metamap_edu.learn.train.sgd_step`, used by the loop of section 1, is the same line,
+# The library's `metamap_edu.learn.sgd_step`, used by the loop of section 1, is the same line,
 # applied to every parameter.
 # </details>
 

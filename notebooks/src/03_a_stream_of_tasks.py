@@ -64,7 +64,8 @@ from metamap_edu.tasks import DOMAIN_DEPENDENT, polarity
 from metamap_edu.learn import continual_metrics, score
 from metamap_edu.models import BagOfWordsClassifier
 from metamap_edu.tasks import sentiment_family
-from metamap_edu.learn import STREAM_DEFAULTS, STREAM_DOMAINS, fit, run_sentiment_stream
+from metamap_edu.learn import fit
+from metamap_edu.experiments import STREAM_DEFAULTS, STREAM_DOMAINS, run_sentiment_stream
 
 # one clear message if a parameter above is unusable (more than 1000 steps per task only costs time)
 mm.check_parameters(FAST=FAST, SEED=SEED, STEPS_PER_TASK=(STEPS_PER_TASK, 1, 1000))

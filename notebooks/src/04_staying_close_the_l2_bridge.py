@@ -64,7 +64,8 @@ from metamap_edu import course
 from metamap_edu.learn import least_squares, ridge_toward
 from metamap_edu.models import LinearMap, flat_params, set_flat_params
 from metamap_edu.tasks import MappingTask
-from metamap_edu.learn import L2ToPrevious, SequentialTrainer, fit, stability_plasticity
+from metamap_edu.learn import L2ToPrevious, SequentialTrainer, fit
+from metamap_edu.experiments import stability_plasticity
 
 # one clear message if a parameter above is unusable; above λ = 10 the spring barely lets θ move,
 # and gradient descent with lr = 0.05 in sections 2-3 becomes unstable near λ = 20

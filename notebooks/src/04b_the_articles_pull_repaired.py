@@ -65,7 +65,8 @@ from metamap_edu.learn import least_squares, shrink_fractions
 from metamap_edu.models import LinearMap, flat_params, set_flat_params
 from metamap_edu import paired_difference
 from metamap_edu.tasks import MappingTask
-from metamap_edu.learn import ArticlePull, L2ToPrevious, SequentialTrainer, fit, pull_as_l2, run_sentiment_stream, stability_plasticity
+from metamap_edu.learn import ArticlePull, L2ToPrevious, SequentialTrainer, fit, pull_as_l2
+from metamap_edu.experiments import run_sentiment_stream, stability_plasticity
 
 mm.check_parameters(FAST=FAST, SEED=SEED)
 mm.set_seed(SEED)

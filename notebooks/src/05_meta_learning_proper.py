@@ -87,7 +87,7 @@ threads = mm.set_threads(1)
 # The factor $I - \alpha\nabla^2 L_S$ is the **second-order term**: it tells θ how the inner step
 # itself will move when θ moves. First-order MAML (FOMAML) drops it and uses $\nabla L_Q(\phi)$.
 # For linear regression, $L(w) = \frac1n\lVert Xw - y\rVert^2$, the Hessian is $2X^\top X/n$ — no
-# approximation needed, so we can check `metamap_edu.learn.meta.MAML` against the formula by hand.
+# approximation needed, so we can check `metamap_edu.learn.MAML` against the formula by hand.
 # (The *Hessian* $\nabla^2 L_S$ is the matrix of second derivatives of the support loss.)
 # `adapt` is a pure function of the parameters, built on `torch.func`: its
 # `functional_call(model, params, inputs)` runs a model with a dictionary of parameter tensors in
@@ -109,6 +109,10 @@ class LinReg(torch.nn.Module):
     def loss(self, batch):
         return ((batch["x"] @ self.w - batch["y"]) ** 2).mean()
 
+    def predict(self, inputs, kind="regression"):
+        with torch.no_grad():
+            return (torch.as_tensor(inputs, dtype=torch.float64) @ self.w).tolist()
+
 
 g = torch.Generator().manual_seed(SEED)
 Xs, Xq = torch.randn(8, 3, generator=g, dtype=torch.float64), torch.randn(8, 3, generator=g, dtype=torch.float64)
@@ -127,7 +131,7 @@ print("MAML matches the formula:", torch.allclose(second["w"], by_hand, atol=1e-
 # %% [markdown]
 # The two gradients differ: the second-order one is the first-order one bent by $I - \alpha H_S$.
 # Where the support loss is strongly curved, a step toward the query optimum would also change
-# what the inner step does next time, and MAML accounts for it. The tests of `metamap_edu.learn.meta` also check
+# what the inner step does next time, and MAML accounts for it. The tests of `metamap_edu.learn.maml` also check
 # MAML against finite differences on a small non-linear network, and check that the tasks of a
 # meta-batch give the same meta-gradient whether they are adapted in a loop or in parallel with
 # `torch.func.vmap` ("vectorizing map": it turns a function of one task into a function of a batch
@@ -136,7 +140,7 @@ print("MAML matches the formula:", torch.allclose(second["w"], by_hand, atol=1e-
 #
 # ### Exercise 1 · The MAML gradient by hand
 # Complete `maml_gradient` for one inner step on linear regression: return a vector with one
-# number per weight. The check compares it with `metamap_edu.learn.meta.MAML` on fresh tasks whose
+# number per weight. The check compares it with `metamap_edu.learn.MAML` on fresh tasks whose
 # support and query sets have different sizes.
 
 # %% tags=["solution"]

@@ -75,7 +75,7 @@ from metamap_edu.tasks import restrict_to_classes
 from metamap_edu.experiments import compare_few_shot
 from metamap_edu.experiments import ROUTES, YARDSTICK, route_accuracies, route_interaction, route_scores_on
 from metamap_edu.tasks import sample_episode, sentiment_family
-from metamap_edu.learn import run_sentiment_stream
+from metamap_edu.experiments import run_sentiment_stream
 from metamap_edu.models import TinyTransformer, TransformerConfig, build_tokenizer
 
 mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0

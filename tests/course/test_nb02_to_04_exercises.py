@@ -163,7 +163,7 @@ def test_metric_checks_agree_with_the_library():
 
 
 def test_lambda_mapping_agrees_with_the_library():
-    from metamap_edu.learn.train import pull_as_l2
+    from metamap_edu.learn import pull_as_l2
 
     lam, lr = pull_as_l2(0.2, 0.05)
     assert ex.check_lambda_mapping(lam, alpha=0.05, beta=0.2) is True

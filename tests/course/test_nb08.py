@@ -22,10 +22,10 @@ from metamap_edu.real import minilm as encoders
 from metamap_edu.real import hf_bridge
 from metamap_edu.real import realdata
 from metamap_edu.tasks.language import corpus
-from metamap_edu.learn.meta import ProtoNet, meta_train
+from metamap_edu.learn import ProtoNet, meta_train
 from metamap_edu.noise import HELPS, HURTS, paired_difference
 from metamap_edu.learn.pretraining import pretrain
-from metamap_edu.learn.train import L2ToPrevious, SequentialTrainer
+from metamap_edu.learn import L2ToPrevious, SequentialTrainer
 from metamap_edu.models.transformer import TinyTransformer, TransformerConfig, build_tokenizer
 
 SEED, N_WAY, K_SHOT, N_QUERY, N_EPISODES, MAX_TOKENS = 0, 5, 1, 5, 100, 48
