@@ -763,7 +763,7 @@ __all__ += ["check_maml_gradient", "check_pull_epsilons"]
 
 
 def _library_maml_gradients(w, support: dict, query: dict, alpha: float):
-    """(second-order, first-order) meta-gradients of :class:`metamap_edu.learn.meta.MAML` for
+    """(second-order, first-order) meta-gradients of :class:`metamap_edu.learn.MAML` for
     L(w) = mean((Xw − y)²) with one inner step of size ``alpha``."""
     import torch
 
@@ -798,7 +798,7 @@ def check_maml_gradient(fn: Callable) -> bool:
 
     With :math:`L(w) = \frac1n\lVert Xw - y\rVert^2` and :math:`\phi = w - \alpha\nabla L_S(w)`, the
     answer is :math:`(I - \alpha\nabla^2 L_S)\,\nabla L_Q(\phi)`. The reference is
-    :class:`metamap_edu.learn.meta.MAML` (second order) on three fresh tasks with different sizes of
+    :class:`metamap_edu.learn.MAML` (second order) on three fresh tasks with different sizes of
     support and query set. Exercise of ``notebooks/05_meta_learning_proper``.
     """
     import torch
@@ -830,14 +830,14 @@ def check_maml_gradient(fn: Callable) -> bool:
             return _failed(f"{where} your query gradient is divided by the support size.",
                            "L_Q is a mean over the query set: divide by Xq.shape[0].")
         gap = float((got - second).abs().max())
-        return _failed(f"{where} your gradient differs from metamap_edu.learn.meta.MAML by up to {gap:.3g}.",
+        return _failed(f"{where} your gradient differs from metamap_edu.learn.MAML by up to {gap:.3g}.",
                        "compute φ = w − α·2Xsᵀ(Xs w − ys)/n_s, then ∇L_Q(φ), then multiply by (I − α·2XsᵀXs/n_s).")
-    return _passed("your gradient matches metamap_edu.learn.meta.MAML on 3 fresh tasks: the query gradient at φ, "
+    return _passed("your gradient matches metamap_edu.learn.MAML on 3 fresh tasks: the query gradient at φ, "
                    "bent by (I − αH_S). Drop that factor and you have FOMAML.")
 
 
 def _library_pull_fraction(beta: float, k: int, every_step: bool) -> float:
-    """How far θ moves after k equal SGD steps with :class:`metamap_edu.learn.train.ArticlePull`, as a
+    """How far θ moves after k equal SGD steps with :class:`metamap_edu.learn.ArticlePull`, as a
     fraction of the move without it; the pull follows every step, or (``every_step=False``) comes
     once after the task."""
     import torch
@@ -870,7 +870,7 @@ def check_pull_epsilons(pull_epsilon: Callable, effective_epsilon: Callable) -> 
     ``effective_epsilon(beta, k)`` (the pull after each of k equal steps keeps the fraction
     :math:`\frac1k\sum_{j=1}^{k}(1-\beta)^{k-j+1}` of plain fine-tuning's move).
 
-    The reference is :class:`metamap_edu.learn.train.ArticlePull` itself, run on a small model for fresh
+    The reference is :class:`metamap_edu.learn.ArticlePull` itself, run on a small model for fresh
     β and k. Exercise of ``notebooks/05_meta_learning_proper``.
     """
     for beta in (0.01, 0.3, 0.75):

@@ -267,12 +267,12 @@ def alpha_view(alpha: float, task, steps: int = 40, start=(-2.0, 3.0)) -> View:
 
     Runs formula 1, :math:`\theta \leftarrow \theta - \alpha\nabla L(\theta)` with
     :math:`L(w, b) = \frac1n\sum_i (w x_i + b - y_i)^2`, for ``steps`` full-batch steps of
-    :func:`metamap_edu.learn.train.fit` on a :class:`~metamap_edu.models.base.LinearMap` started at ``start``
+    :func:`metamap_edu.learn.fit` on a :class:`~metamap_edu.models.base.LinearMap` started at ``start``
     = (w, b), recording θ after each step. The text classifies the run against the stability limit
     :math:`\alpha < 2/h_{\max}` (:math:`h_{\max}` = largest eigenvalue of the Hessian
     :math:`\frac2n X^\top X`): too small, good, diverging, or diverged. θ is recorded by a
     regularizer that only uses the ``after_step`` hook. A divergence raised by the
-    library (:class:`~metamap_edu.learn.train.DivergenceError`) is caught and its message shown.
+    library (:class:`~metamap_edu.learn.DivergenceError`) is caught and its message shown.
     Taught in ``notebooks/02_learning_one_mapping``.
     """
     import numpy as np

@@ -9,7 +9,7 @@ by ``metamap-edu pretrain``:
   unlabeled :func:`metamap_edu.tasks.language.corpus`, which covers the held-out domains too. It has
   never seen a label. Notebook 06 fine-tunes it on a held-out sentiment domain.
 * ``text2text`` -- ``lm`` trained further on all four task kinds at once
-  (:func:`metamap_edu.learn.pretraining.fit_multitask`): topic, sentiment over the eight labelled domains,
+  (:func:`metamap_edu.learn.fit_multitask`): topic, sentiment over the eight labelled domains,
   NER, and translation into one toy language, each written as ``<prefix> x <sep> y <eos>``.
   Notebook 07 scores it on held-out examples of every kind.
 * ``intents`` -- pretrained with the causal objective on the coherent unlabeled documents of
@@ -321,7 +321,7 @@ def k_shot_curves(models: dict, ks: Sequence[int] = (1, 5, 10, 50), seeds: Seque
     """K-shot fine-tuning accuracy on the held-out sentiment domain, per model and K.
 
     Every model gets the same supports (one per seed in ``seeds``), the same ``steps`` Adam steps at
-    ``lr`` and the same test sentences (:func:`metamap_edu.learn.pretraining.sample_efficiency` on
+    ``lr`` and the same test sentences (:func:`metamap_edu.learn.sample_efficiency` on
     :func:`held_out_sentiment_split`); each figure is the mean over ``seeds``.
     """
     from ..learn import sample_efficiency

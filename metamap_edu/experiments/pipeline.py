@@ -9,7 +9,7 @@ sentiment, named-entity recognition and translation -- written as ``<prefix> x <
   from (:func:`metamap_edu.experiments.checkpoints.fresh_model`);
 * **the pull** (the article's step 3): after every Adam step on task t,
   :math:`\theta \leftarrow \theta - \beta(\theta - \theta_{t-1})` with θ_{t−1} the parameters at the
-  start of the visit (:class:`metamap_edu.learn.train.ArticlePull`);
+  start of the visit (:class:`metamap_edu.learn.ArticlePull`);
 * **pretraining last** (the article's order): ``late_pretrain_steps`` causal-LM steps *after* the
   tasks.
 

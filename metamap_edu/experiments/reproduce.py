@@ -256,10 +256,10 @@ def _train_multitask(cfg: ReproConfig, penalty: str, progress: bool) -> Sinusoid
 
 
 def _train_stream(cfg: ReproConfig, which: str, progress: bool) -> SinusoidMLP:
-    """The article's recipe on a stream of sine tasks, with ``metamap_edu.learn.train``'s regularizers.
+    """The article's recipe on a stream of sine tasks, with the regularizers of ``metamap_edu.learn``.
 
-    ``which="l2"``: :class:`~metamap_edu.learn.train.L2ToPrevious` (λ = ``stream_lam``);
-    ``which="pull"``: :class:`~metamap_edu.learn.train.ArticlePull` (β = ``stream_beta``).
+    ``which="l2"``: :class:`~metamap_edu.learn.L2ToPrevious` (λ = ``stream_lam``);
+    ``which="pull"``: :class:`~metamap_edu.learn.ArticlePull` (β = ``stream_beta``).
     Each task: ``stream_steps_per_task`` SGD steps (lr ``stream_lr``) on its K = 10 points.
     """
     from ..tasks.sinusoid import sinusoid_task

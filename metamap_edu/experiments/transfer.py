@@ -167,7 +167,7 @@ def meta_train_protonet(model, train_task, n_way: int = 5, k_shot: int = 5, n_qu
     """A copy of ``model`` meta-trained with ProtoNet episodes of ``train_task``'s classes.
 
     ``iterations`` Adam steps at ``lr`` (cosine-annealed), each on the mean query cross-entropy
-    of ``meta_batch_size`` N-way K-shot episodes (:func:`metamap_edu.learn.meta.meta_train`). The
+    of ``meta_batch_size`` N-way K-shot episodes (:func:`metamap_edu.learn.meta_train`). The
     original ``model`` is left unchanged. Texts are read after ``prefix`` (see :func:`protonet_scores`).
     """
     from ..learn import ProtoNet, meta_train
@@ -197,7 +197,7 @@ class PrototypeClassifier(nn.Module):
     :math:`-\lVert f_\theta(x) - c_k\rVert^2` up to a term that is the same for every class, so at
     step 0 it predicts exactly what the frozen ProtoNet probe predicts. ``loss(batch)`` is the
     cross-entropy of a batch ``{"x": texts, "y": class indices}`` (what the course's
-    :func:`metamap_edu.learn.train.training_step` calls).
+    :func:`metamap_edu.learn.training_step` calls).
     """
 
     def __init__(self, encoder, support: Sequence[tuple[str, str]], prefix: str | None = "<lm>",
@@ -238,7 +238,7 @@ def finetune_scores(model, episodes: Sequence, steps: int = 30, lr: float = 1e-3
     """Query accuracy after fine-tuning a copy of ``model`` on each episode's support set.
 
     A :class:`PrototypeClassifier` on a copy of ``model`` takes ``steps`` Adam steps at ``lr`` on
-    seeded minibatches of ``batch_size`` support examples (:func:`metamap_edu.learn.train.training_step`).
+    seeded minibatches of ``batch_size`` support examples (:func:`metamap_edu.learn.training_step`).
     ``regularizer`` adds the article's step 3 toward the starting point θ₀ (the pretrained
     weights and the prototype head): ``"l2"`` is ``L2ToPrevious(strength)`` (formula 2),
     ``"pull"`` is ``ArticlePull(strength)`` (θ ← θ − β(θ − θ₀) after each step).

@@ -1,6 +1,6 @@
 r"""Exact answers for linear models, used to check that training gets them right.
 
-Convention (the one :class:`metamap_edu.models.base.LinearMap` trains with): the data loss is the
+Convention (the one :class:`metamap_edu.models.LinearMap` trains with): the data loss is the
 *mean* squared error, and the proximal term has no ½:
 
 .. math::
@@ -24,7 +24,7 @@ Hessian :math:`\nabla^2 L = \tfrac{2}{n}X^\top X` with eigenvalue h by (1 − α
 converges only for :math:`\alpha < 2/h_{\max}` (:func:`max_stable_lr`; notebook 02).
 
 A bias is handled by appending a column of ones to X (:func:`add_bias_column`); θ is then
-``[w_1, ..., w_d, b]``, the order of :func:`metamap_edu.models.base.flat_params`. All computations are
+``[w_1, ..., w_d, b]``, the order of :func:`metamap_edu.models.flat_params`. All computations are
 done in float64.
 
 Taught in notebooks/04_staying_close_the_l2_bridge.

@@ -190,7 +190,7 @@ def pretrain(
     ``max_grad_norm``). ``stop_after`` ends the run early at that step with the schedule of the
     full ``steps`` (the first steps of a long recipe, exactly). Weight decay applies to matrices only, not to biases, LayerNorm gains or
     position vectors (decaying those only hurts). A non-finite loss, or a loss that grows past
-    three times the starting loss, stops training with :class:`~metamap_edu.learn.train.DivergenceError`
+    three times the starting loss, stops training with :class:`~metamap_edu.learn.fit.DivergenceError`
     after restoring the last good parameters.
 
     Taught in notebooks/06_pretraining_on_unlabeled_text.

@@ -1,7 +1,7 @@
 """The small models of notebooks 02-04, and the contract every course model follows.
 
 Every course model is an ``nn.Module`` with four extra members, so that one trainer
-(:func:`metamap_edu.learn.train.fit`, :class:`metamap_edu.learn.train.SequentialTrainer`) and one scorer
+(:func:`metamap_edu.learn.fit`, :class:`metamap_edu.learn.SequentialTrainer`) and one scorer
 (:func:`metamap_edu.learn.metrics.score`) work unchanged on all of them::
 
     model.kinds                        # tuple of task kinds it can serve, e.g. ("classification",)
