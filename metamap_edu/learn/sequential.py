@@ -2,8 +2,9 @@ r"""The sequential trainer: one model, a stream of tasks, and the accuracy matri
 
 For each task t = 0..T−1 in order, train with formula 1 (:mod:`metamap_edu.learn.fit`) on
 
-.. math:: L_t(\theta) + \text{penalty}(\theta) \quad(\text{e.g. } \lambda\lVert\theta - \theta_{t-1}\rVert^2,
-          \text{ formula 2, } :mod:`metamap_edu.learn.regularizers`)
+.. math:: L_t(\theta) + \text{penalty}(\theta), \qquad \text{e.g. } \lambda\lVert\theta - \theta_{t-1}\rVert^2
+
+(formula 2, :mod:`metamap_edu.learn.regularizers`),
 
 then score every task: ``R[i, j]`` is task j's score after training on tasks 1..i (row 0 before any
 training), from which ACC, BWT, FWT and forgetting follow
