@@ -3,10 +3,10 @@
 The loop is how learn2learn does it: for every task, clone the module (parameters stay connected
 to the originals in the autograd graph), take inner steps with ``autograd.grad(create_graph=True)``
 and write the adapted tensors back into the clone, then add up the query losses. The vmap path
-is :class:`metamap_edu.learn.meta.MAML`: one pure function of the parameters, vmapped over tasks.
+is :class:`metamap_edu.learn.MAML`: one pure function of the parameters, vmapped over tasks.
 
 Both run in the same process on the same meta-batch of 16 tasks, for the sinusoid MLP (1-40-40-1)
-and a small text model (:class:`metamap_edu.learn.meta.DenseBagOfWords` on few-shot sentiment
+and a small text model (:class:`metamap_edu.models.DenseBagOfWords` on few-shot sentiment
 episodes). The meta-gradients are compared (max abs difference, goal ≤ 1e-5) and the speed-up
 reported (goal ≥ 4×). The last line is ``name: value``; ``--json PATH`` writes all numbers.
 
@@ -22,8 +22,8 @@ import time
 
 import torch
 
-from metamap_edu.learn.meta import MAML, collate_episodes, parameters_of, relabel_episode, DenseBagOfWords, slot_labels
-from metamap_edu.models import SinusoidMLP
+from metamap_edu.learn import MAML, collate_episodes, parameters_of, relabel_episode, slot_labels
+from metamap_edu.models import DenseBagOfWords, SinusoidMLP
 from metamap_edu.tasks.sinusoid import SinusoidSampler
 
 META_BATCH = 16
@@ -116,7 +116,7 @@ def sinusoid_case(repeats):
 
 def text_case(repeats):
     from metamap_edu.tasks.families import EpisodeSampler, sentiment_family
-    from metamap_edu.models.tokenizers import WordVocab
+    from metamap_edu.models import WordVocab
 
     fam = sentiment_family(n_per_task=60, seed=0)
     vocab = WordVocab.build([x for t in fam for x in t.inputs], max_size=TEXT_VOCAB)

@@ -15,7 +15,7 @@ import json
 import time
 
 from metamap_edu.tasks import language as L
-from metamap_edu.models.transformer import build_tokenizer
+from metamap_edu.models import build_tokenizer
 
 BUDGET_SECONDS = 5.0  # for 100,000 sentences on a 2-core CPU machine
 

@@ -1,7 +1,7 @@
 """How much does staying close cost? Time of one regularized training step / one plain step.
 
 For an MLP of about 1M parameters and for the bag-of-words classifier of notebooks 02-04, this
-times :func:`metamap_edu.learn.train.training_step` (forward, backward, optimizer step, pull) with no
+times :func:`metamap_edu.learn.training_step` (forward, backward, optimizer step, pull) with no
 regularizer and with L2ToPrevious, ArticlePull and EWC, side by side in one run: the variants are
 interleaved, each repeat times a block of steps per variant, and the ratio uses the medians.
 Goal: <= 1.10x for L2ToPrevious and ArticlePull (anchors are one flat copy of θ; penalty and
@@ -24,7 +24,7 @@ import torch
 import metamap_edu as mm
 from metamap_edu.models import MLP, BagOfWordsClassifier
 from metamap_edu.tasks.families import MappingTask, sentiment_family
-from metamap_edu.learn.train import EWC, ArticlePull, L2ToPrevious, make_optimizer, training_step
+from metamap_edu.learn import EWC, ArticlePull, L2ToPrevious, make_optimizer, training_step
 
 
 def mlp_case(batch_size: int):

@@ -6,9 +6,9 @@ At the notebooks' default config (``TransformerConfig()``, the tokenizer of note
 of 32 sentiment examples in the text-to-text format) it measures
 
 * training tokens per second (non-padding tokens through forward + backward + Adam) on 1 and on
-  2 threads, with :func:`metamap_edu.learn.train.fit`;
-* the time of a step regularized with L2-SP (:class:`metamap_edu.learn.train.L2ToInit`, the anchor at
-  the pretrained weights) and with :class:`~metamap_edu.learn.train.L2ToPrevious`, against a plain step
+  2 threads, with :func:`metamap_edu.learn.fit`;
+* the time of a step regularized with L2-SP (:class:`metamap_edu.learn.L2ToInit`, the anchor at
+  the pretrained weights) and with :class:`~metamap_edu.learn.L2ToPrevious`, against a plain step
   in the same run (the goal is <= 1.10x).
 
 Plain and regularized runs alternate and the best of ``--repeats`` is kept, so machine noise hits
@@ -25,8 +25,8 @@ import torch
 
 from metamap_edu.tasks import language as L
 from metamap_edu.tasks import families as T
-from metamap_edu.learn import train
-from metamap_edu.models.transformer import TinyTransformer, TransformerConfig, build_tokenizer, with_task_prefix
+from metamap_edu import learn as train  # fit, L2ToInit, L2ToPrevious
+from metamap_edu.models import TinyTransformer, TransformerConfig, build_tokenizer, with_task_prefix
 
 
 def _time_fit(model, task, probe, steps, regularizer=None) -> float:

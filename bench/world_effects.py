@@ -39,7 +39,7 @@ from metamap_edu.tasks import intents
 from metamap_edu.experiments import checkpoints as pretrained
 from metamap_edu.experiments.few_shot import compare_few_shot
 from metamap_edu.noise import mean_interval
-from metamap_edu.learn.train import pull_as_l2
+from metamap_edu.learn import pull_as_l2
 
 TARGETS = {"pretrained_vs_scratch": 0.20, "meta_vs_pretrained": 0.05, "best_vs_tfidf": 0.10,
            "finetune_pretrained_vs_scratch": 0.15}

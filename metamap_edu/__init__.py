@@ -43,16 +43,16 @@ _LAZY: dict[str, str] = {
     # models
     "LinearMap": "models.linear", "BagOfWordsClassifier": "models.bag_of_words", "TokenTagger": "models.tagger", "MLP": "models.linear",
     # formula 1 and 2
-    "fit": "learn.train", "sgd_step": "learn.train", "DivergenceError": "learn.train", "SequentialTrainer": "learn.train",
-    "L2ToPrevious": "learn.train", "ArticlePull": "learn.train", "EWC": "learn.train", "make_regularizer": "learn.train",
+    "fit": "learn.fit", "sgd_step": "learn.fit", "DivergenceError": "learn.fit", "SequentialTrainer": "learn.sequential",
+    "L2ToPrevious": "learn.regularizers", "ArticlePull": "learn.regularizers", "EWC": "learn.regularizers", "make_regularizer": "learn.regularizers",
     # exact answers
     "least_squares": "learn.closed_form", "ridge_toward": "learn.closed_form",
     # metrics
     "score": "learn.metrics", "accuracy": "learn.metrics", "macro_f1": "learn.metrics", "entity_f1": "learn.metrics",
     "continual_metrics": "learn.metrics",
     # meta-learning
-    "MAML": "learn.meta", "Reptile": "learn.meta", "ProtoNet": "learn.meta", "meta_train": "learn.meta", "adapt": "learn.meta",
-    "evaluate_adaptation": "learn.meta",
+    "MAML": "learn.maml", "Reptile": "learn.reptile", "ProtoNet": "learn.protonet", "meta_train": "learn.meta_training", "adapt": "learn.functional",
+    "evaluate_adaptation": "learn.meta_training",
     # pretraining (the function ``pretrain`` is ``metamap_edu.learn.pretraining.pretrain``: the module
     # has the same name)
     "TinyTransformer": "models.transformer", "TransformerConfig": "models.transformer",

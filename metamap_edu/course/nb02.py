@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from .._checks import check_float, check_int, check_type
-from ..learn import add_bias_column, DivergenceError, fit, least_squares, mse_objective, Regularizer
+from ..learn import (add_bias_column, DivergenceError, fit, least_squares, max_stable_lr, mse_objective, Regularizer,
+                     stiffest_curvature)
 from ..models import flat_params, LinearMap, set_flat_params
 from ..tasks import MappingTask
 from .feedback import _as_number, _call_learner, _close, _failed, _guard_checks, _passed
@@ -109,13 +110,13 @@ def check_max_stable_lr(answer, X) -> bool:
     if value is None:
         return False
     s_max, s_min = _gram_eig_range(X)
-    right = 1.0 / s_max
+    right = max_stable_lr(X)  # 2 / h_max = 1 / s_max
     if _close(value, right, rel=0.02, abs_=0.0):
         return _passed(f"alpha < {right:.4g}: above it the stiffest direction's error grows by |1 - alpha*h| > 1 each step.")
-    if _close(value, 2.0 / s_max, rel=0.02, abs_=0.0):
+    if _close(value, 2.0 * right, rel=0.02, abs_=0.0):
         return _failed("that is twice the answer: the Hessian of (1/n)||X theta - y||^2 is 2 X^T X / n.",
                        "the loss has no 1/2 in front, so differentiating twice brings down a factor 2.")
-    if _close(value, 0.5 / s_max, rel=0.02, abs_=0.0):
+    if _close(value, 0.5 * right, rel=0.02, abs_=0.0):
         return _failed("that rate is 1/h_max, the one that removes the stiffest direction's error in one step; "
                        "gradient descent still converges above it.",
                        "the error is multiplied by (1 - alpha*h); find where |1 - alpha*h| reaches 1.")
@@ -157,7 +158,7 @@ def alpha_view(alpha: float, task, steps: int = 40, start=(-2.0, 3.0)) -> View:
     :math:`\alpha < 2/h_{\max}` (:math:`h_{\max}` = largest eigenvalue of the Hessian
     :math:`\frac2n X^\top X`): too small, good, diverging, or diverged. θ is recorded by a
     regularizer that only uses the ``after_step`` hook. A divergence raised by the
-    library (:class:`~metamap_edu.learn.train.DivergenceError`) is caught and its message shown.
+    library (:class:`~metamap_edu.learn.DivergenceError`) is caught and its message shown.
     Taught in ``notebooks/02_learning_one_mapping``.
     """
     alpha = check_float("alpha", alpha, min=0.0, min_inclusive=False)
@@ -165,8 +166,8 @@ def alpha_view(alpha: float, task, steps: int = 40, start=(-2.0, 3.0)) -> View:
     X, y = _regression_xy(task)
     theta_star = least_squares(X, y)
     best = mse_objective(X, y, theta_star)
-    h_max = float(torch.linalg.eigvalsh(2 * X.T @ X / X.shape[0]).max())
-    limit = 2.0 / h_max
+    h_max = stiffest_curvature(X)
+    limit = max_stable_lr(X)  # 2 / h_max
 
     model = LinearMap(1, 1)
     set_flat_params(model, torch.tensor([float(v) for v in start], dtype=torch.float32))

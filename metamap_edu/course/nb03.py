@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .._checks import check_int, check_sequence, _show
-from ..learn import run_sentiment_stream
+from ..experiments import run_sentiment_stream
 from .feedback import _as_number, _close, _failed, _guard_checks, _passed
 from .viz import _as_array, _finish, _new_axes
 from .widgets import interactive_view, View
@@ -144,7 +144,7 @@ def task_orders(names) -> dict[str, tuple[int, ...]]:
 def stream_view(order, steps_per_task: int, family, **stream_kwargs) -> View:
     r"""Sequential training over ``family`` in the given ``order`` with ``steps_per_task`` steps per task.
 
-    Calls :func:`metamap_edu.learn.train.run_sentiment_stream` with the reordered tasks, and shows the
+    Calls :func:`metamap_edu.experiments.run_sentiment_stream` with the reordered tasks, and shows the
     accuracy matrix :math:`R` with ACC, BWT (Lopez-Paz & Ranzato's T−1 divisor) and FWT.
     ``order`` is a sequence of indices into ``family``. Taught in ``notebooks/03_a_stream_of_tasks``.
     """

@@ -13,8 +13,7 @@ import numpy as np
 import torch
 
 from .._checks import check_float, check_int, check_sequence, check_type
-from ..learn import adapt, ArticlePull, MAML, parameters_of
-from ..learn.meta import loss_at  # not in the learn face: the functional loss MAML differentiates
+from ..learn import adapt, ArticlePull, loss_at, MAML, parameters_of
 from .feedback import _as_number, _call_learner, _close, _failed, _guard_checks, _passed
 from .viz import _finish, _new_axes
 from .widgets import interactive_view, View
@@ -32,7 +31,7 @@ __all__ = [
 
 
 def _library_maml_gradients(w, support: dict, query: dict, alpha: float):
-    """(second-order, first-order) meta-gradients of :class:`metamap_edu.learn.meta.MAML` for
+    """(second-order, first-order) meta-gradients of :class:`metamap_edu.learn.MAML` for
     L(w) = mean((Xw − y)²) with one inner step of size ``alpha``."""
     class LinearRegression(torch.nn.Module):
         kinds = ("regression",)
@@ -47,6 +46,10 @@ def _library_maml_gradients(w, support: dict, query: dict, alpha: float):
         def loss(self, batch):
             return ((batch["x"] @ self.w - batch["y"]) ** 2).mean()
 
+        def predict(self, inputs, kind="regression"):
+            with torch.no_grad():
+                return (torch.as_tensor(inputs, dtype=self.w.dtype) @ self.w).tolist()
+
     grads = []
     for first_order in (False, True):
         maml = MAML(LinearRegression(), inner_lr=alpha, first_order=first_order, vmap=False)
@@ -59,7 +62,7 @@ def check_maml_gradient(fn: Callable) -> bool:
 
     With :math:`L(w) = \frac1n\lVert Xw - y\rVert^2` and :math:`\phi = w - \alpha\nabla L_S(w)`, the
     answer is :math:`(I - \alpha\nabla^2 L_S)\,\nabla L_Q(\phi)`. The reference is
-    :class:`metamap_edu.learn.meta.MAML` (second order) on three fresh tasks with different sizes of
+    :class:`metamap_edu.learn.MAML` (second order) on three fresh tasks with different sizes of
     support and query set. Exercise of ``notebooks/05_meta_learning_proper``.
     """
     g = torch.Generator().manual_seed(2017)
@@ -89,14 +92,14 @@ def check_maml_gradient(fn: Callable) -> bool:
             return _failed(f"{where} your query gradient is divided by the support size.",
                            "L_Q is a mean over the query set: divide by Xq.shape[0].")
         gap = float((got - second).abs().max())
-        return _failed(f"{where} your gradient differs from metamap_edu.learn.meta.MAML by up to {gap:.3g}.",
+        return _failed(f"{where} your gradient differs from metamap_edu.learn.MAML by up to {gap:.3g}.",
                        "compute φ = w − α·2Xsᵀ(Xs w − ys)/n_s, then ∇L_Q(φ), then multiply by (I − α·2XsᵀXs/n_s).")
-    return _passed("your gradient matches metamap_edu.learn.meta.MAML on 3 fresh tasks: the query gradient at φ, "
+    return _passed("your gradient matches metamap_edu.learn.MAML on 3 fresh tasks: the query gradient at φ, "
                    "bent by (I − αH_S). Drop that factor and you have FOMAML.")
 
 
 def _library_pull_fraction(beta: float, k: int, every_step: bool) -> float:
-    """How far θ moves after k equal SGD steps with :class:`metamap_edu.learn.train.ArticlePull`, as a
+    """How far θ moves after k equal SGD steps with :class:`metamap_edu.learn.ArticlePull`, as a
     fraction of the move without it; the pull follows every step, or (``every_step=False``) comes
     once after the task."""
     gen = torch.Generator().manual_seed(0)  # its own generator: a check never moves the notebook's seed
@@ -125,7 +128,7 @@ def check_pull_epsilons(pull_epsilon: Callable, effective_epsilon: Callable) -> 
     ``effective_epsilon(beta, k)`` (the pull after each of k equal steps keeps the fraction
     :math:`\frac1k\sum_{j=1}^{k}(1-\beta)^{k-j+1}` of plain fine-tuning's move).
 
-    The reference is :class:`metamap_edu.learn.train.ArticlePull` itself, run on a small model for fresh
+    The reference is :class:`metamap_edu.learn.ArticlePull` itself, run on a small model for fresh
     β and k. Exercise of ``notebooks/05_meta_learning_proper``.
     """
     for beta in (0.01, 0.3, 0.75):

@@ -9,7 +9,7 @@ by ``metamap-edu pretrain``:
   unlabeled :func:`metamap_edu.tasks.language.corpus`, which covers the held-out domains too. It has
   never seen a label. Notebook 06 fine-tunes it on a held-out sentiment domain.
 * ``text2text`` -- ``lm`` trained further on all four task kinds at once
-  (:func:`metamap_edu.learn.pretraining.fit_multitask`): topic, sentiment over the eight labelled domains,
+  (:func:`metamap_edu.learn.fit_multitask`): topic, sentiment over the eight labelled domains,
   NER, and translation into one toy language, each written as ``<prefix> x <sep> y <eos>``.
   Notebook 07 scores it on held-out examples of every kind.
 * ``intents`` -- pretrained with the causal objective on the coherent unlabeled documents of
@@ -160,7 +160,7 @@ def text2text_splits(seed: int = 0, scale: float = 1.0) -> dict[str, tuple]:
     ``scale`` shrinks every size (for quick tests).
     """
     from ..tasks import families as tasks
-    from ..models.transformer import with_task_prefix
+    from ..models import with_task_prefix
 
     def n(key: str, least: int) -> int:
         return max(least, int(round(_T2T_SIZES[key] * scale)))
@@ -188,8 +188,8 @@ def fresh_model(recipe: Recipe | None = None):
     """
     if recipe is not None:
         check_type("recipe", recipe, Recipe)
-    from ..learn.pretraining import new_pretraining_model
-    from ..models.transformer import TransformerConfig
+    from ..learn import new_pretraining_model
+    from ..models import TransformerConfig
 
     recipe = recipe or RECIPES["lm"]
     corpus = pretraining_corpus(recipe)[: recipe.tokenizer_corpus]
@@ -207,7 +207,7 @@ def build(name: str, fast: bool = False, stop_after: int | None = None, base=Non
     recipe's learning-rate schedule (so its losses are the first losses of the full run).
     ``base`` is the model a recipe with a ``base`` starts from (default: the shipped file).
     """
-    from ..learn.pretraining import fit_multitask, pretrain
+    from ..learn import fit_multitask, pretrain
 
     recipe = RECIPES[_check_name(name)]
     if fast:
@@ -230,7 +230,7 @@ def build(name: str, fast: bool = False, stop_after: int | None = None, base=Non
 
 def save(name: str, model, losses: Sequence[float], out_dir: str | Path | None = None) -> Path:
     """Write ``model`` as checkpoint ``name`` with its recipe, fingerprint and first losses."""
-    from ..models.transformer import save_checkpoint
+    from ..models import save_checkpoint
 
     recipe = RECIPES[_check_name(name)]
     out = Path(out_dir) if out_dir is not None else CHECKPOINT_DIR
@@ -252,7 +252,7 @@ def save(name: str, model, losses: Sequence[float], out_dir: str | Path | None =
 
 def checkpoint_info(name: str, path: str | Path | None = None) -> dict:
     """The metadata a checkpoint file records (recipe, fingerprint, first and final losses)."""
-    from ..models.transformer import checkpoint_meta
+    from ..models import checkpoint_meta
 
     return checkpoint_meta(path if path is not None else checkpoint_path(name))
 
@@ -263,7 +263,7 @@ def load_pretrained(name: str):
     Raises ``FileNotFoundError`` if the file is missing and ``ValueError`` if it was made by a
     different recipe than the one in :data:`RECIPES` -- both saying to run ``metamap-edu pretrain``.
     """
-    from ..models.transformer import load_checkpoint
+    from ..models import load_checkpoint
 
     path = checkpoint_path(name)
     if not path.is_file():
@@ -289,7 +289,7 @@ def held_out_scores(model, seed: int = 0, limit: int | None = None) -> dict[str,
     (:func:`metamap_edu.learn.metrics.score`). ``limit`` scores only the first ``limit`` test examples
     of each task.
     """
-    from ..models.transformer import TinyTransformer
+    from ..models import TinyTransformer
 
     check_type("model", model, TinyTransformer, "a TinyTransformer (e.g. load_pretrained('text2text'))")
     from ..learn.metrics import score
@@ -309,7 +309,7 @@ def held_out_sentiment_split(seed: int = 0, n_test: int = 120):
     first ``n_test`` of the other half to score on. Notebook 06's sample-efficiency curve.
     """
     from ..tasks import families as tasks
-    from ..models.transformer import with_task_prefix
+    from ..models import with_task_prefix
 
     family = tasks.sentiment_family(n_per_task=240, seed=seed)
     pool, test = with_task_prefix(family.held_out[0]).train_test_split(0.5, seed=seed)
@@ -321,10 +321,10 @@ def k_shot_curves(models: dict, ks: Sequence[int] = (1, 5, 10, 50), seeds: Seque
     """K-shot fine-tuning accuracy on the held-out sentiment domain, per model and K.
 
     Every model gets the same supports (one per seed in ``seeds``), the same ``steps`` Adam steps at
-    ``lr`` and the same test sentences (:func:`metamap_edu.learn.pretraining.sample_efficiency` on
+    ``lr`` and the same test sentences (:func:`metamap_edu.learn.sample_efficiency` on
     :func:`held_out_sentiment_split`); each figure is the mean over ``seeds``.
     """
-    from ..learn.pretraining import sample_efficiency
+    from ..learn import sample_efficiency
 
     pool, test = held_out_sentiment_split(seed)
     return sample_efficiency(models, pool, test, ks=ks, steps=steps, lr=lr, seeds=seeds, progress=progress)

@@ -32,7 +32,7 @@ on the episode; a *fine-tuned* method trains a copy on the episode's support set
 ``finetune_scratch``       the same from the fresh weights
 ``finetune_l2``            ``finetune`` plus the article's formula 2, :math:`\lambda\lVert\theta-\theta_0\rVert^2`
                            toward the starting point, with the λ that SGD + the pull would equal
-                           (:func:`metamap_edu.learn.train.pull_as_l2`, notebook 04)
+                           (:func:`metamap_edu.learn.pull_as_l2`, notebook 04)
 ``finetune_pull``          ``finetune`` plus the article's pull :math:`\theta \leftarrow \theta - \beta(\theta-\theta_0)`
                            after every step (``ArticlePull(pull_beta)``)
 =========================  ==========================================================================
@@ -168,7 +168,7 @@ def compare_few_shot(model, split, *, seeds: Sequence[int] = (0, 1, 2), episodes
     """
     from . import transfer
     from ..tasks.splits import MetaSplit
-    from ..learn.train import pull_as_l2
+    from ..learn import pull_as_l2
 
     transfer._check_encoder("model", model)
     check_type("split", split, MetaSplit)

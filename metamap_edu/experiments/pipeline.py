@@ -10,7 +10,7 @@ sentiment, named-entity recognition and translation -- written as ``<prefix> x <
   the ``lm`` checkpoint started from (:func:`metamap_edu.experiments.checkpoints.fresh_model`);
 * **the pull** (the article's step 3): after every Adam step on task t,
   :math:`\theta \leftarrow \theta - \beta(\theta - \theta_{t-1})` with θ_{t−1} the parameters at the
-  start of the visit (:class:`metamap_edu.learn.train.ArticlePull`);
+  start of the visit (:class:`metamap_edu.learn.ArticlePull`);
 * **pretraining last** (the article lists it last): ``late_pretrain_steps`` causal-LM steps on
   unlabeled sentences *after* the tasks.
 
@@ -105,7 +105,7 @@ class PipelineBudget:
         check_int("batch_size", self.batch_size, min=1)
         check_float("beta", self.beta, min=0.0, max=1.0, max_inclusive=False)
         check_int("late_pretrain_steps", self.late_pretrain_steps, min=1)
-        from ..learn.pretraining import SCHEDULES
+        from ..learn import SCHEDULES
 
         check_choice("schedule", self.schedule, SCHEDULES)
         check_int("warmup", self.warmup, min=0)
@@ -128,7 +128,7 @@ def pipeline_data(seed: int = 0, n_test: int = 100, scale: float = 1.0) -> dict[
     """
     from ..tasks import families as tasks
     from ..tasks.language import derive_seed
-    from ..models.transformer import with_task_prefix
+    from ..models import with_task_prefix
 
     seed = check_seed("seed", seed)
     drawn = derive_seed(seed, "pipeline")
@@ -181,7 +181,7 @@ def output_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     The same value as ``model.loss(batch)``; the vocabulary layer, the costliest part of this small
     model, runs on the output tokens instead of every position (``bench/pipeline_loss.py``).
     """
-    from ..models.transformer import TinyTransformer
+    from ..models import TinyTransformer
 
     check_type("model", model, TinyTransformer)
     check_type("batch", batch, dict, "a dict from model.collate(...)")
@@ -195,7 +195,7 @@ def output_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
 
 
 def _late_pretrain(model, steps: int, lr: float, seed: int) -> None:
-    from ..learn.pretraining import pretrain
+    from ..learn import pretrain
     from .checkpoints import pretraining_corpus
 
     corpus = pretraining_corpus()[:20_000]
@@ -211,8 +211,8 @@ def train_pipeline(
     base=None,
 ):
     """Steps 4 (first) and 2-3 of the pipeline; returns the trained model (see :func:`run_pipeline`)."""
-    from ..learn.pretraining import learning_rate
-    from ..learn.train import ArticlePull, DivergenceError
+    from ..learn import learning_rate
+    from ..learn import ArticlePull, DivergenceError
 
     _check_data(data)
     check_type("pull", pull, bool)
@@ -264,7 +264,7 @@ def scores(model, data: Mapping[str, tuple]) -> dict[str, float]:
     every label word is one token, so one forward pass over the prompts scores them all.
     """
     from ..learn.metrics import accuracy, score
-    from ..models.transformer import TinyTransformer
+    from ..models import TinyTransformer
 
     check_type("model", model, TinyTransformer)
     _check_data(data)
@@ -286,7 +286,7 @@ def label_choices(model, inputs: Sequence[str], labels: Sequence[str]) -> list[s
     Each label must be a single token of the model's tokenizer (the course's label words are);
     the vocabulary layer runs only on the label tokens at each prompt's last position.
     """
-    from ..models.transformer import TinyTransformer
+    from ..models import TinyTransformer
 
     check_type("model", model, TinyTransformer)
     inputs = check_nonempty("inputs", list(inputs), "at least one input")

@@ -44,7 +44,7 @@ import torch
 from torch.func import stack_module_state
 
 from .._checks import check_float, check_int, check_path, check_seed, check_type
-from ..learn.meta import MAML, Reptile, evaluate_adaptation, meta_train, parameters_of
+from ..learn import MAML, Reptile, evaluate_adaptation, meta_train, parameters_of
 from ..models import SinusoidMLP
 from ..tasks.sinusoid import SINUSOID_DEFAULTS, SinusoidSampler
 from .._progress import bars_disabled
@@ -257,14 +257,14 @@ def _train_multitask(cfg: ReproConfig, penalty: str, progress: bool) -> Sinusoid
 
 
 def _train_stream(cfg: ReproConfig, which: str, progress: bool) -> SinusoidMLP:
-    """The article's recipe on a stream of sine tasks, with ``metamap_edu.learn.train``'s regularizers.
+    """The article's recipe on a stream of sine tasks, with the regularizers of ``metamap_edu.learn``.
 
-    ``which="l2"``: :class:`~metamap_edu.learn.train.L2ToPrevious` (λ = ``stream_lam``);
-    ``which="pull"``: :class:`~metamap_edu.learn.train.ArticlePull` (β = ``stream_beta``).
+    ``which="l2"``: :class:`~metamap_edu.learn.L2ToPrevious` (λ = ``stream_lam``);
+    ``which="pull"``: :class:`~metamap_edu.learn.ArticlePull` (β = ``stream_beta``).
     Each task: ``stream_steps_per_task`` SGD steps (lr ``stream_lr``) on its K = 10 points.
     """
     from ..tasks.sinusoid import sinusoid_task
-    from ..learn.train import ArticlePull, L2ToPrevious, fit
+    from ..learn import ArticlePull, L2ToPrevious, fit
 
     torch.manual_seed(cfg.seed + 4)
     model = SinusoidMLP()
@@ -495,8 +495,8 @@ def nlp_episode_comparison(config: NLPConfig | None = None, progress: bool = Fal
     ``setting="sentiment"``: 2-way episodes; meta-training on the eight labeled domains, testing
     on the held-out domains (music, games) the learner never saw labeled. ``setting="topic"``:
     3-way topic episodes; training classes are five domains, test classes the other five.
-    Every method uses the same :class:`~metamap_edu.learn.meta.DenseBagOfWords` (labels are output slots
-    "0".."N-1", see :func:`~metamap_edu.learn.meta.relabel_episode`) and is fine-tuned on each test
+    Every method uses the same :class:`~metamap_edu.models.DenseBagOfWords` (labels are output slots
+    "0".."N-1", see :func:`~metamap_edu.learn.relabel_episode`) and is fine-tuned on each test
     episode's support set with ``eval_steps`` SGD steps of ``inner_lr`` (ProtoNet classifies by
     prototypes instead). Returns ``{"accuracy": {method: {k: [acc after 0..eval_steps steps]}},
     "ci95": ..., "n_way": N, "config": dict, "protonet_seen_classes_accuracy": float}`` -- the last
@@ -505,10 +505,11 @@ def nlp_episode_comparison(config: NLPConfig | None = None, progress: bool = Fal
     if config is not None:
         check_type("config", config, NLPConfig)
     check_type("progress", progress, bool)
-    from ..learn.meta import DenseBagOfWords, ProtoNet, RelabelledSampler, mean_ci95, relabel_episode, slot_labels
+    from ..learn import ProtoNet, RelabelledSampler, mean_ci95, relabel_episode, slot_labels
+    from ..models import DenseBagOfWords
     from ..tasks.families import EpisodeSampler
-    from ..models.tokenizers import WordVocab
-    from ..learn.train import ArticlePull, L2ToPrevious, fit
+    from ..models import WordVocab
+    from ..learn import ArticlePull, L2ToPrevious, fit
 
     cfg = replace(config or NLPConfig(), **overrides)
     train_src, test_src, n_way = _nlp_sources(cfg)

@@ -166,10 +166,10 @@ def meta_train_protonet(model, train_task, n_way: int = 5, k_shot: int = 5, n_qu
     """A copy of ``model`` meta-trained with ProtoNet episodes of ``train_task``'s classes.
 
     ``iterations`` Adam steps at ``lr`` (cosine-annealed), each on the mean query cross-entropy
-    of ``meta_batch_size`` N-way K-shot episodes (:func:`metamap_edu.learn.meta.meta_train`). The
+    of ``meta_batch_size`` N-way K-shot episodes (:func:`metamap_edu.learn.meta_train`). The
     original ``model`` is left unchanged. Texts are read after ``prefix`` (see :func:`protonet_scores`).
     """
-    from ..learn.meta import ProtoNet, meta_train
+    from ..learn import ProtoNet, meta_train
 
     _check_encoder("model", model)
     iterations = check_int("iterations", iterations, min=1)
@@ -196,7 +196,7 @@ class PrototypeClassifier(CourseModel):
     :math:`-\lVert f_\theta(x) - c_k\rVert^2` up to a term that is the same for every class, so at
     step 0 it predicts exactly what the frozen ProtoNet probe predicts. Follows the model contract
     for ``"classification"``: ``collate`` gives the encoder's prompt ids and mask and the class
-    indices, ``loss(batch)`` is their cross-entropy (what :func:`metamap_edu.learn.train.training_step`
+    indices, ``loss(batch)`` is their cross-entropy (what :func:`metamap_edu.learn.training_step`
     calls), ``predict`` returns class names.
     """
 
@@ -253,14 +253,14 @@ def finetune_scores(model, episodes: Sequence, steps: int = 30, lr: float = 1e-3
     """Query accuracy after fine-tuning a copy of ``model`` on each episode's support set.
 
     A :class:`PrototypeClassifier` on a copy of ``model`` takes ``steps`` Adam steps at ``lr`` on
-    seeded minibatches of ``batch_size`` support examples (:func:`metamap_edu.learn.train.training_step`).
+    seeded minibatches of ``batch_size`` support examples (:func:`metamap_edu.learn.training_step`).
     ``regularizer`` adds the article's step 3 toward the starting point θ₀ (the pretrained
     weights and the prototype head): ``"l2"`` is ``L2ToPrevious(strength)`` (formula 2),
     ``"pull"`` is ``ArticlePull(strength)`` (θ ← θ − β(θ − θ₀) after each step).
     """
     import random
 
-    from ..learn.train import make_regularizer, training_step
+    from ..learn import make_regularizer, training_step
 
     _check_encoder("model", model)
     steps = check_int("steps", steps, min=0)
@@ -300,7 +300,7 @@ def pretrain_encoder(texts: Sequence[str], steps: int = 2000, vocab_size: int = 
 
     ``texts`` are unlabeled: for a real data set, the utterances of the meta-train classes only.
     """
-    from ..learn.pretraining import new_pretraining_model, pretrain
+    from ..learn import new_pretraining_model, pretrain
 
     texts = check_nonempty("texts", [str(t) for t in check_sequence("texts", texts, "a list of str")], "at least one text")
     model = new_pretraining_model(texts, vocab_size=check_int("vocab_size", vocab_size, min=300), seed=check_seed("seed", seed))

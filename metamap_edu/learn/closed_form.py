@@ -1,6 +1,6 @@
 r"""Exact answers for linear models, used to check that training gets them right.
 
-Convention (the one :class:`metamap_edu.models.base.LinearMap` trains with): the data loss is the
+Convention (the one :class:`metamap_edu.models.LinearMap` trains with): the data loss is the
 *mean* squared error, and the proximal term has no ½:
 
 .. math::
@@ -19,8 +19,12 @@ eigenbasis of :math:`H = X^\top X / n`, each coordinate moves a fraction
 :math:`h_i / (h_i + \lambda)` of the way from θ_prev to the new optimum -- directions the new task
 cares little about (small curvature h_i) stay near θ_prev.
 
+Gradient descent with rate α on the data loss multiplies the error along the eigenvector of the
+Hessian :math:`\nabla^2 L = \tfrac{2}{n}X^\top X` with eigenvalue h by (1 − αh) each step, so it
+converges only for :math:`\alpha < 2/h_{\max}` (:func:`max_stable_lr`; notebook 02).
+
 A bias is handled by appending a column of ones to X (:func:`add_bias_column`); θ is then
-``[w_1, ..., w_d, b]``, the order of :func:`metamap_edu.models.base.flat_params`. All computations are
+``[w_1, ..., w_d, b]``, the order of :func:`metamap_edu.models.flat_params`. All computations are
 done in float64.
 
 Taught in notebooks/04_staying_close_the_l2_bridge.
@@ -34,7 +38,8 @@ import torch
 
 from .._checks import check_float
 
-__all__ = ["add_bias_column", "least_squares", "ridge_toward", "mse_objective", "shrink_fractions"]
+__all__ = ["add_bias_column", "least_squares", "ridge_toward", "mse_objective", "shrink_fractions", "stiffest_curvature",
+           "max_stable_lr"]
 
 
 def _as_f64(name: str, value: Any, dim: int | tuple[int, ...]) -> torch.Tensor:
@@ -118,3 +123,26 @@ def shrink_fractions(curvatures: Any, lam: float) -> torch.Tensor:
         raise ValueError("curvatures must be non-negative")
     lam = check_float("lam", lam, min=0.0)
     return h / (h + lam) if lam > 0 else torch.ones_like(h)
+
+
+def stiffest_curvature(X: Any) -> float:
+    r""":math:`h_{\max}`, the largest eigenvalue of the Hessian :math:`\tfrac{2}{n}X^\top X` of :math:`\frac{1}{n}\lVert X\theta - y\rVert^2`.
+
+    X (n, d) (with a column of ones for a bias, :func:`add_bias_column`); computed in float64.
+    Taught in notebooks/02_learning_one_mapping.
+    """
+    X = _as_f64("X", X, 2)
+    if X.shape[0] == 0:
+        raise ValueError("X must have at least one row")
+    return float(torch.linalg.eigvalsh(2 * X.T @ X / X.shape[0]).max())
+
+
+def max_stable_lr(X: Any) -> float:
+    r"""The step-size limit :math:`2/h_{\max}` of gradient descent on :math:`\frac{1}{n}\lVert X\theta - y\rVert^2`.
+
+    Along the Hessian's eigenvector with eigenvalue h the error is multiplied by (1 − αh) each
+    step, so every direction shrinks only when α < 2/h_max (:func:`stiffest_curvature`); at
+    α = 1/h_max the stiffest direction's error vanishes in one step. Taught in
+    notebooks/02_learning_one_mapping (the α widget and its exercise).
+    """
+    return 2.0 / stiffest_curvature(X)

@@ -14,10 +14,11 @@ from . import bag_of_words
 from . import tagger
 from . import text2text
 from . import transformer
+from . import dense_bag_of_words
 
 __all__ = [
     *contract.__all__, *tokenizers.__all__, *linear.__all__, *bag_of_words.__all__, *tagger.__all__,
-    *text2text.__all__, *transformer.__all__,
+    *text2text.__all__, *transformer.__all__, *dense_bag_of_words.__all__,
 ]
 
 from .contract import *  # noqa: F401,F403  (the names in contract.__all__)
@@ -27,3 +28,4 @@ from .bag_of_words import *  # noqa: F401,F403  (the names in bag_of_words.__all
 from .tagger import *  # noqa: F401,F403  (the names in tagger.__all__)
 from .text2text import *  # noqa: F401,F403  (the names in text2text.__all__)
 from .transformer import *  # noqa: F401,F403  (the names in transformer.__all__)
+from .dense_bag_of_words import *  # noqa: F401,F403  (the names in dense_bag_of_words.__all__)

@@ -1,8 +1,8 @@
 """The one model contract every course model follows, and the one check every trainer uses.
 
 A course model is a :class:`CourseModel` -- an ``nn.Module`` with four extra members -- so that one
-trainer (:func:`metamap_edu.learn.train.fit`, :class:`metamap_edu.learn.train.SequentialTrainer`), every
-meta-learner (:mod:`metamap_edu.learn.meta`) and one scorer (:func:`metamap_edu.learn.metrics.score`)
+trainer (:func:`metamap_edu.learn.fit`, :class:`metamap_edu.learn.SequentialTrainer`), every
+meta-learner (:mod:`metamap_edu.learn`) and one scorer (:func:`metamap_edu.learn.score`)
 work unchanged on all of them::
 
     model.kinds                        # tuple of task kinds it can serve, e.g. ("classification",)

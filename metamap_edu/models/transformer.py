@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 from .._checks import check_float, check_int, check_path, check_type
 from .contract import CourseModel
-from .text2text import OBJECTIVE_PREFIXES, TEXT_KINDS, TextToText, build_tokenizer, with_task_prefix
+from .text2text import TEXT_KINDS, TextToText
 from .tokenizers import BPETokenizer
 
 __all__ = [
@@ -43,9 +43,6 @@ __all__ = [
 ]
 
 _CHECKPOINT_FORMAT = "metamap_edu.TinyTransformer/1"
-# Text-to-text names that ``metamap_edu.learn.pretraining`` still imports from this module; they
-# live in (and the face ``metamap_edu.models`` exports them from) :mod:`.text2text`.
-_TEXT2TEXT_NAMES = (OBJECTIVE_PREFIXES, build_tokenizer, with_task_prefix)
 
 
 

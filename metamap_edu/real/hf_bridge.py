@@ -8,10 +8,10 @@ course's trainers do not care where a model comes from: :class:`HFClassifier` wr
 downloaded -- and gives it the four members of the contract (``kinds``, ``collate``, ``loss``,
 ``predict``) plus ``embed``. Then, unchanged:
 
-* :class:`metamap_edu.learn.train.SequentialTrainer` with any regularizer, the L2-SP anchor
-  :class:`metamap_edu.learn.train.L2ToInit` included;
-* :class:`metamap_edu.learn.meta.Reptile`, :class:`metamap_edu.learn.meta.MAML` (first and second order) and
-  :class:`metamap_edu.learn.meta.ProtoNet`.
+* :class:`metamap_edu.learn.SequentialTrainer` with any regularizer, the L2-SP anchor
+  :class:`metamap_edu.learn.L2ToInit` included;
+* :class:`metamap_edu.learn.Reptile`, :class:`metamap_edu.learn.MAML` (first and second order) and
+  :class:`metamap_edu.learn.ProtoNet`.
 
 Text is tokenized by the course's own BPE tokenizer (:mod:`metamap_edu.models.tokenizers`), so no Hugging Face
 tokenizer files are needed either. The sentence vector is the mean of BERT's last hidden states
@@ -39,7 +39,7 @@ from torch import nn
 from torch.func import grad, vmap
 
 from .._checks import check_int, check_nonempty, check_sequence, check_type
-from ..learn.meta import loss_at, parameters_of
+from ..learn import loss_at, parameters_of
 from ..models import BPETokenizer, CourseModel, check_model, train_bpe
 
 __all__ = ["HF_INSTALL_HINT", "hf_available", "tiny_bert_config", "HFClassifier", "functional_support"]

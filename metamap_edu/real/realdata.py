@@ -45,7 +45,7 @@ from .._checks import _show, check_choice, check_float, check_int, check_nonempt
 from ..tasks.language import derive_seed
 from ..tasks.families import MappingTask, load_classification
 from ..noise import mean_interval
-from ..models.tokenizers import word_tokenize
+from ..models import word_tokenize
 from ..tasks.splits import restrict_to_classes
 
 __all__ = [

@@ -29,7 +29,7 @@ The classes are split **by domain** (:func:`intent_split`): meta-train, meta-val
 meta-test classes come from disjoint domains, so a test episode asks about intents (and object
 words) that no labelled example contained, as :mod:`metamap_edu.real.realdata` does for real data.
 
-Polarity stays the counter-example (:func:`metamap_edu.learn.pretraining.antonym_experiment`): *great* and
+Polarity stays the counter-example (:func:`metamap_edu.experiments.antonym_experiment`): *great* and
 *awful* share every context, so no amount of co-occurrence separates them.
 
 Determinism: every random choice comes from ``random.Random`` seeded by

@@ -61,8 +61,8 @@ import numpy as np
 import metamap_edu as mm
 from metamap_edu import course
 from metamap_edu.tasks import DOMAIN_DEPENDENT, polarity, sentiment_family
-from metamap_edu.learn import (STREAM_DEFAULTS, STREAM_DOMAINS, continual_metrics, fit, run_sentiment_stream,
-    score)
+from metamap_edu.experiments import STREAM_DEFAULTS, STREAM_DOMAINS, run_sentiment_stream
+from metamap_edu.learn import continual_metrics, fit, score
 from metamap_edu.models import BagOfWordsClassifier
 
 # one clear message if a parameter above is unusable (more than 1000 steps per task only costs time)

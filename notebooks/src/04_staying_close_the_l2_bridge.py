@@ -61,8 +61,8 @@ import torch
 
 import metamap_edu as mm
 from metamap_edu import course
-from metamap_edu.learn import (L2ToPrevious, SequentialTrainer, fit, least_squares, ridge_toward,
-    stability_plasticity)
+from metamap_edu.learn import L2ToPrevious, SequentialTrainer, fit, least_squares, ridge_toward
+from metamap_edu.experiments import stability_plasticity
 from metamap_edu.models import LinearMap, flat_params, set_flat_params
 from metamap_edu.tasks import MappingTask
 

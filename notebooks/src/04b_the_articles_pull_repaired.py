@@ -62,7 +62,8 @@ import torch
 import metamap_edu as mm
 from metamap_edu import paired_difference, course
 from metamap_edu.learn import (ArticlePull, L2ToPrevious, SequentialTrainer, fit, least_squares, pull_as_l2,
-    run_sentiment_stream, shrink_fractions, stability_plasticity)
+    shrink_fractions)
+from metamap_edu.experiments import run_sentiment_stream, stability_plasticity
 from metamap_edu.models import LinearMap, flat_params, set_flat_params
 from metamap_edu.tasks import MappingTask
 

@@ -110,6 +110,10 @@ class LinReg(torch.nn.Module):
     def loss(self, batch):
         return ((batch["x"] @ self.w - batch["y"]) ** 2).mean()
 
+    def predict(self, inputs, kind="regression"):
+        with torch.no_grad():
+            return (torch.as_tensor(inputs, dtype=torch.float64) @ self.w).tolist()
+
 
 g = torch.Generator().manual_seed(SEED)
 Xs, Xq = torch.randn(8, 3, generator=g, dtype=torch.float64), torch.randn(8, 3, generator=g, dtype=torch.float64)
@@ -128,7 +132,7 @@ print("MAML matches the formula:", torch.allclose(second["w"], by_hand, atol=1e-
 # %% [markdown]
 # The two gradients differ: the second-order one is the first-order one bent by $I - \alpha H_S$.
 # Where the support loss is strongly curved, a step toward the query optimum would also change
-# what the inner step does next time, and MAML accounts for it. The tests of `metamap_edu.learn.meta` also check
+# what the inner step does next time, and MAML accounts for it. The tests of `metamap_edu.learn.maml` also check
 # MAML against finite differences on a small non-linear network, and check that the tasks of a
 # meta-batch give the same meta-gradient whether they are adapted in a loop or in parallel with
 # `torch.func.vmap` ("vectorizing map": it turns a function of one task into a function of a batch

@@ -399,7 +399,7 @@ for k in (1, 5):
 # uses by default (one matrix reads and writes every token, as in GPT-2), and **untied**.
 
 # %%
-from metamap_edu.learn import antonym_experiment
+from metamap_edu.experiments import antonym_experiment
 
 probe = ("great", "superb", "terrible", "awful")
 gaps = {tie: antonym_experiment(tie_embeddings=tie, steps=ANTONYM_STEPS, probes=probe, seed=SEED)

@@ -67,11 +67,11 @@ from IPython.display import Markdown, display
 
 import metamap_edu as mm
 from metamap_edu import mean_interval, paired_difference, tasks, real, experiments, course
-from metamap_edu.learn import MAML, Reptile, run_sentiment_stream
+from metamap_edu.learn import MAML, Reptile
 from metamap_edu.models import BagOfWordsClassifier, TinyTransformer, TransformerConfig, build_tokenizer
 from metamap_edu.tasks import restrict_to_classes, sample_episode, sentiment_family
 from metamap_edu.experiments import (ROUTES, YARDSTICK, compare_few_shot, route_accuracies,
-    route_interaction, route_scores_on)
+    route_interaction, route_scores_on, run_sentiment_stream)
 
 mm.set_seed(SEED)   # also refuses a SEED that is not a whole number >= 0
 mm.set_threads(1)

@@ -3,7 +3,7 @@
 A notebook imports ``metamap_edu`` (as ``mm``), its subpackages (``from metamap_edu import tasks,
 course``) and names from a subpackage's ``__all__`` (``from metamap_edu.learn import fit``), and
 every attribute it reads from them is exported. It never reaches into a module
-(``metamap_edu.learn.train``) or a private name. The test parses each source in ``notebooks/src/``.
+(``metamap_edu.learn.fit``) or a private name. The test parses each source in ``notebooks/src/``.
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_notebooks_use_only_the_public_face(path):
 
 def test_the_check_catches_a_module_reach_and_a_private_name():
     """Positive control: the three ways past the face are each reported."""
-    source = ("import metamap_edu as mm\nfrom metamap_edu import learn\nfrom metamap_edu.learn.train import fit\n"
+    source = ("import metamap_edu as mm\nfrom metamap_edu import learn\nfrom metamap_edu.learn.fit import fit\n"
               "learn._private_helper\nmm.no_such_name\n")
     problems = face_problems(source)
     assert len(problems) == 3, problems

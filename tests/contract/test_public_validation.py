@@ -391,7 +391,7 @@ def test_module_functions_refuse_bad_input_with_a_clear_message(f, name, fn, exc
 
 def test_the_minibatcher_uses_every_example_equally_over_epochs():
     """Full batches only: each epoch skips n mod B examples, but a fresh shuffle draws them next time."""
-    from metamap_edu.learn.train import _Batches
+    from metamap_edu.learn.fit import _Batches
 
     class Model:
         def collate(self, examples, kind):
@@ -416,10 +416,10 @@ class _Nonsense:
 # Learners read them; building one by hand is not part of the course, so they take any field.
 RECORDS = {
     "tasks.language.Domain": "one domain's word lists, built from the module's own tables",
-    "learn.train.History": "what fit returns",
-    "learn.train.SequentialResult": "what SequentialTrainer.run returns",
-    "learn.meta.AdaptationResult": "what evaluate_adaptation returns",
-    "learn.meta.MetaHistory": "what meta_train returns",
+    "learn.fit.History": "what fit returns",
+    "learn.sequential.SequentialResult": "what SequentialTrainer.run returns",
+    "learn.meta_training.AdaptationResult": "what evaluate_adaptation returns",
+    "learn.meta_training.MetaHistory": "what meta_train returns",
     "tasks.sinusoid.TensorEpisode": "what SinusoidSampler.sample returns",
     "learn.pretraining.PretrainResult": "what pretrain returns",
     "course.widgets.View": "what a widget's view function returns (a figure and a text)",
@@ -439,7 +439,7 @@ COMMAND_HANDLERS = {"tools.cli.cmd_build", "tools.cli.cmd_doctor", "tools.cli.cm
 
 
 def _public_modules() -> list[str]:
-    """Every public module of the package, dotted from ``metamap_edu`` (``learn.train``, ``noise`` ...)."""
+    """Every public module of the package, dotted from ``metamap_edu`` (``learn.fit``, ``noise`` ...)."""
     found = pkgutil.walk_packages(mm.__path__, "metamap_edu.")
     names = [m.name.removeprefix("metamap_edu.") for m in found if not m.ispkg]
     return sorted(n for n in names if not any(part.startswith("_") for part in n.split(".")))

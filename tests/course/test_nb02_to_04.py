@@ -35,17 +35,14 @@ from metamap_edu.learn.metrics import score  # noqa: E402
 from metamap_edu.models import BagOfWordsClassifier, LinearMap, flat_params, set_flat_params  # noqa: E402
 from metamap_edu.noise import HELPS, NO_DIFFERENCE, paired_difference  # noqa: E402
 from metamap_edu.tasks.families import MappingTask, sentiment_family  # noqa: E402
-from metamap_edu.learn.train import (  # noqa: E402
-    STREAM_DEFAULTS,
-    STREAM_DOMAINS,
+from metamap_edu.experiments import STREAM_DEFAULTS, STREAM_DOMAINS, run_sentiment_stream, stability_plasticity  # noqa: E402
+from metamap_edu.learn import (  # noqa: E402
     ArticlePull,
     L2ToPrevious,
     SequentialTrainer,
     fit,
     pull_as_l2,
-    run_sentiment_stream,
     sgd_step,
-    stability_plasticity,
 )
 
 SEEDS = (0, 1, 2)
@@ -548,7 +545,7 @@ def test_04b_under_adam_beta_0_01_already_removes_most_forgetting():
     assert last[0.3] < 0.5 + 2 * SE_TASK
 
 
-# ---- the fused coupled path behind the claims above (metamap_edu.learn.train) ------------------
+# ---- the fused coupled path behind the claims above (metamap_edu.learn.regularizers) ------------------
 def _grad_via_hooks(reg, model):
     """What the trainer adds to .grad for the penalty: step_penalty (value) + before_step (gradient)."""
     for p in model.parameters():
@@ -569,7 +566,7 @@ def _grad_via_autograd(reg, model):
 @pytest.mark.parametrize("kind", ["l2", "ewc", "l2init"])
 def test_fused_penalty_gradient_equals_the_autograd_gradient(kind):
     """step_penalty + before_step give the value and gradient of the differentiable penalty()."""
-    from metamap_edu.learn.train import EWC, L2ToInit
+    from metamap_edu.learn import EWC, L2ToInit
 
     torch.manual_seed(0)
     tasks, _ = notebook04_tasks(0)

@@ -1,12 +1,12 @@
 """The claims notebooks 03, 04 and 04b make about formula 2, asserted on the function the notebooks call.
 
-``metamap_edu.learn.train.run_sentiment_stream`` trains a bag-of-words classifier over the generated
+``metamap_edu.experiments.run_sentiment_stream`` trains a bag-of-words classifier over the generated
 sentiment domains (defaults: ``STREAM_DEFAULTS``) and returns the accuracy matrix and its metrics.
 """
 import numpy as np
 import pytest
 
-from metamap_edu.learn.train import run_sentiment_stream
+from metamap_edu.experiments import run_sentiment_stream
 
 SEEDS = (0, 1, 2)
 MODERATE_LAM = 3e-4  # moderate for this model: see run_sentiment_stream's note on the scale of λ

@@ -36,7 +36,7 @@ def test_effective_lr(capsys):
 
 
 def test_lambda_mapping_agrees_with_the_library():
-    from metamap_edu.learn.train import pull_as_l2
+    from metamap_edu.learn import pull_as_l2
 
     lam, lr = pull_as_l2(0.2, 0.05)
     assert course.check_lambda_mapping(lam, alpha=0.05, beta=0.2) is True

@@ -44,7 +44,7 @@ def _support_size_for_query(w, Xs, ys, Xq, yq, alpha):
 @pytest.mark.parametrize("fn, message", [
     (_first_order, "first-order (FOMAML)"),
     (_support_size_for_query, "divided by the support size"),
-    (lambda w, *rest: 2 * maml_gradient(w, *rest), "differs from metamap_edu.learn.meta.MAML"),
+    (lambda w, *rest: 2 * maml_gradient(w, *rest), "differs from metamap_edu.learn.MAML"),
     (lambda w, *rest: maml_gradient(w, *rest)[:1], "expected"),
     (lambda *args: "gradient", "not a vector"),
     (_stub, "NotImplementedError"),

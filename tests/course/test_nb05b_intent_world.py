@@ -15,7 +15,7 @@ from metamap_edu.tasks import intents
 from metamap_edu.experiments import checkpoints as pretrained
 from metamap_edu.experiments import transfer
 from metamap_edu.noise import paired_difference
-from metamap_edu.learn.pretraining import nearest_tokens
+from metamap_edu.learn import nearest_tokens
 
 SEEDS = (0, 1, 2)
 STEPS = 60  # the fine-tuning budget (bench/world_effects.py's default), proved sufficient by the K = 50 control

@@ -24,7 +24,7 @@ def _stub(*args):
 def small_model():
     from metamap_edu.tasks import language
     from metamap_edu.learn.pretraining import new_pretraining_model
-    from metamap_edu.models.transformer import TransformerConfig
+    from metamap_edu.models import TransformerConfig
 
     corpus = language.corpus(300, seed=0)
     model = new_pretraining_model(corpus, config=TransformerConfig(context=40, width=32, depth=1, heads=2),

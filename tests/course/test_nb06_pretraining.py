@@ -15,9 +15,9 @@ from metamap_edu import noise
 from metamap_edu.tasks import language
 from metamap_edu.learn import metrics
 from metamap_edu.tasks import families as tasks
-from metamap_edu.learn.pretraining import (antonym_experiment, fit_multitask, lm_loss, new_pretraining_model, pretrain,
-                                  verdict_sentences)
-from metamap_edu.models.transformer import TransformerConfig, with_task_prefix
+from metamap_edu.experiments import antonym_experiment, verdict_sentences
+from metamap_edu.learn import fit_multitask, lm_loss, new_pretraining_model, pretrain
+from metamap_edu.models import TransformerConfig, with_task_prefix
 
 
 def test_pretraining_learns_text_of_domains_never_labelled():
@@ -97,7 +97,7 @@ def test_notebook06_pretraining_groups_music_words_but_not_their_polarity():
     how many share its polarity."""
     from metamap_edu import noise
     from metamap_edu.experiments import checkpoints as pretrained
-    from metamap_edu.learn.pretraining import neighbour_agreement
+    from metamap_edu.learn import neighbour_agreement
 
     music = language.LEXICON["music"]
     words = sorted(set(music.positive) | set(music.negative))

@@ -22,11 +22,11 @@ from metamap_edu.real import minilm as encoders
 from metamap_edu.real import hf_bridge
 from metamap_edu.real import realdata
 from metamap_edu.tasks.language import corpus
-from metamap_edu.learn.meta import ProtoNet, meta_train
+from metamap_edu.learn import ProtoNet, meta_train
 from metamap_edu.noise import HELPS, HURTS, paired_difference
 from metamap_edu.learn.pretraining import pretrain
-from metamap_edu.learn.train import L2ToPrevious, SequentialTrainer
-from metamap_edu.models.transformer import TinyTransformer, TransformerConfig, build_tokenizer
+from metamap_edu.learn import L2ToPrevious, SequentialTrainer
+from metamap_edu.models import TinyTransformer, TransformerConfig, build_tokenizer
 
 SEED, N_WAY, K_SHOT, N_QUERY, N_EPISODES, MAX_TOKENS = 0, 5, 1, 5, 100, 48
 
@@ -113,7 +113,7 @@ def test_08_section7_minilm_is_far_ahead_and_the_course_model_beats_tfidf(scores
 def test_08_section7_tfidf_cannot_see_the_words_of_the_meta_test_intents(setup):
     """08 §7: exchange, rate, alarm, weather and luggage never occur in the meta-train utterances,
     and over a third of the words of the meta-test utterances are outside TF-IDF's vocabulary."""
-    from metamap_edu.models.tokenizers import word_tokenize
+    from metamap_edu.models import word_tokenize
     _, split, _, _, _ = setup
     vocab = realdata.TfidfCentroid(split.train.inputs).vocab
     assert not {"exchange", "rate", "alarm", "weather", "luggage"} & set(vocab)

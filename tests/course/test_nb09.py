@@ -11,7 +11,7 @@ from metamap_edu.experiments import transfer
 from metamap_edu.tasks.splits import restrict_to_classes
 from metamap_edu.experiments.few_shot import compare_few_shot
 from metamap_edu.experiments.routes import route_accuracies, route_interaction, route_scores_on
-from metamap_edu.learn.train import run_sentiment_stream
+from metamap_edu.experiments import run_sentiment_stream
 
 # the notebook's defaults (FAST = False, SEED = 0)
 SEEDS = (0, 1, 2)

@@ -18,7 +18,7 @@ import pytest
 
 from metamap_edu.tools import cli
 from metamap_edu.experiments import checkpoints as pretrained
-from metamap_edu.models.transformer import TinyTransformer, load_checkpoint, save_checkpoint
+from metamap_edu.models import TinyTransformer, load_checkpoint, save_checkpoint
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -1,13 +1,13 @@
 """closed_form: the exact answers, their limits, and training reaching them (formula 2)."""
-import math
 
 import pytest
 import torch
 
-from metamap_edu.learn.closed_form import add_bias_column, least_squares, mse_objective, ridge_toward, shrink_fractions
+from metamap_edu.learn.closed_form import (add_bias_column, least_squares, max_stable_lr, mse_objective, ridge_toward,
+                                          shrink_fractions, stiffest_curvature)
 from metamap_edu.models import LinearMap, flat_params, set_flat_params
 from metamap_edu.tasks.families import MappingTask
-from metamap_edu.learn.train import L2ToPrevious, fit
+from metamap_edu.learn import L2ToPrevious, fit
 
 
 
@@ -76,3 +76,24 @@ def test_l2_to_previous_reaches_ridge_solution(data, optimizer, lr, steps):
     fit(model, task, optimizer, lr=lr, steps=steps, batch_size=len(task), progress=False, regularizer=reg)
     expected = ridge_toward(add_bias_column(X), y, prev, 0.3)
     assert (flat_params(model).double() - expected).abs().max() < 1e-4
+
+
+def test_max_stable_lr_is_two_over_the_stiffest_curvature_and_splits_converge_from_diverge():
+    g = torch.Generator().manual_seed(0)
+    X = add_bias_column(torch.randn(30, 1, generator=g, dtype=torch.float64) * 2 + 1)
+    y = X @ torch.tensor([1.5, -0.5], dtype=torch.float64)
+    h = torch.linalg.eigvalsh(2 * X.T @ X / X.shape[0])
+    assert stiffest_curvature(X) == pytest.approx(float(h.max()), rel=1e-12)
+    limit = max_stable_lr(X)
+    assert limit == pytest.approx(2.0 / float(h.max()), rel=1e-12)
+
+    def distance_after(alpha, steps=300):
+        theta = torch.zeros(2, dtype=torch.float64)
+        for _ in range(steps):
+            theta = theta - alpha * 2 * X.T @ (X @ theta - y) / X.shape[0]
+        return float((theta - least_squares(X, y)).norm())
+
+    assert distance_after(0.95 * limit) < 1e-3  # just below the limit: converges
+    assert distance_after(1.05 * limit) > 1e3  # just above: the stiffest direction blows up
+    with pytest.raises(ValueError, match="X"):
+        max_stable_lr(torch.ones(3))

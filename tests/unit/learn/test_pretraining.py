@@ -6,22 +6,7 @@ import pytest
 import torch
 
 from metamap_edu.tasks import language
-from metamap_edu.learn import train
-from metamap_edu.learn.pretraining import (OBJECTIVES, lm_batch, lm_loss, nearest_tokens, neighbour_agreement,
-                                  new_pretraining_model, pretrain)
-from metamap_edu.models.transformer import TransformerConfig
-
-SMALL = TransformerConfig(context=40, width=32, depth=1, heads=2)
-
-
-@pytest.fixture(scope="module")
-def corpus():
-    return language.corpus(600, seed=0)
-
-
-@pytest.fixture()
-def model(corpus):
-    return new_pretraining_model(corpus, config=SMALL, vocab_size=800, seed=0)
+from metamap_edu.learn import OBJECTIVES, DivergenceError, lm_batch, lm_loss, new_pretraining_model, pretrain
 
 
 def test_causal_batch_predicts_every_sentence_token(model, corpus):
@@ -58,39 +43,21 @@ def test_pretraining_lowers_held_out_loss(model, corpus, objective):
     assert math.isfinite(result.final_loss)
 
 
-def test_pretraining_is_deterministic(corpus):
+def test_pretraining_is_deterministic(corpus, small_config):
     runs = []
     for _ in range(2):
-        m = new_pretraining_model(corpus, config=SMALL, vocab_size=800, seed=3)
+        m = new_pretraining_model(corpus, config=small_config, vocab_size=800, seed=3)
         runs.append(pretrain(m, corpus, steps=5, batch_size=8, seed=1, progress=False).losses)
     assert runs[0] == runs[1]
 
 
 def test_divergence_stops_with_a_message(model, corpus):
     before = copy.deepcopy(model.state_dict())
-    with pytest.raises(train.DivergenceError, match="diverged"):
+    with pytest.raises(DivergenceError, match="diverged"):
         pretrain(model, corpus, steps=30, batch_size=8, lr=1e6, max_grad_norm=1e9, progress=False)
     for k, v in model.state_dict().items():
         assert torch.isfinite(v).all(), k
     assert before.keys() == model.state_dict().keys()
-
-
-def test_nearest_tokens(model):
-    near = nearest_tokens(model, "good", k=3)
-    assert len(near) == 3 and all(w != "good" for w, _ in near)
-    assert near == sorted(near, key=lambda p: -p[1])
-
-
-def test_neighbour_agreement_counts_what_nearest_tokens_returns(model):
-    words, cands = ["good", "bad"], ["great", "awful", "fine", "poor", "nice"]
-    counts = neighbour_agreement(model, words, cands, lambda w, n: n.startswith(("g", "a")), k=3)
-    expected = [sum(n.startswith(("g", "a")) for n, _ in nearest_tokens(model, w, k=3, candidates=cands))
-                for w in words]
-    assert counts == expected and all(0 <= c <= 3 for c in counts)
-    with pytest.raises(TypeError, match="same must be a function"):
-        neighbour_agreement(model, words, cands, "music")
-    with pytest.raises(ValueError, match="words"):
-        neighbour_agreement(model, [], cands, lambda w, n: True)
 
 
 def test_bad_input(model, corpus):
@@ -104,7 +71,7 @@ def test_bad_input(model, corpus):
         pretrain(model, corpus, steps=0)
 
 
-def test_notebook06_07_views_and_plots(model):
+def test_notebook06_07_views_and_plots(model, small_config):
     import matplotlib.pyplot as plt
 
     from metamap_edu import course
@@ -114,7 +81,7 @@ def test_notebook06_07_views_and_plots(model):
     view = course.attention_view("the food was good", 0, 1, model)
     assert "reads most from" in view.text
     tokens, maps = model.attention_maps("the food was good")
-    assert maps.shape == (SMALL.depth, SMALL.heads, len(tokens), len(tokens))
+    assert maps.shape == (small_config.depth, small_config.heads, len(tokens), len(tokens))
     assert torch.allclose(maps.sum(-1), torch.ones(maps.shape[:-1]), atol=1e-5)
     assert float(maps[0, 0].triu(1).abs().sum()) == 0.0  # causal: nothing above the diagonal
     with pytest.raises(ValueError, match="layer must be in"):

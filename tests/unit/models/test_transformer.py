@@ -6,10 +6,9 @@ import warnings
 import pytest
 import torch
 
-from metamap_edu.learn import meta
+from metamap_edu import learn
 from metamap_edu.learn import metrics
 from metamap_edu.tasks import families as tasks
-from metamap_edu.learn import train
 from metamap_edu.models.transformer import TinyTransformer, TransformerConfig, load_checkpoint, save_checkpoint
 
 
@@ -81,7 +80,7 @@ def test_double_backward_through_attention(model, small_tasks):
 @pytest.mark.parametrize("use_vmap", [False, True])
 def test_second_order_maml_on_the_transformer(model, small_tasks, use_vmap):
     sampler = tasks.EpisodeSampler([small_tasks["classification"]], n_way=2, k_shot=2, n_query=2, seed=0)
-    maml = meta.MAML(model, inner_lr=0.05, inner_steps=1, first_order=False, outer_lr=1e-3, vmap=use_vmap)
+    maml = learn.MAML(model, inner_lr=0.05, inner_steps=1, first_order=False, outer_lr=1e-3, vmap=use_vmap)
     before = copy.deepcopy(model.state_dict())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -95,12 +94,12 @@ def test_reptile_protonet_and_sequential_trainer_run_unchanged(model, small_task
     sampler = tasks.EpisodeSampler([small_tasks["classification"]], n_way=2, k_shot=2, n_query=2, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        assert meta.Reptile(model, epsilon=0.1, inner_lr=0.01, inner_steps=2).step(sampler.take(2)) > 0
-    assert meta.ProtoNet(model, outer_lr=1e-3).step(sampler.take(2)) > 0
+        assert learn.Reptile(model, epsilon=0.1, inner_lr=0.01, inner_steps=2).step(sampler.take(2)) > 0
+    assert learn.ProtoNet(model, outer_lr=1e-3).step(sampler.take(2)) > 0
     stream = [small_tasks["classification"].subset(range(8)), small_tasks["tagging"].subset(range(8)),
               small_tasks["translation"].subset(range(8))]
-    for reg in (None, train.L2ToPrevious(0.1), train.ArticlePull(0.1), train.EWC(1.0, fisher_samples=4), train.L2ToInit(0.1)):
-        result = train.SequentialTrainer(model, reg, optimizer="adam", lr=1e-3, steps_per_task=2, batch_size=4,
+    for reg in (None, learn.L2ToPrevious(0.1), learn.ArticlePull(0.1), learn.EWC(1.0, fisher_samples=4), learn.L2ToInit(0.1)):
+        result = learn.SequentialTrainer(model, reg, optimizer="adam", lr=1e-3, steps_per_task=2, batch_size=4,
                                          record_params=False, progress=False).run(stream, [t.subset(range(2)) for t in stream])
         assert result.R.shape == (4, 3)
 

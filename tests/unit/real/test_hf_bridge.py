@@ -85,7 +85,7 @@ def test_stock_mask_breaks_vmap_and_the_report_says_why(family, tokenizer):
 
 def test_sequential_trainer_with_the_l2sp_anchor(model, family):
     from metamap_edu.models import flat_params
-    from metamap_edu.learn.train import L2ToInit, SequentialTrainer
+    from metamap_edu.learn import L2ToInit, SequentialTrainer
 
     theta0 = flat_params(model).clone()
     run = SequentialTrainer(model, regularizer=L2ToInit(0.01), optimizer="adam", lr=3e-3, steps_per_task=8,
@@ -96,7 +96,7 @@ def test_sequential_trainer_with_the_l2sp_anchor(model, family):
 
 @pytest.mark.parametrize("algo", ["reptile", "fomaml", "maml"])
 def test_meta_learners_vmap_over_tasks(model, family, algo):
-    from metamap_edu.learn.meta import MAML, Reptile, meta_train
+    from metamap_edu.learn import MAML, Reptile, meta_train
     from metamap_edu.tasks.families import EpisodeSampler
 
     learner = {"reptile": lambda: Reptile(model, inner_steps=2), "fomaml": lambda: MAML(model, first_order=True),
@@ -108,8 +108,8 @@ def test_meta_learners_vmap_over_tasks(model, family, algo):
 
 
 def test_maml_falls_back_to_a_loop_with_the_stock_mask(family, tokenizer, monkeypatch):
-    from metamap_edu.learn import meta
-    from metamap_edu.learn.meta import MAML
+    from metamap_edu.learn import functional as meta  # where the once-per-session warning is kept
+    from metamap_edu.learn import MAML
     from metamap_edu.tasks.families import sample_episode
 
     monkeypatch.setattr(meta, "_WARNED", set())  # the warning is shown once per session
@@ -123,7 +123,7 @@ def test_maml_falls_back_to_a_loop_with_the_stock_mask(family, tokenizer, monkey
 
 
 def test_protonet_on_the_hf_encoder():
-    from metamap_edu.learn.meta import ProtoNet
+    from metamap_edu.learn import ProtoNet
     from metamap_edu.tasks.families import EpisodeSampler, topic_task
 
     topics = topic_task(n_per_class=12, seed=0)

@@ -215,7 +215,7 @@ def test_summarize():
 
 
 def test_real_text_goes_through_the_course_bpe(demo_task):
-    from metamap_edu.models.transformer import build_tokenizer
+    from metamap_edu.models import build_tokenizer
 
     ms = S.split_task_by_class(demo_task, 0.2, 0.25, seed=0)
     tok = build_tokenizer(ms.train.inputs, vocab_size=400)

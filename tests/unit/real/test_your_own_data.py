@@ -208,7 +208,7 @@ def test_load_real_task_validates_min_per_class(tmp_path, value, exc):
 
 # -- long texts --------------------------------------------------------------------------------------
 def test_trim_to_context_cuts_long_texts_and_warns_with_the_count():
-    from metamap_edu.models.transformer import build_tokenizer
+    from metamap_edu.models import build_tokenizer
 
     texts = ["short one", "a much longer text " * 20, "another very long text that goes on " * 10]
     tok = build_tokenizer(texts, vocab_size=400)

@@ -14,8 +14,8 @@ import torch
 from metamap_edu.tasks import intents as I
 from metamap_edu.experiments import transfer
 from metamap_edu.tasks.splits import ClassSplit
-from metamap_edu.models.tokenizers import word_tokenize
-from metamap_edu.models.transformer import TinyTransformer, TransformerConfig, build_tokenizer, save_checkpoint
+from metamap_edu.models import word_tokenize
+from metamap_edu.models import TinyTransformer, TransformerConfig, build_tokenizer, save_checkpoint
 
 
 def _concept_words():
