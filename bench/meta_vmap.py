@@ -24,7 +24,7 @@ import torch
 
 from metamap_edu.learn import MAML, collate_episodes, parameters_of, relabel_episode, slot_labels
 from metamap_edu.models import DenseBagOfWords, SinusoidMLP
-from metamap_edu.tasks.sinusoid import SinusoidSampler
+from metamap_edu.tasks import SinusoidSampler
 
 META_BATCH = 16
 TEXT_VOCAB, TEXT_DIM = 200, 16  # the 200 most frequent words, 16-dimensional embeddings
@@ -115,7 +115,7 @@ def sinusoid_case(repeats):
 
 
 def text_case(repeats):
-    from metamap_edu.tasks.families import EpisodeSampler, sentiment_family
+    from metamap_edu.tasks import EpisodeSampler, sentiment_family
     from metamap_edu.models import WordVocab
 
     fam = sentiment_family(n_per_task=60, seed=0)

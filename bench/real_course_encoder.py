@@ -30,7 +30,7 @@ from metamap_edu.real import realdata
 from metamap_edu.tasks import splits
 from metamap_edu.experiments import transfer
 from metamap_edu.noise import mean_interval, paired_difference
-from metamap_edu.tasks.families import MappingTask
+from metamap_edu.tasks import MappingTask
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -65,7 +65,7 @@ from metamap_edu._progress import progress_bar
 from metamap_edu.learn import ProtoNet, meta_train
 from metamap_edu.learn import pretrain
 from metamap_edu.reproducibility import report_threads
-from metamap_edu.tasks.families import MappingTask
+from metamap_edu.tasks import MappingTask
 from metamap_edu.models import TinyTransformer, TransformerConfig, build_tokenizer
 
 DEFAULT_SETTINGS = "5w1s,5w5s,15w1s,15w5s"

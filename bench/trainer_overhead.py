@@ -23,7 +23,7 @@ import torch
 
 import metamap_edu as mm
 from metamap_edu.models import MLP, BagOfWordsClassifier
-from metamap_edu.tasks.families import MappingTask, sentiment_family
+from metamap_edu.tasks import MappingTask, sentiment_family
 from metamap_edu.learn import EWC, ArticlePull, L2ToPrevious, make_optimizer, training_step
 
 

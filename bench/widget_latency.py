@@ -29,8 +29,8 @@ import torch  # noqa: E402
 
 from metamap_edu.course import widgets  # noqa: E402
 from metamap_edu import course  # noqa: E402
-from metamap_edu.learn.closed_form import least_squares  # noqa: E402
-from metamap_edu.tasks.families import MappingTask, sentiment_family  # noqa: E402
+from metamap_edu.learn import least_squares  # noqa: E402
+from metamap_edu.tasks import MappingTask, sentiment_family  # noqa: E402
 from metamap_edu.experiments import STREAM_DEFAULTS, STREAM_DOMAINS  # noqa: E402
 
 GOAL_SECONDS = 0.5

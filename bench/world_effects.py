@@ -37,7 +37,7 @@ import torch
 
 from metamap_edu.tasks import intents
 from metamap_edu.experiments import checkpoints as pretrained
-from metamap_edu.experiments.few_shot import compare_few_shot
+from metamap_edu.experiments import compare_few_shot
 from metamap_edu.noise import mean_interval
 from metamap_edu.learn import pull_as_l2
 

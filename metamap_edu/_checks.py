@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+from pathlib import Path
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -150,10 +152,8 @@ def check_sequence(name: str, value: Any, what: str = "a list") -> list:
     return list(value)
 
 
-def check_path(name: str, value: Any) -> "Path":
+def check_path(name: str, value: Any) -> Path:
     """Return ``value`` as a ``pathlib.Path``; anything but a str or an ``os.PathLike`` raises ``TypeError``."""
-    import os
-    from pathlib import Path
 
     if not isinstance(value, (str, os.PathLike)):
         raise TypeError(f"{name} must be a path (a str or a pathlib.Path); got {_show(value)} of type {type(value).__name__}")

@@ -44,7 +44,7 @@ import torch
 from torch.func import stack_module_state
 
 from .._checks import check_float, check_int, check_path, check_seed, check_type
-from ..learn import MAML, Reptile, evaluate_adaptation, meta_train, parameters_of
+from ..learn import MAML, Reptile, evaluate_adaptation, meta_train
 from ..models import SinusoidMLP
 from ..tasks.sinusoid import SINUSOID_DEFAULTS, SinusoidSampler
 from .._progress import bars_disabled

@@ -22,8 +22,8 @@ from torch import nn
 import metamap_edu as mm
 from metamap_edu.models import (CourseModel, LinearMap, TinyTransformer, TransformerConfig, WordVocab, build_tokenizer,
                                 check_model, word_tokenize)
-from metamap_edu.tasks.families import KINDS, MappingTask, ner_task, sentiment_family, translation_family
-from metamap_edu.tasks.sinusoid import sinusoid_task
+from metamap_edu.tasks import KINDS, MappingTask, ner_task, sentiment_family, translation_family
+from metamap_edu.tasks import sinusoid_task
 
 #: Top-level modules of the optional extras -> the extra that installs them.
 EXTRAS = {"transformers": "hf", "sentence_transformers": "pretrained"}

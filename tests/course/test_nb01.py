@@ -8,7 +8,7 @@ import pytest  # noqa: E402
 
 from metamap_edu import course  # noqa: E402
 from metamap_edu.tasks import language
-from metamap_edu.tasks.families import MappingTask, ner_task, sentiment_family, translation_family  # noqa: E402
+from metamap_edu.tasks import MappingTask, ner_task, sentiment_family, translation_family  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -29,12 +29,12 @@ import torch  # noqa: E402
 
 import metamap_edu as mm  # noqa: E402
 from metamap_edu import course  # noqa: E402
-from metamap_edu.learn.closed_form import add_bias_column, least_squares, ridge_toward, shrink_fractions  # noqa: E402
-from metamap_edu.tasks.language import PEOPLE, PLACES, polarity  # noqa: E402
-from metamap_edu.learn.metrics import score  # noqa: E402
+from metamap_edu.learn import add_bias_column, least_squares, ridge_toward, shrink_fractions  # noqa: E402
+from metamap_edu.tasks import PEOPLE, PLACES, polarity  # noqa: E402
+from metamap_edu.learn import score  # noqa: E402
 from metamap_edu.models import BagOfWordsClassifier, LinearMap, flat_params, set_flat_params  # noqa: E402
 from metamap_edu.noise import HELPS, NO_DIFFERENCE, paired_difference  # noqa: E402
-from metamap_edu.tasks.families import MappingTask, sentiment_family  # noqa: E402
+from metamap_edu.tasks import MappingTask, sentiment_family  # noqa: E402
 from metamap_edu.experiments import STREAM_DEFAULTS, STREAM_DOMAINS, run_sentiment_stream, stability_plasticity  # noqa: E402
 from metamap_edu.learn import (  # noqa: E402
     ArticlePull,

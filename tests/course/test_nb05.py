@@ -7,7 +7,7 @@ import torch
 
 from metamap_edu import noise
 from metamap_edu.experiments import reproduce as rp
-from metamap_edu.tasks.sinusoid import task_agnostic_mse
+from metamap_edu.tasks import task_agnostic_mse
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import torch
 from metamap_edu.tasks import intents
 from metamap_edu.experiments import checkpoints as pretrained
 from metamap_edu.experiments import transfer
-from metamap_edu.experiments.few_shot import compare_few_shot
+from metamap_edu.experiments import compare_few_shot
 from metamap_edu.noise import HELPS, HURTS, NO_DIFFERENCE, mean_interval
 
 SOURCE = (Path(__file__).resolve().parents[2] / "notebooks" / "src" / "05b_few_shot_text.py").read_text(encoding="utf-8")

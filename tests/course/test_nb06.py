@@ -21,9 +21,9 @@ from metamap_edu.experiments import checkpoints as pretrained
 from metamap_edu.experiments import transfer
 from metamap_edu.noise import HELPS, paired_difference
 from metamap_edu.learn import lm_loss, nearest_tokens, new_pretraining_model, pretrain
-from metamap_edu.tasks.families import sentiment_family
-from metamap_edu.models.tokenizers import train_bpe
-from metamap_edu.models.transformer import TransformerConfig, with_task_prefix
+from metamap_edu.tasks import sentiment_family
+from metamap_edu.models import train_bpe
+from metamap_edu.models import TransformerConfig, with_task_prefix
 
 SEED = 0
 KS = (1, 5, 10, 50)

@@ -23,7 +23,7 @@ def _stub(*args):
 @pytest.fixture(scope="module")
 def small_model():
     from metamap_edu.tasks import language
-    from metamap_edu.learn.pretraining import new_pretraining_model
+    from metamap_edu.learn import new_pretraining_model
     from metamap_edu.models import TransformerConfig
 
     corpus = language.corpus(300, seed=0)

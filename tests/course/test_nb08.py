@@ -21,10 +21,10 @@ from metamap_edu.tasks import splits
 from metamap_edu.real import minilm as encoders
 from metamap_edu.real import hf_bridge
 from metamap_edu.real import realdata
-from metamap_edu.tasks.language import corpus
+from metamap_edu.tasks import corpus
 from metamap_edu.learn import ProtoNet, meta_train
 from metamap_edu.noise import HELPS, HURTS, paired_difference
-from metamap_edu.learn.pretraining import pretrain
+from metamap_edu.learn import pretrain
 from metamap_edu.learn import L2ToPrevious, SequentialTrainer
 from metamap_edu.models import TinyTransformer, TransformerConfig, build_tokenizer
 

@@ -8,9 +8,9 @@ from metamap_edu import noise
 from metamap_edu.tasks import intents
 from metamap_edu.experiments import checkpoints as pretrained
 from metamap_edu.experiments import transfer
-from metamap_edu.tasks.splits import restrict_to_classes
-from metamap_edu.experiments.few_shot import compare_few_shot
-from metamap_edu.experiments.routes import route_accuracies, route_interaction, route_scores_on
+from metamap_edu.tasks import restrict_to_classes
+from metamap_edu.experiments import compare_few_shot
+from metamap_edu.experiments import route_accuracies, route_interaction, route_scores_on
 from metamap_edu.experiments import run_sentiment_stream
 
 # the notebook's defaults (FAST = False, SEED = 0)

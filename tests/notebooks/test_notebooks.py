@@ -159,7 +159,7 @@ def test_no_cell_echoes_a_return_value_nobody_asked_for(notebook):
 @pytest.mark.parametrize("notebook", STORED, ids=_ids(STORED))
 def test_every_widget_cell_stores_one_output_that_shows_before_it_runs(notebook):
     """A widget cell stores ONE output: the live widget, plus its picture and hint for first open."""
-    from metamap_edu.course.widgets import STATIC_HINT
+    from metamap_edu.course import STATIC_HINT
 
     for index, cell in enumerate(_load(notebook)["cells"]):
         outputs = cell.get("outputs", [])

@@ -23,7 +23,7 @@ def family():
 
 @pytest.fixture(scope="module")
 def tokenizer(family):
-    from metamap_edu.models.tokenizers import train_bpe
+    from metamap_edu.models import train_bpe
 
     return train_bpe([" " + x for t in family for x in t.inputs], vocab_size=400)
 
