@@ -10,7 +10,7 @@ import torch
 
 from metamap_edu.real import realdata as R
 from metamap_edu.tasks import splits as S
-from metamap_edu.tasks.families import MappingTask, load_classification
+from metamap_edu.tasks import MappingTask, load_classification
 
 
 def _rows(n_classes=6, n_per_class=8):
