@@ -148,7 +148,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
     import torch
 
-    from ..experiments import reproduce as rp
+    from ..experiments import table2 as rp
     from ..reproducibility import set_threads
 
     set_threads()
