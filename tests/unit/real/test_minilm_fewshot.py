@@ -11,12 +11,12 @@ import torch
 from torch import nn
 
 from metamap_edu.models import CourseModel
-from metamap_edu.real import minilm
+from metamap_edu.real import minilm as minilm_module
 from metamap_edu.real import minilm_fewshot as E
 from metamap_edu.tasks import MappingTask
 
-needs_pretrained = pytest.mark.skipif(not minilm.minilm_available(),
-                                      reason=f"optional extra 'pretrained' missing: {minilm.MINILM_INSTALL_HINT}")
+needs_pretrained = pytest.mark.skipif(not minilm_module.minilm_available(),
+                                      reason=f"optional extra 'pretrained' missing: {minilm_module.MINILM_INSTALL_HINT}")
 
 
 def test_protonet_predict_nearest_prototype():
@@ -53,7 +53,7 @@ def _tiny_episode():
 @needs_pretrained
 def test_frozen_protonet_head_on_minilm(minilm):
     support, query = _tiny_episode()
-    enc = E.SentenceEncoder(minilm)
+    enc = minilm_module.SentenceEncoder(minilm)
     assert E.protonet_accuracy(enc.encode, support, query) >= 0.75
 
 

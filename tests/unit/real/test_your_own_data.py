@@ -251,7 +251,7 @@ def test_embedding_shows_a_bar_unless_tqdm_is_disabled(monkeypatch):
 
 
 def test_finetune_episodes_runs_each_episode_under_one_bar(monkeypatch, capsys):
-    from metamap_edu.real import minilm as encoders
+    from metamap_edu.real import minilm_fewshot as encoders
 
     seen = []
     monkeypatch.setattr(encoders, "finetune_fewshot", lambda model, s, q, **kw: seen.append((s, q, kw)) or {"accuracy": 1.0})
