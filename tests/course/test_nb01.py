@@ -8,9 +8,9 @@ import pytest  # noqa: E402
 
 from metamap_edu.course import widgets  # noqa: E402
 from metamap_edu.course import exercises
-from metamap_edu.tasks import language
+from metamap_edu import tasks as language
 from metamap_edu.course import viz
-from metamap_edu.tasks.families import MappingTask, ner_task, sentiment_family, translation_family  # noqa: E402
+from metamap_edu.tasks import MappingTask, ner_task, sentiment_family, translation_family  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
