@@ -12,8 +12,8 @@ import json
 import statistics
 import time
 
-from metamap_edu.tasks import language as L
-from metamap_edu.tasks import families as T
+from metamap_edu import tasks as L
+from metamap_edu import tasks as T
 
 BUDGET_SECONDS = 5.0  # for 100,000 sentences on a 2-core CPU machine
 

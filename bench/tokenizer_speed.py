@@ -14,7 +14,7 @@ import argparse
 import json
 import time
 
-from metamap_edu.tasks import language as L
+from metamap_edu import tasks as L
 from metamap_edu.models import build_tokenizer
 
 BUDGET_SECONDS = 5.0  # for 100,000 sentences on a 2-core CPU machine

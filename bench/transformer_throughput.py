@@ -23,8 +23,8 @@ import time
 
 import torch
 
-from metamap_edu.tasks import language as L
-from metamap_edu.tasks import families as T
+from metamap_edu import tasks as L
+from metamap_edu import tasks as T
 from metamap_edu import learn as train  # fit, L2ToInit, L2ToPrevious
 from metamap_edu.models import TinyTransformer, TransformerConfig, build_tokenizer, with_task_prefix
 

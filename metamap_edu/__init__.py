@@ -31,13 +31,13 @@ __version__ = "0.1.0"
 # public name -> the module that defines it (imported on first use)
 _LAZY: dict[str, str] = {
     # the generated language
-    "DOMAINS": "tasks.language", "HELD_OUT_DOMAINS": "tasks.language", "TARGET_LANGUAGES": "tasks.language",
-    "corpus": "tasks.language",
+    "DOMAINS": "tasks.lexicon", "HELD_OUT_DOMAINS": "tasks.lexicon", "TARGET_LANGUAGES": "tasks.toy_languages",
+    "corpus": "tasks.grammar",
     # tasks as mappings
-    "KINDS": "tasks.families", "MappingTask": "tasks.families", "TaskFamily": "tasks.families", "Episode": "tasks.families",
-    "EpisodeSampler": "tasks.families", "sample_episode": "tasks.families", "sentiment_family": "tasks.families",
+    "KINDS": "tasks.mapping", "MappingTask": "tasks.mapping", "TaskFamily": "tasks.families", "Episode": "tasks.episodes",
+    "EpisodeSampler": "tasks.episodes", "sample_episode": "tasks.episodes", "sentiment_family": "tasks.families",
     "topic_task": "tasks.families", "ner_task": "tasks.families", "translation_family": "tasks.families",
-    "load_classification": "tasks.families", "load_conll": "tasks.families", "load_parallel": "tasks.families",
+    "load_classification": "tasks.loaders", "load_conll": "tasks.loaders", "load_parallel": "tasks.loaders",
     # text
     "word_tokenize": "models.tokenizers", "WordVocab": "models.tokenizers", "BPETokenizer": "models.tokenizers", "train_bpe": "models.tokenizers",
     # models

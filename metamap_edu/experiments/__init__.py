@@ -11,18 +11,18 @@ from . import checkpoints
 from . import transfer
 from . import few_shot
 from . import routes
-from . import reproduce
+from . import table2
 from . import pipeline
 from . import streams
 from . import antonyms
 
-__all__ = [*checkpoints.__all__, *transfer.__all__, *few_shot.__all__, *routes.__all__, *reproduce.__all__, *pipeline.__all__, *streams.__all__, *antonyms.__all__]
+__all__ = [*checkpoints.__all__, *transfer.__all__, *few_shot.__all__, *routes.__all__, *table2.__all__, *pipeline.__all__, *streams.__all__, *antonyms.__all__]
 
 from .checkpoints import *  # noqa: F401,F403  (the names in checkpoints.__all__)
 from .transfer import *  # noqa: F401,F403  (the names in transfer.__all__)
 from .few_shot import *  # noqa: F401,F403  (the names in few_shot.__all__)
 from .routes import *  # noqa: F401,F403  (the names in routes.__all__)
-from .reproduce import *  # noqa: F401,F403  (the names in reproduce.__all__)
+from .table2 import *  # noqa: F401,F403  (the names in table2.__all__)
 from .pipeline import *  # noqa: F401,F403  (the names in pipeline.__all__)
 from .streams import *  # noqa: F401,F403  (the names in streams.__all__)
 from .antonyms import *  # noqa: F401,F403  (the names in antonyms.__all__)

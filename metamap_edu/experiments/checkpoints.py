@@ -140,7 +140,7 @@ def pretraining_corpus(recipe: Recipe | None = None) -> list[str]:
     if recipe is not None:
         check_type("recipe", recipe, Recipe)
     from ..tasks.intents import intent_corpus
-    from ..tasks.language import corpus
+    from ..tasks import corpus
 
     recipe = recipe or RECIPES["lm"]
     check_choice("recipe.corpus", recipe.corpus, CORPORA)
@@ -158,7 +158,7 @@ def text2text_splits(seed: int = 0, scale: float = 1.0) -> dict[str, tuple]:
     families: the ``text2text`` checkpoint never trained on them.
     ``scale`` shrinks every size (for quick tests).
     """
-    from ..tasks import families as tasks
+    from .. import tasks as tasks
     from ..models import with_task_prefix
 
     def n(key: str, least: int) -> int:
@@ -307,7 +307,7 @@ def held_out_sentiment_split(seed: int = 0, n_test: int = 120):
     240 sentences, half of each label, split in two: ``pool`` to draw K-shot supports from and the
     first ``n_test`` of the other half to score on. Notebook 06's sample-efficiency curve.
     """
-    from ..tasks import families as tasks
+    from .. import tasks as tasks
     from ..models import with_task_prefix
 
     family = tasks.sentiment_family(n_per_task=240, seed=seed)

@@ -126,8 +126,8 @@ def pipeline_data(seed: int = 0, n_test: int = 100, scale: float = 1.0) -> dict[
     among the run's training inputs, or among the inputs the shipped ``text2text`` checkpoint
     trained on, is dropped: every test sentence is new to every model of the ablation.
     """
-    from ..tasks import families as tasks
-    from ..tasks.language import derive_seed
+    from .. import tasks as tasks
+    from ..tasks import derive_seed
     from ..models import with_task_prefix
 
     seed = check_seed("seed", seed)

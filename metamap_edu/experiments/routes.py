@@ -94,7 +94,7 @@ def route_scores_on(comparison, pretrained, test_task, k_shot: int, episodes: in
     with the frozen ProtoNet probe (:func:`metamap_edu.experiments.transfer.protonet_scores`), e.g. on the
     classes of one held-out domain. ``tfidf`` (a fitted ``VocabularyTfidf``) adds the yardstick.
     """
-    from ..tasks.families import MappingTask
+    from ..tasks import MappingTask
     from .transfer import VocabularyTfidf, _check_encoder, held_out_episodes, protonet_scores
 
     _check_comparison(comparison)

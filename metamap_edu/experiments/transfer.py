@@ -34,7 +34,7 @@ import torch.nn.functional as F
 
 from .._checks import check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
 from ..models import CourseModel, TinyTransformer
-from ..real.realdata import TfidfCentroid
+from ..real import TfidfCentroid
 from ..tasks.splits import episode_sampler
 
 __all__ = [

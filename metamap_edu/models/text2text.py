@@ -26,8 +26,8 @@ import torch
 import torch.nn.functional as F
 
 from .._checks import _show, check_choice, check_int, check_nonempty, check_sequence
-from ..tasks.families import MappingTask
-from ..tasks.language import ALL_LANGUAGES
+from ..tasks import MappingTask
+from ..tasks import ALL_LANGUAGES
 from .tokenizers import BPETokenizer, train_bpe
 
 __all__ = [

@@ -33,7 +33,7 @@ Polarity stays the counter-example (:func:`metamap_edu.experiments.antonym_exper
 *awful* share every context, so no amount of co-occurrence separates them.
 
 Determinism: every random choice comes from ``random.Random`` seeded by
-:func:`metamap_edu.tasks.language.derive_seed`, over tuples in a fixed order.
+:func:`metamap_edu.tasks.lexicon.derive_seed`, over tuples in a fixed order.
 """
 from __future__ import annotations
 
@@ -42,9 +42,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .._checks import check_choice, check_int, check_seed, check_type
-from .language import derive_seed
+from .lexicon import derive_seed
+from .mapping import MappingTask
 from .splits import ClassSplit, MetaSplit, restrict_to_classes
-from .families import MappingTask
 
 __all__ = [
     "ACTIONS",

@@ -11,7 +11,7 @@ A task is one sine wave y = A·sin(x − φ). Defaults follow Finn et al. (2017)
 
 No single function fits all tasks: the best task-agnostic predictor, the mean wave
 E[y | x] = −(2/π)·E[A]·cos x, still has an MSE of about 3.0 (computed in the notebook).
-Tasks are ``"regression"`` :class:`~metamap_edu.tasks.families.MappingTask` s whose examples are
+Tasks are ``"regression"`` :class:`~metamap_edu.tasks.mapping.MappingTask` s whose examples are
 ``((x,), (y,))`` pairs, so every trainer and meta-learner of the course works on them unchanged.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 import torch
 
 from .._checks import check_float, check_int, check_seed, check_sequence, check_type
+from .mapping import MappingTask
 
 __all__ = [
     "SINUSOID_DEFAULTS",
@@ -92,8 +93,6 @@ def sinusoid_task(
     name: str | None = None,
 ):
     """One task y = A·sin(x − φ) with ``n`` inputs x ~ U[x_range] (a ``"regression"`` MappingTask)."""
-    from .families import MappingTask
-
     amplitude = check_float("amplitude", amplitude)
     phase = check_float("phase", phase)
     n = check_int("n", n, min=1)
@@ -169,8 +168,6 @@ class SinusoidSampler:
         n = self.k_shot + self.n_query
         xs = [rng.uniform(*c.x_range) for _ in range(n)]
         if not self.as_tensors:
-            from .families import MappingTask
-
             ex = [((x,), (a * math.sin(x - p),)) for x in xs]
             meta = {"family": "sinusoid", "amplitude": a, "phase": p}
             name = f"sinusoid/A={a:.2f},phase={p:.2f}"

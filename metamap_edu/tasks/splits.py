@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._checks import _show, check_float, check_int, check_nonempty, check_seed, check_type
-from .language import derive_seed
-from .families import EpisodeSampler, MappingTask, TaskFamily
+from .episodes import EpisodeSampler
+from .families import TaskFamily
+from .lexicon import derive_seed
+from .mapping import MappingTask
 
 __all__ = [
     "ClassSplit",
@@ -423,7 +425,7 @@ def label_group_family(
 
 def episode_sampler(task: MappingTask, n_way: int, k_shot: int, n_query: int, seed: int = 0) -> EpisodeSampler:
     """N-way K-shot episodes over the classes of ``task`` (e.g. ``split.test``): a thin, checked
-    wrapper of :class:`metamap_edu.tasks.families.EpisodeSampler` whose errors name the fix."""
+    wrapper of :class:`metamap_edu.tasks.episodes.EpisodeSampler` whose errors name the fix."""
     check_type("task", task, MappingTask)
     n_way = check_int("n_way", n_way, min=2)
     if n_way > len(task.labels):

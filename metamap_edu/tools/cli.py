@@ -145,7 +145,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 # ---- verb: reproduce (notebook 05) ----
 def cmd_reproduce(args: argparse.Namespace) -> int:
     """`metamap-edu reproduce maml-sinusoid [--quick] [--json PATH]`: ours beside the paper's."""
-    from ..experiments import reproduce as rp  # heavy: the whole experiment stack, for this verb only
+    from ..experiments import table2 as rp  # heavy: the whole experiment stack, for this verb only
+
     set_threads()
     _report_threads("reproduce")
     cfg = dataclasses.replace(rp.QUICK if args.quick else rp.FULL, seed=args.seed)

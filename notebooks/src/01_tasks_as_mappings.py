@@ -114,7 +114,8 @@ except ValueError as err:
 # ## 2. A language to generate tasks from
 #
 # The article's first step is to *generate* a series of tasks. We generate them from a small
-# English-like language over real words (`metamap_edu.tasks.language`): each **domain** has its own
+# English-like language over real words (its words in `metamap_edu.tasks.lexicon`, its sentences in
+# `metamap_edu.tasks.grammar`): each **domain** has its own
 # nouns and its own positive and negative adjectives; some words are **shared** by all domains
 # ("great", "awful", "loved"); and some are **domain-dependent** — their polarity flips between
 # domains. A long battery is good; a long flight is not.

@@ -16,7 +16,6 @@ import pytest
 import torch
 
 import metamap_edu as mm
-from metamap_edu.tasks import splits
 
 NAN, INF = float("nan"), float("inf")
 
@@ -376,8 +375,8 @@ module_case("learn.pretraining.learning_rate", lambda f: mm.learn.pretraining.le
             "warmup", "-1")
 module_case("tasks.splits.ClassSplit", lambda f: mm.tasks.splits.ClassSplit(train="ab", val=[], test=["c", "d"]), TypeError,
             "train", "'ab'")
-module_case("real.realdata.summarize", lambda f: mm.real.realdata.summarize([0.5, NAN]), ValueError, "scores[1]", "nan")
-module_case("experiments.reproduce.reproduce_maml_sinusoid", lambda f: mm.experiments.reproduce.reproduce_maml_sinusoid(config="quick"),
+module_case("real.tfidf.summarize", lambda f: mm.real.tfidf.summarize([0.5, NAN]), ValueError, "scores[1]", "nan")
+module_case("experiments.table2.reproduce_maml_sinusoid", lambda f: mm.experiments.table2.reproduce_maml_sinusoid(config="quick"),
             TypeError, "config", "'quick'")
 module_case("tasks.sinusoid.SinusoidConfig", lambda f: mm.tasks.sinusoid.SinusoidConfig(inner_lr=-1.0), ValueError, "inner_lr", "-1")
 module_case("tasks.sinusoid.SinusoidConfig", lambda f: mm.tasks.sinusoid.SinusoidConfig(amplitude=(5.0, 0.1)), ValueError,
@@ -415,7 +414,7 @@ class _Nonsense:
 # Classes the package fills in itself and hands back: results, records and plain containers.
 # Learners read them; building one by hand is not part of the course, so they take any field.
 RECORDS = {
-    "tasks.language.Domain": "one domain's word lists, built from the module's own tables",
+    "tasks.lexicon.Domain": "one domain's word lists, built from the module's own tables",
     "learn.fit.History": "what fit returns",
     "learn.sequential.SequentialResult": "what SequentialTrainer.run returns",
     "learn.meta_training.AdaptationResult": "what evaluate_adaptation returns",

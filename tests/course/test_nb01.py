@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from metamap_edu import course  # noqa: E402
-from metamap_edu.tasks import language
+from metamap_edu import tasks as language
 from metamap_edu.tasks import MappingTask, ner_task, sentiment_family, translation_family  # noqa: E402
 
 

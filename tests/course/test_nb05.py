@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from metamap_edu import noise
-from metamap_edu.experiments import reproduce as rp
+from metamap_edu.experiments import table2 as rp
 from metamap_edu.tasks import task_agnostic_mse
 
 

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from metamap_edu.tasks import intents
-from metamap_edu.tasks import language
+from metamap_edu import tasks as language
 from metamap_edu.experiments import checkpoints as pretrained
 from metamap_edu.experiments import transfer
 from metamap_edu.noise import HELPS, paired_difference

@@ -22,7 +22,7 @@ def _stub(*args):
 # ---- notebook 06 -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def small_model():
-    from metamap_edu.tasks import language
+    from metamap_edu import tasks as language
     from metamap_edu.learn import new_pretraining_model
     from metamap_edu.models import TransformerConfig
 

@@ -12,9 +12,9 @@ import pytest
 import torch
 
 from metamap_edu import noise
-from metamap_edu.tasks import language
+from metamap_edu import tasks as language
 from metamap_edu.learn import metrics
-from metamap_edu.tasks import families as tasks
+from metamap_edu import tasks as tasks
 from metamap_edu.experiments import antonym_experiment, verdict_sentences
 from metamap_edu.learn import fit_multitask, lm_loss, new_pretraining_model, pretrain
 from metamap_edu.models import TransformerConfig, with_task_prefix

@@ -6,7 +6,7 @@ pretrained 250 steps and meta-trained 150 iterations; MiniLM frozen, then fine-t
 episodes; the Hugging Face BERT on three groups of five labels, 40 steps each. Comparisons
 between learners are paired over the same episodes under the course's noise rule
 (:func:`metamap_edu.noise.paired_difference`); no expected figure is copied from a run. The
-TF-IDF rule itself is tested by hand-computed values in tests/unit/real/test_realdata.py.
+TF-IDF rule itself is tested by hand-computed values in tests/unit/real/test_tfidf.py.
 """
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ import torch
 import metamap_edu as mm
 from metamap_edu.tasks import splits
 from metamap_edu.real import minilm as encoders
+from metamap_edu.real import minilm_fewshot
 from metamap_edu.real import hf_bridge
-from metamap_edu.real import realdata
+from metamap_edu.real import realdata, tfidf
 from metamap_edu.tasks import corpus
 from metamap_edu.learn import ProtoNet, meta_train
 from metamap_edu.noise import HELPS, HURTS, paired_difference
@@ -66,7 +67,7 @@ def test_08_section4_a_tokenizer_trained_on_meta_train_text_cuts_test_text_into_
 def scores(setup):
     """Section 5-7: per-episode accuracies of TF-IDF, the course model and frozen MiniLM."""
     task, split, n_way, episodes, tok_real = setup
-    out = {"tfidf": realdata.episode_scores(realdata.TfidfCentroid(split.train.inputs).accuracy, episodes)}
+    out = {"tfidf": tfidf.episode_scores(tfidf.TfidfCentroid(split.train.inputs).accuracy, episodes)}
     short = dict(zip(task.inputs, realdata.trim_to_context(task.inputs, tok_real, MAX_TOKENS)))
 
     def shortened(t):
@@ -82,7 +83,7 @@ def scores(setup):
     proto = ProtoNet(tiny, outer_lr=1e-3)
     meta_train(proto, sampler, meta_batch_size=2, iterations=150, seed=SEED, progress=False)
     tiny.eval()
-    out["course"] = realdata.episode_scores(lambda ep: proto.accuracy((shortened(ep.support), shortened(ep.query))),
+    out["course"] = tfidf.episode_scores(lambda ep: proto.accuracy((shortened(ep.support), shortened(ep.query))),
                                             episodes)
     minilm = encoders.load_minilm()
     encoder = encoders.SentenceEncoder(minilm)
@@ -91,10 +92,10 @@ def scores(setup):
     def minilm_accuracy(ep):
         s_x, s_y = zip(*ep.support)
         q_x, q_y = zip(*ep.query)
-        pred = encoders.protonet_predict(np.stack([vectors[x] for x in s_x]), s_y, np.stack([vectors[x] for x in q_x]))
+        pred = minilm_fewshot.protonet_predict(np.stack([vectors[x] for x in s_x]), s_y, np.stack([vectors[x] for x in q_x]))
         return float(np.mean([p == y for p, y in zip(pred, q_y)]))
 
-    out["minilm"] = realdata.episode_scores(minilm_accuracy, episodes)
+    out["minilm"] = tfidf.episode_scores(minilm_accuracy, episodes)
     out["_minilm_model"] = minilm
     return out
 
@@ -115,7 +116,7 @@ def test_08_section7_tfidf_cannot_see_the_words_of_the_meta_test_intents(setup):
     and over a third of the words of the meta-test utterances are outside TF-IDF's vocabulary."""
     from metamap_edu.models import word_tokenize
     _, split, _, _, _ = setup
-    vocab = realdata.TfidfCentroid(split.train.inputs).vocab
+    vocab = tfidf.TfidfCentroid(split.train.inputs).vocab
     assert not {"exchange", "rate", "alarm", "weather", "luggage"} & set(vocab)
     words = [w for x in split.test.inputs for w in word_tokenize(x)]
     assert sum(w not in vocab for w in words) > len(words) / 3
@@ -124,7 +125,7 @@ def test_08_section7_tfidf_cannot_see_the_words_of_the_meta_test_intents(setup):
 def test_08_section5_the_interval_printed_as_plus_minus_is_the_course_t_interval(scores):
     """08 §5: '±' is the half-width of noise.mean_interval over the episodes."""
     from metamap_edu.noise import mean_interval
-    mean, half = realdata.summarize(scores["tfidf"])
+    mean, half = tfidf.summarize(scores["tfidf"])
     r = mean_interval(scores["tfidf"])
     assert mean == pytest.approx(r.mean) and half == pytest.approx(r.high - r.mean)
 
@@ -134,7 +135,7 @@ def test_08_section8_the_l2sp_anchor_keeps_theta_closer_to_the_pretrained_weight
     episodes = setup[3][:4]
     dist = {}
     for name, lam in (("plain", 0.0), ("l2sp", 1.0)):
-        runs = encoders.finetune_episodes(scores["_minilm_model"], episodes, desc=name, steps=5, lr=0.05,
+        runs = minilm_fewshot.finetune_episodes(scores["_minilm_model"], episodes, desc=name, steps=5, lr=0.05,
                                           optimizer="sgd", anchor=lam, seed=SEED, progress=False)
         dist[name] = [r["distance"] for r in runs]
     d = paired_difference(dist["l2sp"], dist["plain"])

@@ -69,7 +69,7 @@ def test_loss_curves_drop_non_finite_values():
 
 
 def _line_task(w=1.5, b=-0.5, n=32, seed=0):
-    from metamap_edu.tasks.families import MappingTask
+    from metamap_edu.tasks import MappingTask
 
     rng = np.random.default_rng(seed)
     x = rng.uniform(-2, 2, size=n)

@@ -47,7 +47,7 @@ def test_task_orders_rotations_and_reverse():
 
 
 def test_stream_view_trains_in_the_given_order():
-    from metamap_edu.tasks.families import sentiment_family
+    from metamap_edu.tasks import sentiment_family
 
     family = sentiment_family(n_per_task=60, seed=0)[:3]
     view = course.stream_view((2, 0, 1), 5, family)

@@ -6,7 +6,7 @@ import torch
 from metamap_edu.learn.closed_form import (add_bias_column, least_squares, max_stable_lr, mse_objective, ridge_toward,
                                           shrink_fractions, stiffest_curvature)
 from metamap_edu.models import LinearMap, flat_params, set_flat_params
-from metamap_edu.tasks.families import MappingTask
+from metamap_edu.tasks import MappingTask
 from metamap_edu.learn import L2ToPrevious, fit
 
 

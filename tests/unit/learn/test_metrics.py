@@ -18,7 +18,7 @@ from metamap_edu.learn.metrics import (
     score,
 )
 from metamap_edu.models import BagOfWordsClassifier, LinearMap
-from metamap_edu.tasks.families import MappingTask
+from metamap_edu.tasks import MappingTask
 
 seqeval_metrics = pytest.importorskip("seqeval.metrics")
 

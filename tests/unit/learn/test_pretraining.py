@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from metamap_edu.tasks import language
+from metamap_edu import tasks as language
 from metamap_edu.learn import OBJECTIVES, DivergenceError, lm_batch, lm_loss, new_pretraining_model, pretrain
 
 

@@ -4,8 +4,8 @@ import torch
 
 from metamap_edu.models.text2text import build_tokenizer, with_task_prefix
 from metamap_edu.models.transformer import TinyTransformer, TransformerConfig
-from metamap_edu.tasks import families as tasks
-from metamap_edu.tasks import language
+from metamap_edu import tasks as tasks
+from metamap_edu import tasks as language
 
 SMALL = TransformerConfig(context=48, width=32, depth=1, heads=2)
 

@@ -4,7 +4,7 @@ import torch
 
 from metamap_edu.models.bag_of_words import BagOfWordsClassifier
 from metamap_edu.models.tokenizers import WordVocab
-from metamap_edu.tasks.families import MappingTask
+from metamap_edu.tasks import MappingTask
 
 CLS = [("the food was great", "positive"), ("the food was not great", "negative"), ("awful wait", "negative")]
 

@@ -4,7 +4,7 @@ import torch
 
 from metamap_edu.models.tagger import TokenTagger
 from metamap_edu.models.tokenizers import WordVocab
-from metamap_edu.tasks.families import MappingTask
+from metamap_edu.tasks import MappingTask
 
 TAG = [("Ada flew to Paris", ("B-PER", "O", "O", "B-LOC")), ("the Acme Corp office", ("O", "B-ORG", "I-ORG", "O"))]
 

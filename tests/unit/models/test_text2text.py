@@ -5,7 +5,7 @@ import torch
 
 from metamap_edu.learn import metrics
 from metamap_edu.models.text2text import KIND_PREFIXES, build_tokenizer, task_prefix, with_task_prefix
-from metamap_edu.tasks import families as tasks
+from metamap_edu import tasks as tasks
 
 
 def test_text_to_text_format_and_loss_mask(model, small_tasks):

@@ -3,7 +3,7 @@ import pickle
 
 import pytest
 
-from metamap_edu.tasks import language
+from metamap_edu import tasks as language
 from metamap_edu.models.tokenizers import SPECIAL_TOKENS, BPETokenizer, WordVocab, pretokenize, train_bpe, word_tokenize
 
 REAL_TEXT = [

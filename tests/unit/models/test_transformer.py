@@ -8,7 +8,7 @@ import torch
 
 from metamap_edu import learn
 from metamap_edu.learn import metrics
-from metamap_edu.tasks import families as tasks
+from metamap_edu import tasks as tasks
 from metamap_edu.models.transformer import TinyTransformer, TransformerConfig, load_checkpoint, save_checkpoint
 
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(not H.hf_available(), reason=f"optional extra 'h
 
 @pytest.fixture(scope="module")
 def family():
-    from metamap_edu.tasks.families import sentiment_family
+    from metamap_edu.tasks import sentiment_family
 
     return sentiment_family(n_per_task=24, seed=0)
 
@@ -97,7 +97,7 @@ def test_sequential_trainer_with_the_l2sp_anchor(model, family):
 @pytest.mark.parametrize("algo", ["reptile", "fomaml", "maml"])
 def test_meta_learners_vmap_over_tasks(model, family, algo):
     from metamap_edu.learn import MAML, Reptile, meta_train
-    from metamap_edu.tasks.families import EpisodeSampler
+    from metamap_edu.tasks import EpisodeSampler
 
     learner = {"reptile": lambda: Reptile(model, inner_steps=2), "fomaml": lambda: MAML(model, first_order=True),
                "maml": lambda: MAML(model)}[algo]()
@@ -110,7 +110,7 @@ def test_meta_learners_vmap_over_tasks(model, family, algo):
 def test_maml_falls_back_to_a_loop_with_the_stock_mask(family, tokenizer, monkeypatch):
     from metamap_edu.learn import functional as meta  # where the once-per-session warning is kept
     from metamap_edu.learn import MAML
-    from metamap_edu.tasks.families import sample_episode
+    from metamap_edu.tasks import sample_episode
 
     monkeypatch.setattr(meta, "_WARNED", set())  # the warning is shown once per session
 
@@ -124,7 +124,7 @@ def test_maml_falls_back_to_a_loop_with_the_stock_mask(family, tokenizer, monkey
 
 def test_protonet_on_the_hf_encoder():
     from metamap_edu.learn import ProtoNet
-    from metamap_edu.tasks.families import EpisodeSampler, topic_task
+    from metamap_edu.tasks import EpisodeSampler, topic_task
 
     topics = topic_task(n_per_class=12, seed=0)
     enc = H.HFClassifier.for_tasks([topics], vocab_size=400)

@@ -1,4 +1,4 @@
-"""The pinned MiniLM encoder: hash check, no network, safe cache, ProtoNet head, fine-tuning.
+"""The pinned MiniLM encoder: hash check, no network, safe cache, encoding.
 
 The tests marked ``needs_pretrained`` run when the optional extra ``pretrained`` is installed
 (CI installs it); the others run everywhere.
@@ -11,7 +11,6 @@ import socket
 
 import numpy as np
 import pytest
-import torch
 
 from metamap_edu.real import minilm as E
 
@@ -64,14 +63,6 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", create_connection)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     yield attempts
-
-
-@pytest.fixture(scope="module")
-def minilm():
-    if not E.minilm_available():
-        pytest.skip(f"optional extra 'pretrained' missing: {E.MINILM_INSTALL_HINT}")
-    torch.set_num_threads(1)
-    return E.load_minilm()
 
 
 # -- hashing and refusing (runs without the extra) ------------------------------------------------
@@ -143,17 +134,6 @@ def test_cache_file_is_plain_arrays_loaded_without_pickle(tmp_path):
     with pytest.raises(ValueError, match="not a valid cache file"):
         E.EmbeddingCache(path, "m")
 
-
-def test_protonet_predict_nearest_prototype():
-    support = np.array([[0.0, 0.0], [0.0, 0.2], [5.0, 5.0]])
-    pred = E.protonet_predict(support, ["a", "a", "b"], np.array([[0.1, 0.1], [4.0, 4.5]]))
-    assert pred == ["a", "b"]
-    classes, protos = E.prototypes(support, ["a", "a", "b"])
-    assert classes == ("a", "b") and np.allclose(protos[0], [0.0, 0.1])
-    with pytest.raises(ValueError, match="query_emb"):
-        E.protonet_predict(support, ["a", "a", "b"], np.zeros((1, 3)))
-
-
 # -- the real model (needs the extra) -------------------------------------------------------------
 @needs_pretrained
 def test_tampered_copy_of_the_model_is_refused_before_loading(tmp_path, monkeypatch):
@@ -192,49 +172,3 @@ def test_encoder_cache_returns_the_same_vectors(minilm, tmp_path):
     a = E.SentenceEncoder(minilm, cache_path=tmp_path / "c.npz").encode(texts)
     b = E.SentenceEncoder(minilm, cache_path=tmp_path / "c.npz").encode(texts)
     assert np.array_equal(a, b)
-
-
-def _tiny_episode():
-    from metamap_edu.tasks.families import MappingTask
-
-    support = MappingTask("s", "classification", [("i lost my card", "lost"), ("how do i top up", "topup")])
-    query = MappingTask(
-        "q",
-        "classification",
-        [("someone stole my card", "lost"), ("i can't find my card", "lost"),
-         ("adding money failed", "topup"), ("top up my account please", "topup")],
-    )
-    return support, query
-
-
-@needs_pretrained
-def test_frozen_protonet_head_on_minilm(minilm):
-    support, query = _tiny_episode()
-    enc = E.SentenceEncoder(minilm)
-    assert E.protonet_accuracy(enc.encode, support, query) >= 0.75
-
-
-@needs_pretrained
-def test_finetuning_with_and_without_the_l2sp_anchor(minilm):
-    support, query = _tiny_episode()
-    before = [p.detach().clone() for p in minilm.parameters()]
-    plain = E.finetune_fewshot(minilm, support, query, steps=3, lr=0.05, optimizer="sgd", anchor=0.0)
-    anchored = E.finetune_fewshot(minilm, support, query, steps=3, lr=0.05, optimizer="sgd", anchor=5.0)
-    assert plain["distance"] > 0 and anchored["distance"] < plain["distance"]
-    assert 0.0 <= anchored["accuracy"] <= 1.0 and plain["accuracy_before"] == anchored["accuracy_before"]
-    # the pretrained weights are restored and nothing is left trainable-but-frozen
-    assert all(torch.equal(a, b.detach()) for a, b in zip(before, minilm.parameters()))
-    assert all(p.requires_grad for p in minilm.parameters())
-
-
-@needs_pretrained
-def test_sentence_classifier_follows_the_model_contract(minilm):
-    support, _ = _tiny_episode()
-    clf = E.SentenceClassifier(minilm, support.labels)
-    batch = clf.collate(support.examples, "classification")
-    assert batch["labels"].tolist() == [0, 1]
-    loss = clf.loss(batch)
-    assert loss.ndim == 0 and loss.requires_grad
-    assert set(clf.predict(support.inputs, "classification")) <= set(support.labels)
-    with pytest.raises(ValueError, match="tagging"):
-        clf.collate(support.examples, "tagging")

@@ -10,7 +10,7 @@ import torch
 
 from metamap_edu.real import realdata as R
 from metamap_edu.tasks import splits as S
-from metamap_edu.tasks.families import MappingTask, load_classification
+from metamap_edu.tasks import MappingTask, load_classification
 
 
 def _rows(n_classes=6, n_per_class=8):
@@ -251,7 +251,7 @@ def test_embedding_shows_a_bar_unless_tqdm_is_disabled(monkeypatch):
 
 
 def test_finetune_episodes_runs_each_episode_under_one_bar(monkeypatch, capsys):
-    from metamap_edu.real import minilm as encoders
+    from metamap_edu.real import minilm_fewshot as encoders
 
     seen = []
     monkeypatch.setattr(encoders, "finetune_fewshot", lambda model, s, q, **kw: seen.append((s, q, kw)) or {"accuracy": 1.0})

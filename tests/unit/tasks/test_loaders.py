@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from metamap_edu.tasks import families as T
-from metamap_edu.tasks.families import from_hf_dataset, load_classification, load_conll, load_parallel
+from metamap_edu.tasks import loaders as T
+from metamap_edu.tasks.loaders import from_hf_dataset, load_classification, load_conll, load_parallel
 
 
 def _write(tmp_path, name, text, encoding="utf-8"):

@@ -44,10 +44,11 @@ import torch
 from torch.func import stack_module_state
 
 from .._checks import check_float, check_int, check_path, check_seed, check_type
-from ..learn import MAML, Reptile, evaluate_adaptation, meta_train
+from .._progress import progress_bar
+from ..learn import MAML, ArticlePull, L2ToPrevious, Reptile, evaluate_adaptation, fit, meta_train
+from ..reproducibility import set_seed
+from ..tasks import SINUSOID_DEFAULTS, SinusoidSampler, sinusoid_task
 from ..models import SinusoidMLP
-from ..tasks.sinusoid import SINUSOID_DEFAULTS, SinusoidSampler
-from .._progress import bars_disabled
 
 __all__ = [
     "PAPER_TABLE2",
@@ -58,10 +59,6 @@ __all__ = [
     "reproduce_maml_sinusoid",
     "format_table",
     "write_json",
-    "NLP_METHODS",
-    "NLPConfig",
-    "nlp_episode_comparison",
-    "format_nlp_table",
 ]
 
 #: MSE after 1, 5 and 10 gradient steps, 5-shot sinusoid regression (MAML paper, Table 2).
@@ -178,9 +175,7 @@ def _train_pretrain(cfg: ReproConfig, progress: bool) -> SinusoidMLP:
     model = SinusoidMLP()
     opt = torch.optim.Adam(model.parameters(), lr=cfg.pretrain_lr)
     sampler, rng = SinusoidSampler(k_shot=SINUSOID_DEFAULTS.k_shot_train, n_query=1), random.Random(cfg.seed + 2)
-    from tqdm.auto import trange
-
-    for _ in trange(cfg.pretrain_steps, desc="pretrain", disable=bars_disabled(progress), leave=False):
+    for _ in progress_bar(range(cfg.pretrain_steps), "pretrain", progress):
         eps = [sampler.sample(rng) for _ in range(SINUSOID_DEFAULTS.meta_batch_size)]
         batch = {k: torch.cat([e.support[k] for e in eps]) for k in ("x", "y")}  # (25*K, 1)
         opt.zero_grad(set_to_none=True)
@@ -222,9 +217,7 @@ def _train_multitask(cfg: ReproConfig, penalty: str, progress: bool) -> Sinusoid
     sizes = [s for s in sizes if s > 0]
     total: dict[str, torch.Tensor] | None = None
     done = 0
-    from tqdm.auto import tqdm
-
-    for per_round in tqdm(sizes, desc=f"multi-task ({penalty})", disable=bars_disabled(progress), leave=False):
+    for per_round in progress_bar(sizes, f"multi-task ({penalty})", progress):
         params, _ = stack_module_state([SinusoidMLP() for _ in range(per_round)])
         params = {k: v.detach().requires_grad_(True) for k, v in params.items()}
         amp = c.amplitude[0] + (c.amplitude[1] - c.amplitude[0]) * torch.rand(per_round, 1, 1, generator=gen)
@@ -263,17 +256,12 @@ def _train_stream(cfg: ReproConfig, which: str, progress: bool) -> SinusoidMLP:
     ``which="pull"``: :class:`~metamap_edu.learn.ArticlePull` (β = ``stream_beta``).
     Each task: ``stream_steps_per_task`` SGD steps (lr ``stream_lr``) on its K = 10 points.
     """
-    from ..tasks.sinusoid import sinusoid_task
-    from ..learn import ArticlePull, L2ToPrevious, fit
-
     torch.manual_seed(cfg.seed + 4)
     model = SinusoidMLP()
     reg = L2ToPrevious(cfg.stream_lam) if which == "l2" else ArticlePull(cfg.stream_beta)
     rng = random.Random(cfg.seed + 4)
     c = SINUSOID_DEFAULTS
-    from tqdm.auto import trange
-
-    for t in trange(cfg.stream_tasks, desc=f"stream ({which})", disable=bars_disabled(progress), leave=False):
+    for t in progress_bar(range(cfg.stream_tasks), f"stream ({which})", progress):
         task = sinusoid_task(rng.uniform(*c.amplitude), rng.uniform(*c.phase), n=c.k_shot_train,
                              seed=cfg.seed * 1_000_003 + t)
         reg.start_task(model, t)
@@ -351,8 +339,6 @@ def _float64():
 
 
 def _reproduce(cfg: ReproConfig, rows: tuple[str, ...], progress: bool, keep_models: bool) -> dict[str, Any]:
-    from ..reproducibility import set_seed
-
     set_seed(cfg.seed)
     c = SINUSOID_DEFAULTS
     ev_sampler = SinusoidSampler(k_shot=c.k_shot_eval, n_query=cfg.n_query)
@@ -415,185 +401,3 @@ def write_json(result: dict[str, Any], path: str) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(result["rows"], fh, indent=2)
         fh.write("\n")
-
-
-# ---------------------------------------------------------------------------------------------
-# NLP episodes: which methods help few-shot text classification on the generated language?
-# ---------------------------------------------------------------------------------------------
-
-#: The methods compared on NLP episodes, in print order.
-NLP_METHODS: tuple[str, ...] = (
-    "random init",
-    "multi-task pretrain + fine-tune",
-    "L2ToPrevious stream",
-    "ArticlePull(beta=0.01)",
-    "Reptile",
-    "FOMAML",
-    "MAML",
-    "ProtoNet",
-)
-
-
-@dataclass(frozen=True)
-class NLPConfig:
-    """Settings of :func:`nlp_episode_comparison` (small: the notebook runs it in seconds)."""
-
-    setting: str = "sentiment"  # "sentiment" (2-way, held-out domains) or "topic" (3-way, new classes)
-    seed: int = 0
-    n_per_class: int = 60  # examples per class and task
-    embed_dim: int = 16
-    train_k_shot: int = 5
-    n_query: int = 10
-    iterations: int = 150  # meta-training iterations (and pretraining steps)
-    meta_batch_size: int = 8
-    inner_lr: float = 2.0  # SGD on cross-entropy of word-frequency features needs a large step
-    inner_steps: int = 1
-    outer_lr: float = 0.01
-    stream_tasks: int = 40
-    stream_steps_per_task: int = 5
-    stream_lam: float = 0.1  # 2·λ·inner_lr < 1 keeps the coupled penalty stable under SGD
-    stream_beta: float = 0.01
-    reptile_epsilon: float = 0.5
-    reptile_inner_steps: int = 3
-    k_shots: tuple[int, ...] = (1, 5, 10)
-    eval_episodes: int = 40
-    eval_steps: int = 10
-
-    def __post_init__(self):
-        if self.setting not in ("sentiment", "topic"):
-            raise ValueError(f"setting must be one of 'sentiment', 'topic'; got {self.setting!r}")
-        check_seed("seed", self.seed)
-        for name in ("n_per_class", "embed_dim", "train_k_shot", "n_query", "iterations", "meta_batch_size",
-                     "stream_tasks", "stream_steps_per_task", "reptile_inner_steps", "eval_episodes"):
-            check_int(name, getattr(self, name), min=1)
-        check_int("inner_steps", self.inner_steps, min=0)
-        check_int("eval_steps", self.eval_steps, min=0)
-        for name in ("inner_lr", "outer_lr"):
-            check_float(name, getattr(self, name), min=0.0, min_inclusive=False)
-        check_float("reptile_epsilon", self.reptile_epsilon, min=0.0, max=1.0, min_inclusive=False)
-        for k in self.k_shots:
-            check_int("k_shots", k, min=1)
-
-
-def _nlp_sources(cfg: NLPConfig):
-    """(training source, held-out test source, n_way) for the setting."""
-    from ..tasks.language import DOMAINS, HELD_OUT_DOMAINS
-    from ..tasks.families import sentiment_family, topic_task
-
-    if cfg.setting == "sentiment":
-        fam = sentiment_family(n_per_task=2 * cfg.n_per_class, seed=cfg.seed)
-        return list(fam), list(fam.held_out), 2
-    train = topic_task(domains=list(DOMAINS[:5]), n_per_class=cfg.n_per_class, seed=cfg.seed)
-    test = topic_task(domains=list(DOMAINS[5:]) + list(HELD_OUT_DOMAINS), n_per_class=cfg.n_per_class,
-                      seed=cfg.seed + 1)
-    return train, test, 3
-
-
-def nlp_episode_comparison(config: NLPConfig | None = None, progress: bool = False, **overrides) -> dict[str, Any]:
-    """Compare the eight methods of :data:`NLP_METHODS` on the same few-shot text episodes.
-
-    ``setting="sentiment"``: 2-way episodes; meta-training on the eight labeled domains, testing
-    on the held-out domains (music, games) the learner never saw labeled. ``setting="topic"``:
-    3-way topic episodes; training classes are five domains, test classes the other five.
-    Every method uses the same :class:`~metamap_edu.models.DenseBagOfWords` (labels are output slots
-    "0".."N-1", see :func:`~metamap_edu.learn.relabel_episode`) and is fine-tuned on each test
-    episode's support set with ``eval_steps`` SGD steps of ``inner_lr`` (ProtoNet classifies by
-    prototypes instead). Returns ``{"accuracy": {method: {k: [acc after 0..eval_steps steps]}},
-    "ci95": ..., "n_way": N, "config": dict, "protonet_seen_classes_accuracy": float}`` -- the last
-    is ProtoNet's accuracy on episodes of the *training* classes, for contrast.
-    """
-    if config is not None:
-        check_type("config", config, NLPConfig)
-    check_type("progress", progress, bool)
-    from ..learn import ProtoNet, RelabelledSampler, mean_ci95, relabel_episode, slot_labels
-    from ..models import DenseBagOfWords
-    from ..tasks.families import EpisodeSampler
-    from ..models import WordVocab
-    from ..learn import ArticlePull, L2ToPrevious, fit
-
-    cfg = replace(config or NLPConfig(), **overrides)
-    train_src, test_src, n_way = _nlp_sources(cfg)
-    train_list = train_src if isinstance(train_src, list) else [train_src]
-    test_list = test_src if isinstance(test_src, list) else [test_src]
-    vocab = WordVocab.build([x for t in train_list + test_list for x in t.inputs])  # unlabeled text is fair game
-    labels = slot_labels(n_way)
-
-    def fresh(seed_offset: int = 0) -> DenseBagOfWords:
-        torch.manual_seed(cfg.seed + seed_offset)
-        return DenseBagOfWords(vocab, labels, embed_dim=cfg.embed_dim)
-
-    train_sampler = EpisodeSampler(train_src, n_way=n_way, k_shot=cfg.train_k_shot, n_query=cfg.n_query, seed=cfg.seed)
-
-    relabelled = RelabelledSampler(train_sampler)
-    models: dict[str, Any] = {}
-    models["random init"] = fresh()
-    # multi-task pretraining: ordinary supervised training on the training episodes' data
-    pre = fresh()
-    opt = torch.optim.Adam(pre.parameters(), lr=cfg.outer_lr)
-    for it in range(cfg.iterations):
-        s, q = relabelled.sample(it)
-        opt.zero_grad(set_to_none=True)
-        pre.loss(pre.collate(list(s) + list(q), "classification")).backward()
-        opt.step()
-    models["multi-task pretrain + fine-tune"] = pre
-    # the article's stream: one model, one task (episode) after another, formula 2
-    for name, reg in (("L2ToPrevious stream", L2ToPrevious(cfg.stream_lam)),
-                      ("ArticlePull(beta=0.01)", ArticlePull(cfg.stream_beta))):
-        m = fresh()
-        for t in range(cfg.stream_tasks):
-            s, q = relabelled.sample(10_000 + t)
-            task = _episode_task(s, q, f"stream/{t}")
-            reg.start_task(m, t)
-            fit(m, task, optimizer="sgd", lr=cfg.inner_lr, steps=cfg.stream_steps_per_task, batch_size=len(task),
-                seed=t, regularizer=reg, progress=False)
-        models[name] = m
-    for name, make in (
-        ("Reptile", lambda m: Reptile(m, epsilon=cfg.reptile_epsilon, inner_lr=cfg.inner_lr,
-                                      inner_steps=cfg.reptile_inner_steps)),
-        ("FOMAML", lambda m: MAML(m, inner_lr=cfg.inner_lr, inner_steps=cfg.inner_steps, first_order=True,
-                                  outer_lr=cfg.outer_lr)),
-        ("MAML", lambda m: MAML(m, inner_lr=cfg.inner_lr, inner_steps=cfg.inner_steps, outer_lr=cfg.outer_lr)),
-    ):
-        m = fresh()
-        meta_train(make(m), relabelled, cfg.meta_batch_size, cfg.iterations, seed=cfg.seed, progress=progress)
-        models[name] = m
-    proto = ProtoNet(fresh(), outer_lr=cfg.outer_lr)
-    meta_train(proto, train_sampler, cfg.meta_batch_size, cfg.iterations, seed=cfg.seed, progress=progress)
-
-    acc: dict[str, dict[int, list[float]]] = {m: {} for m in NLP_METHODS}
-    ci: dict[str, dict[int, list[float]]] = {m: {} for m in NLP_METHODS}
-    for k in cfg.k_shots:
-        test = EpisodeSampler(test_src, n_way=n_way, k_shot=k, n_query=cfg.n_query, seed=cfg.seed + 77).take(cfg.eval_episodes)
-        rel = [relabel_episode(e) for e in test]
-        for name, m in models.items():
-            res = evaluate_adaptation(m, rel, steps=cfg.eval_steps, lr=cfg.inner_lr, metric="accuracy")
-            acc[name][k] = [round(v, 4) for v in res.mean]
-            ci[name][k] = [round(v, 4) for v in res.ci95]
-        per = [proto.accuracy(e) for e in test]
-        mu, half = mean_ci95(per)
-        acc["ProtoNet"][k] = [round(mu, 4)] * (cfg.eval_steps + 1)
-        ci["ProtoNet"][k] = [round(half, 4)] * (cfg.eval_steps + 1)
-    # does ProtoNet's embedding fit the *training* classes? (it must, for a transfer failure to mean anything)
-    seen = EpisodeSampler(train_src, n_way=n_way, k_shot=max(cfg.k_shots), n_query=cfg.n_query,
-                          seed=cfg.seed + 99).take(cfg.eval_episodes)
-    seen_acc = mean_ci95([proto.accuracy(e) for e in seen])[0]
-    return {"accuracy": acc, "ci95": ci, "n_way": n_way, "config": asdict(cfg),
-            "protonet_seen_classes_accuracy": round(seen_acc, 4)}
-
-
-def _episode_task(support, query, name: str):
-    from ..tasks.families import MappingTask
-
-    return MappingTask(name=name, kind="classification", examples=list(support) + list(query))
-
-
-def format_nlp_table(result: dict[str, Any], steps: int | None = None) -> str:
-    """Accuracy after ``steps`` fine-tuning steps (default: the last) for every method and K."""
-    check_type("result", result, dict, "the dict nlp_episode_comparison returns")
-    ks = sorted(next(iter(result["accuracy"].values())))
-    head = f"{'method':34s}" + "".join(f"{'K=' + str(k):>8s}" for k in ks)
-    lines = [head, "-" * len(head)]
-    for name, by_k in result["accuracy"].items():
-        j = -1 if steps is None else steps
-        lines.append(f"{name:34s}" + "".join(f"{by_k[k][j]:8.3f}" for k in ks))
-    return "\n".join(lines)

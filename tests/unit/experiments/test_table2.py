@@ -1,5 +1,5 @@
-"""Tests for metamap_edu.experiments.reproduce: the paper's ordering on a test-sized run of the same code,
-the JSON format, the CLI verb, and the NLP comparison's shape."""
+"""Tests for metamap_edu.experiments.table2: the paper's ordering on a test-sized run of the same code,
+the JSON format and the CLI verb."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from metamap_edu.experiments import reproduce as rp
+from metamap_edu.experiments import table2 as rp
 
 # The same code path as --quick, with fewer iterations so the suite stays fast.
 
@@ -64,12 +64,3 @@ def test_cli_reproduce_parses():
     with pytest.raises(SystemExit):
         build_parser().parse_args(["reproduce", "unknown-table"])
 
-
-def test_nlp_comparison_runs_and_has_every_method():
-    res = rp.nlp_episode_comparison(setting="sentiment", iterations=5, stream_tasks=3, eval_episodes=4,
-                                    k_shots=(1, 5), eval_steps=2, n_per_class=20)
-    assert tuple(res["accuracy"]) == rp.NLP_METHODS
-    for by_k in res["accuracy"].values():
-        assert set(by_k) == {1, 5} and all(len(v) == 3 and all(0 <= a <= 1 for a in v) for v in by_k.values())
-    with pytest.raises(ValueError, match="setting"):
-        rp.NLPConfig(setting="translation")
