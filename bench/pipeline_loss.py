@@ -6,7 +6,7 @@ positions only. Both give the same value (checked here); this measures what the 
 one training step (forward, backward, Adam) of each of notebook 07's four task kinds.
 
 Scoring topic and sentiment: ``model.predict`` ranks every ``label <eos>`` (one sequence per
-input and label); :func:`metamap_edu.pipeline.label_choices` reads the label tokens' logits after
+input and label); :func:`metamap_edu.experiments.label_choices` reads the label tokens' logits after
 ``<sep>`` from one forward pass per input. Their time, side by side, and how often they agree.
 
 Run:  python bench/pipeline_loss.py [--steps 40] [--repeats 3] [--json PATH]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from tqdm.auto import tqdm
+
 
 def bars_disabled(progress: bool = True) -> bool:
     """True when no bar should be drawn: ``progress`` is off or ``TQDM_DISABLE`` is set."""
@@ -21,6 +23,4 @@ def progress_bar(iterable, desc: str, progress: bool = True, total: int | None =
 
     The bar leaves nothing behind when done (``leave=False``), so finished cells stay clean.
     """
-    from tqdm.auto import tqdm
-
     return tqdm(iterable, desc=desc, total=total, disable=bars_disabled(progress), leave=False)

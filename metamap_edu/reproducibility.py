@@ -10,6 +10,7 @@ import random
 import warnings
 
 import numpy as np
+import psutil
 import torch
 
 from ._checks import check_int, check_seed, check_type
@@ -51,8 +52,6 @@ def free_cores() -> float:
     The load average counts the processes running or waiting to run, this one included, so a
     process that has not started its heavy work yet sees what everyone else is using.
     """
-    import psutil
-
     cores = psutil.cpu_count(logical=True) or 1
     try:
         load = psutil.getloadavg()[0]
@@ -72,8 +71,6 @@ def report_threads(where: str = "metamap_edu", n: int | None = None) -> str:
     """
     check_type("where", where, str)
     n = torch.get_num_threads() if n is None else check_int("n", n, min=1, max=256)
-    import psutil
-
     cores = psutil.cpu_count(logical=True) or 1
     free = free_cores()
     line = f"{where}: {n} torch thread(s); {cores} core(s), about {free:.1f} free"

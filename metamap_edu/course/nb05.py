@@ -175,7 +175,7 @@ def check_pull_epsilons(pull_epsilon: Callable, effective_epsilon: Callable) -> 
 def sinusoid_adaptation(models: dict, episode, steps: int = 5, lr: float = 0.01, grid: int = 200) -> dict:
     """Adapt each model to one sine episode with ``steps`` SGD steps of size ``lr`` (formula 1).
 
-    ``models``: name -> :class:`~metamap_edu.tasks.sinusoid.SinusoidMLP`; ``episode``: a sinusoid
+    ``models``: name -> :class:`~metamap_edu.models.SinusoidMLP`; ``episode``: a sinusoid
     episode (``.support`` / ``.query`` tensors, ``.amplitude``, ``.phase``). Returns the curves on
     a grid of x, before and after adaptation, and each model's query MSE after adaptation. The
     models themselves are not changed (adaptation is a pure function of their parameters).

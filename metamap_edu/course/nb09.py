@@ -54,7 +54,7 @@ def check_route_interaction(fn: Callable, scores=None) -> bool:
     pretraining minus its gain from scratch, unit by unit, with the course's paired 95% interval
     (:func:`metamap_edu.noise.paired_difference`). The check tries synthetic scores (one set
     with only 4 units, where Student's t and 1.96 differ) and, when given, the notebook's ``scores``
-    (one entry of :func:`metamap_edu.experiments.routes.route_scores`). Exercise of ``notebooks/09_where_it_stands``.
+    (one entry of :func:`metamap_edu.experiments.route_accuracies`). Exercise of ``notebooks/09_where_it_stands``.
     """
     for case in _interaction_cases(scores):
         want = route_interaction(case)

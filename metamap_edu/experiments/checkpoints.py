@@ -6,7 +6,7 @@ three small :class:`~metamap_edu.models.transformer.TinyTransformer` checkpoints
 by ``metamap-edu pretrain``:
 
 * ``lm`` -- pretrained with the causal objective (:func:`metamap_edu.learn.pretraining.pretrain`) on the
-  unlabeled :func:`metamap_edu.tasks.language.corpus`, which covers the held-out domains too. It has
+  unlabeled :func:`metamap_edu.tasks.corpus`, which covers the held-out domains too. It has
   never seen a label. Notebook 06 fine-tunes it on a held-out sentiment domain.
 * ``text2text`` -- ``lm`` trained further on all four task kinds at once
   (:func:`metamap_edu.learn.fit_multitask`): topic, sentiment over the eight labelled domains,
@@ -34,6 +34,11 @@ from pathlib import Path
 import torch
 
 from .._checks import check_choice, check_int, check_type
+from .. import tasks
+from ..learn import fit_multitask, new_pretraining_model, pretrain, sample_efficiency, score
+from ..models import (TinyTransformer, TransformerConfig, checkpoint_meta, load_checkpoint, save_checkpoint,
+                      with_task_prefix)
+from ..tasks import corpus, intent_corpus
 
 __all__ = [
     "Recipe",
@@ -135,12 +140,10 @@ def recipe_fingerprint(recipe: Recipe) -> str:
 
 
 def pretraining_corpus(recipe: Recipe | None = None) -> list[str]:
-    """The unlabeled texts a recipe pretrains on: :func:`metamap_edu.tasks.language.corpus` sentences, or
+    """The unlabeled texts a recipe pretrains on: :func:`metamap_edu.tasks.corpus` sentences, or
     for ``corpus="intents"`` the coherent documents of :func:`metamap_edu.tasks.intents.intent_corpus`."""
     if recipe is not None:
         check_type("recipe", recipe, Recipe)
-    from ..tasks.intents import intent_corpus
-    from ..tasks import corpus
 
     recipe = recipe or RECIPES["lm"]
     check_choice("recipe.corpus", recipe.corpus, CORPORA)
@@ -158,8 +161,6 @@ def text2text_splits(seed: int = 0, scale: float = 1.0) -> dict[str, tuple]:
     families: the ``text2text`` checkpoint never trained on them.
     ``scale`` shrinks every size (for quick tests).
     """
-    from .. import tasks as tasks
-    from ..models import with_task_prefix
 
     def n(key: str, least: int) -> int:
         return max(least, int(round(_T2T_SIZES[key] * scale)))
@@ -187,8 +188,6 @@ def fresh_model(recipe: Recipe | None = None):
     """
     if recipe is not None:
         check_type("recipe", recipe, Recipe)
-    from ..learn import new_pretraining_model
-    from ..models import TransformerConfig
 
     recipe = recipe or RECIPES["lm"]
     corpus = pretraining_corpus(recipe)[: recipe.tokenizer_corpus]
@@ -206,7 +205,6 @@ def build(name: str, fast: bool = False, stop_after: int | None = None, base=Non
     recipe's learning-rate schedule (so its losses are the first losses of the full run).
     ``base`` is the model a recipe with a ``base`` starts from (default: the shipped file).
     """
-    from ..learn import fit_multitask, pretrain
 
     recipe = RECIPES[_check_name(name)]
     if fast:
@@ -229,7 +227,6 @@ def build(name: str, fast: bool = False, stop_after: int | None = None, base=Non
 
 def save(name: str, model, losses: Sequence[float], out_dir: str | Path | None = None) -> Path:
     """Write ``model`` as checkpoint ``name`` with its recipe, fingerprint and first losses."""
-    from ..models import save_checkpoint
 
     recipe = RECIPES[_check_name(name)]
     out = Path(out_dir) if out_dir is not None else CHECKPOINT_DIR
@@ -251,7 +248,6 @@ def save(name: str, model, losses: Sequence[float], out_dir: str | Path | None =
 
 def checkpoint_info(name: str, path: str | Path | None = None) -> dict:
     """The metadata a checkpoint file records (recipe, fingerprint, first and final losses)."""
-    from ..models import checkpoint_meta
 
     return checkpoint_meta(path if path is not None else checkpoint_path(name))
 
@@ -262,7 +258,6 @@ def load_pretrained(name: str):
     Raises ``FileNotFoundError`` if the file is missing and ``ValueError`` if it was made by a
     different recipe than the one in :data:`RECIPES` -- both saying to run ``metamap-edu pretrain``.
     """
-    from ..models import load_checkpoint
 
     path = checkpoint_path(name)
     if not path.is_file():
@@ -288,10 +283,8 @@ def held_out_scores(model, seed: int = 0, limit: int | None = None) -> dict[str,
     (:func:`metamap_edu.learn.metrics.score`). ``limit`` scores only the first ``limit`` test examples
     of each task.
     """
-    from ..models import TinyTransformer
 
     check_type("model", model, TinyTransformer, "a TinyTransformer (e.g. load_pretrained('text2text'))")
-    from ..learn.metrics import score
 
     out = {}
     for name, (_, test) in text2text_splits(seed).items():
@@ -307,8 +300,6 @@ def held_out_sentiment_split(seed: int = 0, n_test: int = 120):
     240 sentences, half of each label, split in two: ``pool`` to draw K-shot supports from and the
     first ``n_test`` of the other half to score on. Notebook 06's sample-efficiency curve.
     """
-    from .. import tasks as tasks
-    from ..models import with_task_prefix
 
     family = tasks.sentiment_family(n_per_task=240, seed=seed)
     pool, test = with_task_prefix(family.held_out[0]).train_test_split(0.5, seed=seed)
@@ -323,7 +314,6 @@ def k_shot_curves(models: dict, ks: Sequence[int] = (1, 5, 10, 50), seeds: Seque
     ``lr`` and the same test sentences (:func:`metamap_edu.learn.sample_efficiency` on
     :func:`held_out_sentiment_split`); each figure is the mean over ``seeds``.
     """
-    from ..learn import sample_efficiency
 
     pool, test = held_out_sentiment_split(seed)
     return sample_efficiency(models, pool, test, ks=ks, steps=steps, lr=lr, seeds=seeds, progress=progress)

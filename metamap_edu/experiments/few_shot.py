@@ -49,6 +49,9 @@ from dataclasses import dataclass, field
 from .._checks import check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
 from .._progress import progress_bar
 from ..noise import PairedDifference, mean_interval, paired_difference
+from ..learn import pull_as_l2
+from ..tasks import MetaSplit
+from . import transfer
 
 __all__ = ["METHODS", "PROBE_METHODS", "FINETUNE_METHODS", "DEFAULT_METHODS", "SCRATCH_SEED_OFFSET",
            "FewShotComparison", "compare_few_shot"]
@@ -166,9 +169,6 @@ def compare_few_shot(model, split, *, seeds: Sequence[int] = (0, 1, 2), episodes
     methods need ``corpus``, the unlabeled texts their IDF comes from. ``pull_beta`` is β of
     ``finetune_pull`` and sets λ of ``finetune_l2``. See the module docstring for the methods.
     """
-    from . import transfer
-    from ..tasks.splits import MetaSplit
-    from ..learn import pull_as_l2
 
     transfer._check_encoder("model", model)
     check_type("split", split, MetaSplit)

@@ -36,8 +36,17 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 
 from .._checks import check_choice, check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
+from .._progress import bars_disabled
+from ..noise import paired_difference
+from .. import tasks
+from ..tasks import derive_seed
+from ..models import TinyTransformer, with_task_prefix
+from ..learn import SCHEDULES, ArticlePull, DivergenceError, accuracy, learning_rate, pretrain, score
+from . import checkpoints as shipped
+from .checkpoints import RECIPES, pretraining_corpus, text2text_splits
 
 __all__ = [
     "KINDS",
@@ -105,7 +114,6 @@ class PipelineBudget:
         check_int("batch_size", self.batch_size, min=1)
         check_float("beta", self.beta, min=0.0, max=1.0, max_inclusive=False)
         check_int("late_pretrain_steps", self.late_pretrain_steps, min=1)
-        from ..learn import SCHEDULES
 
         check_choice("schedule", self.schedule, SCHEDULES)
         check_int("warmup", self.warmup, min=0)
@@ -126,9 +134,6 @@ def pipeline_data(seed: int = 0, n_test: int = 100, scale: float = 1.0) -> dict[
     among the run's training inputs, or among the inputs the shipped ``text2text`` checkpoint
     trained on, is dropped: every test sentence is new to every model of the ablation.
     """
-    from .. import tasks as tasks
-    from ..tasks import derive_seed
-    from ..models import with_task_prefix
 
     seed = check_seed("seed", seed)
     drawn = derive_seed(seed, "pipeline")
@@ -156,7 +161,6 @@ def pipeline_data(seed: int = 0, n_test: int = 100, scale: float = 1.0) -> dict[
 @functools.lru_cache(maxsize=1)
 def _checkpoint_inputs() -> frozenset:
     """Every input the shipped ``text2text`` checkpoint trained on (its recipe's training splits)."""
-    from .checkpoints import RECIPES, text2text_splits
 
     return frozenset(x for train, _ in text2text_splits(RECIPES["text2text"].seed).values() for x in train.inputs)
 
@@ -168,7 +172,6 @@ def starting_model(pretrained: bool):
     Both share one tokenizer and one architecture, so they differ only by what the checkpoints
     learned: 8,000 causal-LM steps on unlabeled sentences, then 8,000 steps on the four kinds.
     """
-    from . import checkpoints as shipped
 
     check_type("pretrained", pretrained, bool)
     return shipped.load_pretrained("text2text") if pretrained else shipped.fresh_model()
@@ -181,7 +184,6 @@ def output_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     The same value as ``model.loss(batch)``; the vocabulary layer, the costliest part of this small
     model, runs on the output tokens instead of every position (``bench/pipeline_loss.py``).
     """
-    from ..models import TinyTransformer
 
     check_type("model", model, TinyTransformer)
     check_type("batch", batch, dict, "a dict from model.collate(...)")
@@ -195,8 +197,6 @@ def output_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
 
 
 def _late_pretrain(model, steps: int, lr: float, seed: int) -> None:
-    from ..learn import pretrain
-    from .checkpoints import pretraining_corpus
 
     corpus = pretraining_corpus()[:20_000]
     pretrain(model, corpus, steps=steps, lr=lr, seed=seed, progress=False)
@@ -211,8 +211,6 @@ def train_pipeline(
     base=None,
 ):
     """Steps 4 (first) and 2-3 of the pipeline; returns the trained model (see :func:`run_pipeline`)."""
-    from ..learn import learning_rate
-    from ..learn import ArticlePull, DivergenceError
 
     _check_data(data)
     check_type("pull", pull, bool)
@@ -263,8 +261,6 @@ def scores(model, data: Mapping[str, tuple]) -> dict[str, float]:
     take the label whose word the model ranks highest right after ``<sep>`` (:func:`label_choices`):
     every label word is one token, so one forward pass over the prompts scores them all.
     """
-    from ..learn.metrics import accuracy, score
-    from ..models import TinyTransformer
 
     check_type("model", model, TinyTransformer)
     _check_data(data)
@@ -286,7 +282,6 @@ def label_choices(model, inputs: Sequence[str], labels: Sequence[str]) -> list[s
     Each label must be a single token of the model's tokenizer (the course's label words are);
     the vocabulary layer runs only on the label tokens at each prompt's last position.
     """
-    from ..models import TinyTransformer
 
     check_type("model", model, TinyTransformer)
     inputs = check_nonempty("inputs", list(inputs), "at least one input")
@@ -353,9 +348,7 @@ def ablation(
     rows are compared pairwise per seed. "pretraining last" continues a copy of the "full" model of
     the same seed (the same run, then pretraining), so it costs only the pretraining steps.
     """
-    from tqdm.auto import tqdm
 
-    from .._progress import bars_disabled
 
     seeds = [check_seed("seeds", s) for s in check_nonempty("seeds", check_sequence("seeds", seeds, "a list of seeds"),
                                                             "at least one seed")]
@@ -394,7 +387,6 @@ def contributions(table: Mapping[str, Mapping[str, Sequence[float]]],
     are not in ``table`` are skipped. Each difference is :func:`metamap_edu.noise.paired_difference`
     of the two rows' per-seed scores (at least 2 seeds).
     """
-    from ..noise import paired_difference
 
     check_type("table", table, Mapping, "a dict {row: {kind: [score per seed]}} from ablation()")
     pairs = CONTRIBUTIONS if pairs is None else check_type("pairs", pairs, Mapping)

@@ -31,6 +31,9 @@ from collections.abc import Mapping, Sequence
 
 from .._checks import check_int, check_type
 from ..noise import PairedDifference, paired_difference
+from ..tasks import MappingTask
+from .few_shot import FewShotComparison
+from .transfer import VocabularyTfidf, _check_encoder, held_out_episodes, protonet_scores
 
 __all__ = ["ROUTES", "YARDSTICK", "route_accuracies", "route_interaction", "route_scores_on"]
 
@@ -42,7 +45,6 @@ YARDSTICK = {"TF-IDF centroid": "tfidf"}
 
 
 def _check_comparison(comparison) -> None:
-    from .few_shot import FewShotComparison
 
     check_type("comparison", comparison, FewShotComparison)
     missing = [m for m in ROUTES.values() if m not in comparison.methods]
@@ -94,8 +96,6 @@ def route_scores_on(comparison, pretrained, test_task, k_shot: int, episodes: in
     with the frozen ProtoNet probe (:func:`metamap_edu.experiments.transfer.protonet_scores`), e.g. on the
     classes of one held-out domain. ``tfidf`` (a fitted ``VocabularyTfidf``) adds the yardstick.
     """
-    from ..tasks import MappingTask
-    from .transfer import VocabularyTfidf, _check_encoder, held_out_episodes, protonet_scores
 
     _check_comparison(comparison)
     _check_encoder("pretrained", pretrained)

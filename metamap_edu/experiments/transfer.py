@@ -88,7 +88,7 @@ def _check_encoder(name: str, model) -> None:
 # The yardstick
 # ------------------------------------------------------------------------------------------------
 class VocabularyTfidf(TfidfCentroid):
-    r"""The TF-IDF nearest centroid of :class:`metamap_edu.real.realdata.TfidfCentroid`, under this module's name.
+    r"""The TF-IDF nearest centroid of :class:`metamap_edu.real.TfidfCentroid`, under this module's name.
 
     :math:`\mathrm{tfidf}(w, x) = \mathrm{tf}(w, x)\,(\ln\frac{1+n}{1+\mathrm{df}(w)} + 1)` for the
     words (and bigrams) of the ``corpus`` it is fitted on; any other word of a support or query

@@ -293,7 +293,7 @@ def relabel_episode(episode: Any) -> tuple[_Examples, _Examples]:
 
 
 class RelabelledSampler:
-    """Wraps a :class:`~metamap_edu.tasks.families.EpisodeSampler`: ``sample(i)`` is episode i, relabelled
+    """Wraps a :class:`~metamap_edu.tasks.EpisodeSampler`: ``sample(i)`` is episode i, relabelled
     to output slots by :func:`relabel_episode` (what MAML and Reptile train an N-way head on)."""
 
     def __init__(self, sampler: Any):

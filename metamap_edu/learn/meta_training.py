@@ -50,7 +50,7 @@ class MetaHistory:
 
 
 def _draw(sampler: Any, rng: random.Random, index: int) -> Any:
-    """One episode: ``sampler.sample(index)`` for a :class:`~metamap_edu.tasks.families.EpisodeSampler`
+    """One episode: ``sampler.sample(index)`` for a :class:`~metamap_edu.tasks.EpisodeSampler`
     (episode i is fixed by its seed), else ``sampler.sample(rng)`` or ``sampler(rng)``."""
     if type(sampler).__name__ in ("EpisodeSampler", "RelabelledSampler"):
         return sampler.sample(index)
@@ -73,7 +73,7 @@ def meta_train(
     """Run ``iterations`` outer steps of ``algorithm`` (MAML, Reptile or ProtoNet).
 
     Each step draws ``meta_batch_size`` episodes from ``sampler`` -- a
-    :class:`~metamap_edu.tasks.families.EpisodeSampler` (episodes 0, 1, 2, ... in order), or anything with
+    :class:`~metamap_edu.tasks.EpisodeSampler` (episodes 0, 1, 2, ... in order), or anything with
     ``sample(rng)`` or callable as ``sampler(rng)``, with ``rng = random.Random(seed)`` -- and
     calls ``algorithm.step(episodes)``.
     A ``tqdm.auto`` bar shows progress (disabled by ``TQDM_DISABLE=1`` in headless builds).

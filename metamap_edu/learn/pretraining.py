@@ -14,7 +14,7 @@ Two self-supervised objectives turn plain sentences into training signal for a
 
   where M is the set of masked positions and w̃ the sentence with them replaced by ``<mask>``.
 
-The unlabeled :func:`metamap_edu.tasks.language.corpus` also covers domains that never appear with
+The unlabeled :func:`metamap_edu.tasks.corpus` also covers domains that never appear with
 labels, so what the model learns about them can only come from here.
 
 Taught in notebooks/06_pretraining_on_unlabeled_text.

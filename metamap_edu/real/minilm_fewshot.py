@@ -187,8 +187,8 @@ def finetune_fewshot(
     ``support`` and ``query`` are classification ``MappingTask`` s (an ``Episode``'s two halves).
     The classifier (:class:`SentenceClassifier`) starts as the frozen ProtoNet
     (:meth:`SentenceClassifier.init_head_from_prototypes`); then the course's own
-    :func:`metamap_edu.learn.train.fit` takes ``steps`` full-batch steps of ``optimizer`` on the support
-    cross-entropy, with the L2-SP regularizer :class:`metamap_edu.learn.train.L2ToInit` when
+    :func:`metamap_edu.learn.fit` takes ``steps`` full-batch steps of ``optimizer`` on the support
+    cross-entropy, with the L2-SP regularizer :class:`metamap_edu.learn.L2ToInit` when
     ``anchor`` = :math:`\\lambda` > 0:
 
     .. math::  \\mathcal L(\\theta) = \\mathrm{CE}_S(\\theta) + \\lambda \\lVert \\theta - \\theta_0 \\rVert^2 ,

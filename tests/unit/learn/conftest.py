@@ -5,7 +5,8 @@ from torch import nn
 
 from metamap_edu.learn import new_pretraining_model
 from metamap_edu.models import TransformerConfig
-from metamap_edu.tasks import MappingTask, language
+from metamap_edu import tasks as language
+from metamap_edu.tasks import MappingTask
 
 
 def _regression_task(X, y, name="toy/regression"):
