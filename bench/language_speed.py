@@ -8,12 +8,12 @@ Prints one ``name: value`` figure per line; the last line is the headline,
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 
 from metamap_edu import tasks as L
 from metamap_edu import tasks as T
+from metamap_edu.tools import print_figures
 
 BUDGET_SECONDS = 5.0  # for 100,000 sentences on a 2-core CPU machine
 
@@ -56,11 +56,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "default_families_seconds": round(families_seconds, 3),
         "sentences_per_second": round(args.n / best),
     }
-    for name, value in figures.items():
-        print(f"{name}: {value}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(figures, fh, indent=2)
+    print_figures(figures, args.json)
     return figures
 
 

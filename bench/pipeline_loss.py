@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import random
 import time
 
 import torch
 
 from metamap_edu.experiments import pipeline
+from metamap_edu.tools import print_figures
 
 
 def _time_steps(model, batches, loss_fn, steps: int) -> float:
@@ -84,11 +84,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         figures[f"{kind}_ms_score_label_choices"] = round(1000 * chosen, 1)
         figures[f"{kind}_label_agreement"] = round(same / len(test), 3)
     figures["speedup_train_step"] = round(sum(ratios) / len(ratios), 2)
-    for name, value in figures.items():
-        print(f"{name}: {value}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(figures, fh, indent=2)
+    print_figures(figures, args.json)
     return figures
 
 

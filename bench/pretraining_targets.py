@@ -16,11 +16,11 @@ figures. Prints one ``name: value`` line per figure; the last line is the headli
 from __future__ import annotations
 
 import argparse
-import json
 
 import torch
 
 from metamap_edu.experiments import checkpoints as pretrained
+from metamap_edu.tools import write_figures
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
@@ -39,9 +39,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         if name != "k5_pretraining_gain":
             print(f"{name}: {value:.3f}")
     print(f"k5_pretraining_gain: {figures['k5_pretraining_gain']:.3f}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(figures, fh, indent=2)
+    write_figures(figures, args.json)
     return figures
 
 

@@ -11,11 +11,11 @@ sentence round-trips. Prints one ``name: value`` figure per line; the last line 
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 from metamap_edu import tasks as L
 from metamap_edu.models import build_tokenizer
+from metamap_edu.tools import print_figures
 
 BUDGET_SECONDS = 5.0  # for 100,000 sentences on a 2-core CPU machine
 
@@ -55,11 +55,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "within_budget": int(best * 100_000 / args.n <= BUDGET_SECONDS),
         "encode_seconds_per_100k": round(best * 100_000 / args.n, 3),
     }
-    for name, value in figures.items():
-        print(f"{name}: {value}")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(figures, fh, indent=2)
+    print_figures(figures, args.json)
     return figures
 
 

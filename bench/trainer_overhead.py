@@ -14,7 +14,6 @@ The last line is the headline ``name: value``.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import time
@@ -25,6 +24,7 @@ import metamap_edu as mm
 from metamap_edu.models import MLP, BagOfWordsClassifier
 from metamap_edu.tasks import MappingTask, sentiment_family
 from metamap_edu.learn import EWC, ArticlePull, L2ToPrevious, make_optimizer, training_step
+from metamap_edu.tools import write_figures
 
 
 def mlp_case(batch_size: int):
@@ -99,9 +99,7 @@ def main(argv=None) -> dict:
     figures = {"optimizer": args.optimizer, "threads": args.threads, "repeats": args.repeats, "steps": args.steps,
                "torch": torch.__version__, "machine": platform.machine(), "cases": results,
                "max_l2_pull_ratio": headline, "goal": 1.10}
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(figures, fh, indent=2)
+    write_figures(figures, args.json)
     print(f"max_l2_pull_overhead_ratio: {headline:.3f}")
     return figures
 

@@ -18,7 +18,6 @@ both alike. Prints one ``name: value`` figure per line; the last line is the hea
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import torch
@@ -27,6 +26,7 @@ from metamap_edu import tasks as L
 from metamap_edu import tasks as T
 from metamap_edu import learn as train  # fit, L2ToInit, L2ToPrevious
 from metamap_edu.models import TinyTransformer, TransformerConfig, build_tokenizer, with_task_prefix
+from metamap_edu.tools import print_figures
 
 
 def _time_fit(model, task, probe, steps, regularizer=None) -> float:
@@ -73,11 +73,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             times.append(_time_fit(model, task, probe, args.steps, None if reg is None else reg(0.01)))
     figures["l2_to_previous_step_ratio"] = round(min(l2prev) / min(plain), 3)
     figures["regularized_step_ratio"] = round(min(l2sp) / min(plain), 3)
-    for name, value in figures.items():
-        print(f"{name}: {value}")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(figures, fh, indent=2)
+    print_figures(figures, args.json)
     return figures
 
 

@@ -14,7 +14,6 @@ Prints one ``name: value`` line per explorer (median seconds per move) and, last
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import time
@@ -32,6 +31,7 @@ from metamap_edu import course  # noqa: E402
 from metamap_edu.learn import least_squares  # noqa: E402
 from metamap_edu.tasks import MappingTask, sentiment_family  # noqa: E402
 from metamap_edu.experiments import STREAM_DEFAULTS, STREAM_DOMAINS  # noqa: E402
+from metamap_edu.tools import write_figures
 
 GOAL_SECONDS = 0.5
 
@@ -97,9 +97,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
               f"{statistics.median(times) / GOAL_SECONDS:.2f} x the goal)")
     slowest = max(v for k, v in figures.items() if k.endswith("_median_seconds"))
     figures["slowest_median_seconds"] = slowest
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(figures, f, indent=2)
+    write_figures(figures, args.json)
     print(f"slowest_median_seconds: {slowest}")
     return figures
 

@@ -30,7 +30,6 @@ whether the interval's lower end clears it. The last line is the headline
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import torch
@@ -40,6 +39,7 @@ from metamap_edu.experiments import checkpoints as pretrained
 from metamap_edu.experiments import compare_few_shot
 from metamap_edu.noise import mean_interval
 from metamap_edu.learn import pull_as_l2
+from metamap_edu.tools import write_figures
 
 TARGETS = {"pretrained_vs_scratch": 0.20, "meta_vs_pretrained": 0.05, "best_vs_tfidf": 0.10,
            "finetune_pretrained_vs_scratch": 0.15}
@@ -135,9 +135,7 @@ def main(argv: list[str] | None = None) -> dict:
     headline = min(margins.values())
     figures["world_effects_min_margin"] = headline
     print(f"world_effects_min_margin: {headline:+.3f}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(figures, fh, indent=2)
+    write_figures(figures, args.json)
     return figures
 
 

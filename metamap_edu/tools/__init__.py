@@ -20,10 +20,11 @@ from . import site
 from . import classroom
 from . import server_run
 from . import cli
+from . import figures
 
 __all__ = [*doctor.__all__, *colab.__all__, *exercise_cells.__all__, *student.__all__, *graded.__all__,
            *run_report.__all__, *runner.__all__, *build.__all__, *site.__all__, *classroom.__all__,
-           *server_run.__all__, *cli.__all__]
+           *server_run.__all__, *cli.__all__, *figures.__all__]
 
 from .doctor import *  # noqa: F401,F403  (the names in doctor.__all__)
 from .colab import *  # noqa: F401,F403  (the names in colab.__all__)
@@ -37,3 +38,4 @@ from .site import *  # noqa: F401,F403  (the names in site.__all__)
 from .classroom import *  # noqa: F401,F403  (the names in classroom.__all__)
 from .server_run import *  # noqa: F401,F403  (the names in server_run.__all__)
 from .cli import *  # noqa: F401,F403  (the names in cli.__all__)
+from .figures import *  # noqa: F401,F403  (the names in figures.__all__)
