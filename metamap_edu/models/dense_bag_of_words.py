@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from .._checks import check_int, check_nonempty, check_type
-from .contract import CourseModel
+from .contract import CourseModel, check_kind
 from .tokenizers import WordVocab
 
 __all__ = ["DenseBagOfWords"]
@@ -70,12 +70,13 @@ class DenseBagOfWords(CourseModel):
     def forward(self, bow: torch.Tensor) -> torch.Tensor:
         return self.out(self.features(bow))  # (B, C)
 
-    def embed(self, inputs: Sequence[str]) -> torch.Tensor:
+    def embed(self, inputs: Sequence[str], kind: str = "classification") -> torch.Tensor:
+        """The features of raw ``inputs``: (B, D), differentiable."""
+        check_kind(self, kind)
         return self.features(self.bow(list(inputs)))  # (B, D)
 
     def collate(self, examples, kind: str = "classification") -> dict[str, torch.Tensor]:
-        if kind not in self.kinds:
-            raise ValueError(f"DenseBagOfWords cannot serve tasks of kind {kind!r}; it serves 'classification'")
+        check_kind(self, kind)
         examples = list(examples)
         check_nonempty("examples", examples, "at least one (x, y) pair")
         try:
@@ -96,7 +97,6 @@ class DenseBagOfWords(CourseModel):
         return -(logp * onehot).sum(-1).mean()
 
     def predict(self, inputs, kind: str = "classification") -> list[str]:
-        if kind not in self.kinds:
-            raise ValueError(f"DenseBagOfWords cannot serve tasks of kind {kind!r}; it serves 'classification'")
+        check_kind(self, kind)
         with torch.no_grad():
             return [self.labels[i] for i in self(self.bow(list(inputs))).argmax(-1).tolist()]

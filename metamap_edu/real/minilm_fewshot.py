@@ -144,12 +144,17 @@ class SentenceClassifier(CourseModel):
         tokenize = getattr(self.body, "preprocess", None) or self.body.tokenize
         return {k: v for k, v in tokenize(texts).items() if isinstance(v, torch.Tensor)}
 
-    def embed(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    def _embed_batch(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         features = {k: v for k, v in batch.items() if k != "labels"}
         return self.body(features)["sentence_embedding"]  # (B, D)
 
+    def embed(self, inputs: Sequence[str], kind: str = "classification") -> torch.Tensor:
+        """The sentence embeddings f(x) of raw ``inputs`` (differentiable), as every course model's ``embed``."""
+        check_kind(self, kind)
+        return self._embed_batch(self._tokenize(list(inputs)))  # (N, D)
+
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        return self.head(self.embed(batch))  # (B, K)
+        return self.head(self._embed_batch(batch))  # (B, K)
 
     def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         return nn.functional.cross_entropy(self(batch), batch["labels"])

@@ -16,6 +16,7 @@ import pytest
 import torch
 
 import metamap_edu as mm
+from metamap_edu import models
 from metamap_edu.models import transformer
 
 PACKAGE = Path(mm.__file__).resolve().parent
@@ -69,7 +70,7 @@ def test_loads_never_unpickle_or_evaluate(path):
 @pytest.fixture(scope="module")
 def tiny_model():
     texts = mm.corpus(40, seed=0)
-    tok = transformer.build_tokenizer(texts, vocab_size=420)
+    tok = models.build_tokenizer(texts, vocab_size=420)
     torch.manual_seed(0)
     config = transformer.TransformerConfig(context=16, width=16, depth=1, heads=2, mlp_ratio=2)
     return transformer.TinyTransformer(tok, config)

@@ -47,7 +47,7 @@ def test_the_notebook_runs_the_settings_these_tests_use():
     assert "methods=probes" in SOURCE and _tuple("probes") == PROBES
     assert "methods=tuned" in SOURCE and _tuple("tuned") == TUNED
     assert "pull_beta=0.01" in SOURCE and "finetune_lr=1e-3" in SOURCE and "k_shots=(5,)" in SOURCE
-    assert 'pretraining_corpus(pretrained.RECIPES["intents"])[:5000]' in SOURCE
+    assert 'pretraining_corpus(experiments.RECIPES["intents"])[:5000]' in SOURCE
     assert "intent_task(n_per_class=80, seed=1)" in SOURCE
 
 

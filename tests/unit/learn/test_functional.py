@@ -8,6 +8,7 @@ from torch import nn
 from metamap_edu.learn import MAML, ProtoNet, RelabelledSampler, adapt, functional, parameters_of, relabel_episode
 from metamap_edu.tasks import EpisodeSampler, SinusoidSampler, topic_task
 from metamap_edu.models import SinusoidMLP
+from metamap_edu import course
 
 
 def test_adapt_is_pure_and_matches_manual_sgd(TinyTanh, sine_batch):
@@ -73,24 +74,21 @@ def test_bad_episodes_raise_clear_errors():
 
 
 def test_notebook05_widget_callback():
-    from metamap_edu.course import viz
-    from metamap_edu.course import widgets
-
     torch.manual_seed(0)
     model = SinusoidMLP()
     ep = SinusoidSampler(k_shot=40, n_query=40).episodes(1, seed=2)[0]
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    d0 = widgets.sinusoid_adaptation({"m": model}, ep, steps=0, lr=0.01)
-    d = widgets.sinusoid_adaptation({"m": model}, ep, steps=20, lr=0.01)
+    d0 = course.sinusoid_adaptation({"m": model}, ep, steps=0, lr=0.01)
+    d = course.sinusoid_adaptation({"m": model}, ep, steps=20, lr=0.01)
     assert d0["models"]["m"]["before"] == d0["models"]["m"]["after"]
     assert d["models"]["m"]["mse"] < d0["models"]["m"]["mse"]  # adapting to the wave lowers the query MSE
     assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
     with pytest.raises(ValueError, match="steps"):
-        widgets.sinusoid_adaptation({"m": model}, ep, steps=-1)
-    view = widgets.sinusoid_adaptation_view(3, 0.01, {"m": model}, ep)
+        course.sinusoid_adaptation({"m": model}, ep, steps=-1)
+    view = course.sinusoid_adaptation_view(3, 0.01, {"m": model}, ep)
     assert "query MSE" in view.text and view.figure is not None
     import matplotlib.pyplot as plt
 
     plt.close("all")
-    fig = viz.plot_pull_vs_reptile([1, 5], {0.1: [0.9, 0.7]})
+    fig = course.plot_pull_vs_reptile([1, 5], {0.1: [0.9, 0.7]})
     plt.close(fig)
