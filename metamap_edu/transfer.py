@@ -14,7 +14,15 @@ noise rule (:func:`metamap_edu.noise.paired_difference`).
   :math:`\hat y = \arg\min_k \lVert f_\theta(x) - c_k\rVert^2`. Nothing is trained: the score says
   what the encoder :math:`f_\theta` already knows.
 * **Meta-training** (:func:`meta_train_protonet`): ProtoNet episodes on the meta-train classes
-  update θ so that the prototypes of *new* classes separate better.
+  update θ so that the prototypes of *new* classes separate better. With ``metric="cosine"`` the
+  logits are a learned temperature times the cosine similarity,
+  :math:`\text{logit}_k(x) = \tau \cos(f_\theta(x), c_k)` with :math:`\tau = e^s` and :math:`s` trained
+  with θ (:class:`CosineProtoNet`); ``word_dropout`` deletes each word of a training text with
+  that probability (a cheap augmentation).
+* **Hybrid** (:func:`hybrid_scores`): a query's class maximises
+  :math:`w \cos(f_\theta(x), c_k) + (1 - w) \cos(\mathrm{tfidf}(x), \bar t_k)`, the encoder's and
+  the TF-IDF centroid's similarities mixed with a weight :math:`w` chosen on meta-validation
+  classes (:func:`choose_hybrid_weight`). It is reported as a hybrid, beside the pure encoder.
 * **Fine-tuning** (:func:`finetune_scores`): a linear head initialised as the ProtoNet classifier,
   :math:`W_k = 2c_k,\ b_k = -\lVert c_k\rVert^2` (notebook 05b), then every parameter trained with
   Adam on the support set (optionally with the article's step 3: ``L2ToPrevious`` or
@@ -26,23 +34,31 @@ noise rule (:func:`metamap_edu.noise.paired_difference`).
 from __future__ import annotations
 
 import copy
+import math
+import random
 from collections.abc import Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._checks import check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
+from ._checks import (check_choice, check_float, check_int, check_nonempty, check_probability, check_seed,
+                      check_sequence, check_type)
 from .realdata import TfidfCentroid, episode_sampler
 
 __all__ = [
     "PROBE_LAYERS",
+    "METRICS",
     "held_out_episodes",
     "VocabularyTfidf",
     "tfidf_scores",
     "protonet_scores",
     "scratch_copy",
     "meta_train_protonet",
+    "CosineProtoNet",
+    "drop_words",
+    "hybrid_scores",
+    "choose_hybrid_weight",
     "PrototypeClassifier",
     "finetune_scores",
     "pretrain_encoder",
@@ -55,6 +71,9 @@ __all__ = [
 #: A causal language model's last block specialises in predicting the next word; what words
 #: *mean* sits lower down (``bench/world_effects.py`` prints the last block's probe alongside).
 PROBE_LAYERS = 1
+
+#: How a query is compared with a prototype: squared Euclidean distance or cosine similarity.
+METRICS = ("euclidean", "cosine")
 
 
 def held_out_episodes(task, n_way: int, k_shot: int, n_query: int, n: int, seed: int = 0) -> list:
@@ -111,14 +130,23 @@ def _embed(model, texts: list[str], layers: int | None, chunk: int = 256) -> tor
     return torch.cat([model.embed(texts[i : i + chunk], layers=layers) for i in range(0, len(texts), chunk)])  # (N, C)
 
 
-def _prototype_predict(zs: torch.Tensor, ys: list, zq: torch.Tensor) -> list:
+def _prototype_similarity(zs: torch.Tensor, ys: list, zq: torch.Tensor, metric: str = "euclidean"):
+    """(similarity (Q, N) of every query to every class prototype, sorted class list)."""
     classes = sorted(set(ys))
     idx = torch.tensor([classes.index(y) for y in ys])
     protos = torch.stack([zs[idx == k].mean(0) for k in range(len(classes))])  # (N, C)
-    return [classes[i] for i in torch.cdist(zq, protos).argmin(1).tolist()]
+    if metric == "cosine":
+        return F.normalize(zq, dim=1) @ F.normalize(protos, dim=1).T, classes  # (Q, N)
+    return -torch.cdist(zq, protos).pow(2), classes  # (Q, N)
 
 
-def protonet_scores(model, episodes: Sequence, prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS) -> list[float]:
+def _prototype_predict(zs: torch.Tensor, ys: list, zq: torch.Tensor, metric: str = "euclidean") -> list:
+    sim, classes = _prototype_similarity(zs, ys, zq, metric)
+    return [classes[i] for i in sim.argmax(1).tolist()]
+
+
+def protonet_scores(model, episodes: Sequence, prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS,
+                    metric: str = "euclidean") -> list[float]:
     """Query accuracy of nearest-prototype classification on ``model``'s frozen pooled features.
 
     ``model`` is any encoder with ``embed(texts) -> (N, C)`` (a
@@ -126,8 +154,11 @@ def protonet_scores(model, episodes: Sequence, prefix: str | None = "<lm>", laye
     Every text is read after the token ``prefix`` (default ``<lm>``: what a language model read
     during pretraining; ``None`` reads the text as it is). The features are the hidden states
     after ``layers`` blocks, averaged over the tokens (:meth:`~metamap_edu.transformer.TinyTransformer.embed`).
+    ``metric`` (one of :data:`METRICS`) picks the nearest prototype by squared Euclidean distance
+    or by cosine similarity (for an encoder meta-trained with ``metric="cosine"``).
     """
     _check_encoder("model", model)
+    metric = check_choice("metric", metric, METRICS)
     episodes = check_nonempty("episodes", check_sequence("episodes", episodes), "at least one episode")
     was = model.training
     model.eval()
@@ -136,7 +167,7 @@ def protonet_scores(model, episodes: Sequence, prefix: str | None = "<lm>", laye
         for e in episodes:
             support, query = _support_query(e)
             z = _embed(model, _with_prefix([x for x, _ in support] + [x for x, _ in query], prefix), layers)
-            pred = _prototype_predict(z[: len(support)], [y for _, y in support], z[len(support) :])
+            pred = _prototype_predict(z[: len(support)], [y for _, y in support], z[len(support) :], metric)
             out.append(sum(p == y for p, (_, y) in zip(pred, query)) / len(query))
     finally:
         model.train(was)
@@ -160,30 +191,174 @@ def scratch_copy(model, seed: int = 0):
 # ------------------------------------------------------------------------------------------------
 # Meta-training on the meta-train classes
 # ------------------------------------------------------------------------------------------------
+def drop_words(text: str, p: float, rng: random.Random) -> str:
+    """``text`` with each whitespace-separated word deleted with probability ``p`` (one word always stays)."""
+    p = check_probability("p", p)
+    words = str(text).split()
+    if p == 0 or not words:
+        return str(text)
+    kept = [w for w in words if rng.random() >= p]
+    return " ".join(kept) if kept else rng.choice(words)
+
+
+class CosineProtoNet:
+    r"""ProtoNet whose logits are a learned temperature times the cosine similarity to each prototype.
+
+    .. math:: p(y = k \mid x) = \operatorname{softmax}_k\big(\tau \cos(f_\theta(x), c_k)\big),
+              \qquad c_k = \tfrac{1}{|S_k|}\textstyle\sum_{x' \in S_k} f_\theta(x'),\quad \tau = e^s
+
+    (the "cosine classifier" of Chen et al., 2019, on prototypes). Comparing directions instead of
+    squared distances keeps the loss from pushing the feature norms around; :math:`s` (started at
+    :math:`\ln` ``temperature``) is trained with θ by Adam at ``outer_lr``. ``word_dropout``
+    deletes each word of every training text with that probability (:func:`drop_words`).
+    ``step(episodes)`` follows the contract of :func:`metamap_edu.meta.meta_train`; the plain
+    ProtoNet is :class:`metamap_edu.meta.ProtoNet` (notebook 05b).
+    """
+
+    name = "ProtoNet (cosine)"
+
+    def __init__(self, encoder, outer_lr: float = 5e-4, temperature: float = 10.0, word_dropout: float = 0.0,
+                 prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS, seed: int = 0):
+        _check_encoder("encoder", encoder)
+        self.encoder = self.model = encoder
+        self.outer_lr = check_float("outer_lr", outer_lr, min=0.0, min_inclusive=False)
+        temperature = check_float("temperature", temperature, min=0.0, min_inclusive=False)
+        self.word_dropout = check_probability("word_dropout", word_dropout)
+        if self.word_dropout >= 1.0:
+            raise ValueError(f"word_dropout must be < 1 (some words must stay); got {word_dropout!r}")
+        self.prefix, self.layers = prefix, layers
+        self.log_temperature = nn.Parameter(torch.tensor(math.log(temperature)))
+        self.optimizer = torch.optim.Adam([p for p in encoder.parameters() if p.requires_grad] + [self.log_temperature],
+                                          lr=self.outer_lr)
+        self.rng = random.Random(check_seed("seed", seed))
+
+    @property
+    def temperature(self) -> float:
+        return float(self.log_temperature.detach().exp())
+
+    def episode_loss(self, episode) -> torch.Tensor:
+        support, query = _support_query(episode)
+        texts = [drop_words(x, self.word_dropout, self.rng) for x, _ in support + query]
+        z = self.encoder.embed(_with_prefix(texts, self.prefix), layers=self.layers)  # (S + Q, C)
+        sim, classes = _prototype_similarity(z[: len(support)], [y for _, y in support], z[len(support) :], "cosine")
+        missing = sorted({y for _, y in query} - set(classes))
+        if missing:
+            raise ValueError(f"query labels {missing} have no support examples (support classes: {classes})")
+        target = torch.tensor([classes.index(y) for _, y in query])
+        return F.cross_entropy(self.log_temperature.exp() * sim, target)
+
+    def step(self, episodes: Sequence) -> float:
+        episodes = check_nonempty("episodes", list(episodes), "at least one episode")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = torch.stack([self.episode_loss(e) for e in episodes]).mean()
+        loss.backward()
+        self.optimizer.step()
+        return float(loss.detach())
+
+
 def meta_train_protonet(model, train_task, n_way: int = 5, k_shot: int = 5, n_query: int = 5,
                         iterations: int = 200, meta_batch_size: int = 2, lr: float = 5e-4, seed: int = 0,
-                        progress: bool = False, prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS):
+                        progress: bool = False, prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS,
+                        metric: str = "euclidean", temperature: float = 10.0, word_dropout: float = 0.0):
     """A copy of ``model`` meta-trained with ProtoNet episodes of ``train_task``'s classes.
 
     ``iterations`` Adam steps at ``lr`` (cosine-annealed), each on the mean query cross-entropy
     of ``meta_batch_size`` N-way K-shot episodes (:func:`metamap_edu.meta.meta_train`). The
     original ``model`` is left unchanged. Texts are read after ``prefix`` (see :func:`protonet_scores`).
+    ``metric="euclidean"`` is the ProtoNet of notebook 05b (:class:`metamap_edu.meta.ProtoNet`);
+    ``metric="cosine"`` is :class:`CosineProtoNet` (learned temperature starting at
+    ``temperature``); ``word_dropout`` (cosine only) deletes words of the training texts. An
+    ``n_way`` larger than the classes of ``train_task`` is lowered to their number.
     """
     from .meta import ProtoNet, meta_train
 
     _check_encoder("model", model)
     iterations = check_int("iterations", iterations, min=1)
     seed = check_seed("seed", seed)
+    metric = check_choice("metric", metric, METRICS)
+    lr = check_float("lr", lr, min=0.0, min_inclusive=False)
+    if metric == "euclidean" and word_dropout:
+        raise ValueError(f"word_dropout is only used with metric='cosine'; got word_dropout={word_dropout!r} "
+                         f"with metric='euclidean'")
+    n_way = min(check_int("n_way", n_way, min=2), len(train_task.labels))
     learner = copy.deepcopy(model)
     learner.train()
     torch.manual_seed(seed)
-    proto = ProtoNet(learner, outer_lr=check_float("lr", lr, min=0.0, min_inclusive=False),
-                     embed=lambda enc, xs: enc.embed(_with_prefix(xs, prefix), layers=layers))
+    if metric == "cosine":
+        proto = CosineProtoNet(learner, outer_lr=lr, temperature=temperature, word_dropout=word_dropout,
+                               prefix=prefix, layers=layers, seed=seed)
+    else:
+        proto = ProtoNet(learner, outer_lr=lr, embed=lambda enc, xs: enc.embed(_with_prefix(xs, prefix), layers=layers))
     sampler = episode_sampler(train_task, n_way, k_shot, n_query, seed=seed)
     meta_train(proto, sampler, meta_batch_size=meta_batch_size, iterations=iterations, seed=seed,
                progress=progress, lr_schedule="cosine")
     learner.eval()
     return learner
+
+
+# ------------------------------------------------------------------------------------------------
+# The encoder and TF-IDF together
+# ------------------------------------------------------------------------------------------------
+def _hybrid_similarities(model, baseline: TfidfCentroid, episodes, prefix, layers) -> list:
+    """Per episode: (encoder cosine similarities (Q, N), TF-IDF cosine similarities (Q, N), classes, query labels)."""
+    import numpy as np
+
+    was = model.training
+    model.eval()
+    out = []
+    try:
+        for e in episodes:
+            support, query = _support_query(e)
+            texts = [x for x, _ in support] + [x for x, _ in query]
+            z = _embed(model, _with_prefix(texts, prefix), layers)
+            ys = [y for _, y in support]
+            enc, classes = _prototype_similarity(z[: len(support)], ys, z[len(support) :], "cosine")
+            X = baseline._rows(texts, compact=True)  # (S + Q, V) rows of transform(texts), L2-normalised
+            idx = np.array([classes.index(y) for y in ys])
+            C = np.stack([X[: len(support)][idx == k].mean(0) for k in range(len(classes))])  # (N, V)
+            C /= np.maximum(np.linalg.norm(C, axis=1, keepdims=True), 1e-12)
+            out.append((enc.double().numpy(), X[len(support) :] @ C.T, classes, [y for _, y in query]))
+    finally:
+        model.train(was)
+    return out
+
+
+def _hybrid_accuracy(parts, weight: float) -> list[float]:
+    out = []
+    for enc, tfidf, classes, truth in parts:
+        pred = (weight * enc + (1 - weight) * tfidf).argmax(1)
+        out.append(sum(classes[i] == y for i, y in zip(pred.tolist(), truth)) / len(truth))
+    return out
+
+
+def hybrid_scores(model, corpus: Sequence[str], episodes: Sequence, weight: float, prefix: str | None = "<lm>",
+                  layers: int | None = PROBE_LAYERS, bigrams: bool = True) -> list[float]:
+    r"""Query accuracy of the hybrid rule on every episode: class :math:`\arg\max_k w \cos(f_\theta(x), c_k) +
+    (1 - w)\cos(\mathrm{tfidf}(x), \bar t_k)`, with :math:`\bar t_k` the (normalised) mean TF-IDF row of
+    class k's support examples, TF-IDF fitted on ``corpus`` (:class:`VocabularyTfidf`).
+    ``weight`` 1 is the encoder alone (cosine), 0 the TF-IDF centroid alone."""
+    _check_encoder("model", model)
+    weight = check_probability("weight", weight)
+    episodes = check_nonempty("episodes", check_sequence("episodes", episodes), "at least one episode")
+    return _hybrid_accuracy(_hybrid_similarities(model, VocabularyTfidf(corpus, bigrams=bigrams), episodes, prefix, layers),
+                            weight)
+
+
+def choose_hybrid_weight(model, corpus: Sequence[str], episodes: Sequence,
+                         weights: Sequence[float] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+                         prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS,
+                         bigrams: bool = True) -> tuple[float, dict]:
+    """The ``weight`` of :func:`hybrid_scores` with the best mean accuracy on ``episodes`` (meta-validation
+    classes, never the test classes), and the mean accuracy of every candidate. Ties go to the
+    candidate nearest 0.5."""
+    _check_encoder("model", model)
+    weights = [check_probability(f"weights[{i}]", w) for i, w in
+               enumerate(check_nonempty("weights", check_sequence("weights", weights), "at least one weight"))]
+    episodes = check_nonempty("episodes", check_sequence("episodes", episodes), "at least one episode")
+    parts = _hybrid_similarities(model, VocabularyTfidf(corpus, bigrams=bigrams), episodes, prefix, layers)
+    by_weight = {w: sum(_hybrid_accuracy(parts, w)) / len(parts) for w in weights}
+    best = max(weights, key=lambda w: (by_weight[w], -abs(w - 0.5)))
+    return best, by_weight
 
 
 # ------------------------------------------------------------------------------------------------
