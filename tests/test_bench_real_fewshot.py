@@ -116,3 +116,75 @@ def test_settings_larger_than_the_test_classes_are_skipped_with_a_note(bench, da
     out = _run(bench, monkeypatch, capsys, [str(csv), "--groups", str(folder / "groups.json"), "--test-groups", "travel",
                                             "--settings", "5w1s,15w1s", "--quick"])
     assert "setting 15-way 1-shot skipped: only 5 meta-test classes" in out
+
+
+# ------------------------------------------------------------------------------------------------
+# bench/real_course_encoder.py: the course's own encoder against TF-IDF, with --fast on a generated file
+# ------------------------------------------------------------------------------------------------
+COURSE_BENCH = BENCH.parent / "real_course_encoder.py"
+
+
+@pytest.fixture(scope="module")
+def course_bench():
+    spec = importlib.util.spec_from_file_location("real_course_encoder_bench", COURSE_BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def keyword_csv(tmp_path_factory):
+    """30 classes, each told apart by two of its own four keywords among shared filler words."""
+    import csv
+    import random
+
+    rng = random.Random(0)
+    filler = "i want to please can you my the a help with how do".split()
+    path = tmp_path_factory.mktemp("course") / "keywords.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "category"])
+        for c in range(30):
+            own = [f"k{c}x{j}" for j in range(4)]
+            for _ in range(24):
+                writer.writerow([" ".join(rng.sample(filler, 3) + rng.sample(own, 2)), f"class_{c:02d}"])
+    return path
+
+
+def test_course_encoder_bench_fast_reports_every_method_and_ends_with_the_paired_headline(
+        course_bench, keyword_csv, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    out_json = tmp_path / "course.json"
+    figures = course_bench.main([str(keyword_csv), "--fast", "--shots", "1,2", "--json", str(out_json)])
+    lines = capsys.readouterr().out.strip().splitlines()
+    saved = json.loads(out_json.read_text())
+    assert saved["fast"] is True and saved["meta_training"]["metric"] == "cosine"
+    assert saved["meta_training"]["n_way"] == 20  # asked for; the 18 meta-train classes bound it inside
+    for tag in ("1shot", "2shot"):
+        for method in course_bench.METHODS:
+            row = saved[tag][method]
+            assert 0 <= row["low"] <= row["mean"] <= row["high"] <= 1
+            assert row["n"] == 3 * course_bench.FAST["episodes"]  # 3 seeds x the --fast episodes, paired
+        assert all(0 <= w["weight"] <= 1 for w in saved[tag]["hybrid_weights"])
+        diff = saved[tag]["pretrained+meta_vs_tfidf"]
+        assert diff["mean"] == pytest.approx(saved[tag]["pretrained+meta"]["mean"] - saved[tag]["tfidf"]["mean"])
+    assert any(line.startswith("hybrid:") and "not a pure encoder" in line for line in lines)
+    m = re.fullmatch(r"course_encoder_vs_tfidf_1shot: ([+-]\d\.\d{3})", lines[-1])
+    assert m and float(m.group(1)) == pytest.approx(saved["1shot"]["pretrained+meta_vs_tfidf"]["mean"], abs=5e-4)
+    assert figures["course_encoder_vs_tfidf_1shot"] == saved["course_encoder_vs_tfidf_1shot"]
+
+
+@pytest.mark.parametrize("flags,needle", [
+    (["--shots", "5,1"], "--shots must be"),
+    (["--shots", "one"], "--shots must be"),
+    (["--meta-way", "1"], "--meta-way must be >= 2"),
+    (["--episodes", "0"], "--episodes must be >= 1"),
+    (["--word-dropout", "1"], "--word-dropout must be in [0, 1)"),
+    (["--metric", "euclidean", "--word-dropout", "0.1"], "--word-dropout needs --metric cosine"),
+    (["--meta-lr", "0"], "--meta-lr must be > 0"),
+])
+def test_course_encoder_bench_refuses_bad_flags_with_a_message(course_bench, keyword_csv, capsys, flags, needle):
+    with pytest.raises(SystemExit) as info:
+        course_bench.main([str(keyword_csv), "--fast", *flags])
+    assert info.value.code == 2
+    assert needle in capsys.readouterr().err
