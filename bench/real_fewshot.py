@@ -29,7 +29,8 @@ validation score is reported beside its test score. For every N-way K-shot setti
                         rows L2-normalised;
 2. ``course_protonet``  the course's TinyTransformer with its own BPE tokenizer, both trained on
                         meta-train utterances only: causal-LM pretraining, then ProtoNet
-                        meta-training on meta-train episodes;
+                        meta-training on meta-train episodes (by default 20-way 1-shot with the
+                        cosine ProtoNet, ``metamap_edu.transfer.CosineProtoNet``, scored by cosine);
 3. ``minilm_protonet``  frozen all-MiniLM-L6-v2 (extra ``pretrained``) + ProtoNet head;
 4. ``minilm_l2sp``      MiniLM fine-tuned on each episode's support set from the ProtoNet start,
                         with the L2-SP anchor at the pretrained weights (fewer episodes: slow).
@@ -57,7 +58,7 @@ import numpy as np
 import torch
 
 import metamap_edu as mm
-from metamap_edu import encoders, noise, realdata
+from metamap_edu import encoders, noise, realdata, transfer
 from metamap_edu._progress import progress_bar
 from metamap_edu.meta import ProtoNet, meta_train
 from metamap_edu.pretrain import pretrain
@@ -126,10 +127,17 @@ def class_split(task, args) -> realdata.MetaSplit:
     return realdata.split_task_by_class(task, classes=classes)
 
 
-def protonet_from_vectors(vec_of, episode) -> float:
+def protonet_from_vectors(vec_of, episode, metric: str = "euclidean") -> float:
+    """Query accuracy of the nearest prototype (squared Euclidean distance, or cosine similarity)."""
     s_x, s_y = zip(*episode.support)
     q_x, q_y = zip(*episode.query)
-    pred = encoders.protonet_predict(np.stack([vec_of[x] for x in s_x]), s_y, np.stack([vec_of[x] for x in q_x]))
+    support, query = np.stack([vec_of[x] for x in s_x]), np.stack([vec_of[x] for x in q_x])
+    if metric == "cosine":
+        classes, protos = encoders.prototypes(support, s_y)
+        unit = lambda a: a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)  # noqa: E731
+        pred = [classes[i] for i in (unit(query) @ unit(protos).T).argmax(1)]
+    else:
+        pred = encoders.protonet_predict(support, s_y, query)
     return float(np.mean([p == y for p, y in zip(pred, q_y)]))
 
 
@@ -161,8 +169,12 @@ def course_encoder(split, val_episodes, args, log):
     t1 = time.perf_counter()
     trim = dict(zip(train_texts, short))
     train_task = MappingTask("meta-train", "classification", [(trim[x], y) for x, y in split.train.examples])
-    stream = _Stream(realdata.episode_sampler(train_task, min(10, len(train_task.labels)), 5, 5, seed=args.seed))
-    proto = ProtoNet(model, outer_lr=1e-3)
+    stream = _Stream(realdata.episode_sampler(train_task, min(args.course_way, len(train_task.labels)), args.course_shot, 5,
+                                              seed=args.seed))
+    if args.course_metric == "cosine":
+        proto = transfer.CosineProtoNet(model, outer_lr=args.course_lr, prefix=None, layers=None, seed=args.seed)
+    else:
+        proto = ProtoNet(model, outer_lr=args.course_lr)
     curve = []  # (iterations, validation accuracy)
     best = None
     done = 0
@@ -170,12 +182,13 @@ def course_encoder(split, val_episodes, args, log):
     if not checkpoints or checkpoints[-1] != args.meta_iterations:
         checkpoints.append(args.meta_iterations)
     for i, stop in enumerate(checkpoints):
-        meta_train(proto, stream, meta_batch_size=2, iterations=stop - done, seed=args.seed + i, progress=True)
+        meta_train(proto, stream, meta_batch_size=args.course_batch, iterations=stop - done, seed=args.seed + i,
+                   progress=True)
         done = stop
         if val_episodes:
             model.eval()
             vec = embed_course(model, tok, {x for e in val_episodes for x, _ in list(e.support) + list(e.query)})
-            acc = float(np.mean([protonet_from_vectors(vec, e) for e in val_episodes]))
+            acc = float(np.mean([protonet_from_vectors(vec, e, args.course_metric) for e in val_episodes]))
             model.train()
             curve.append((stop, round(acc, 4)))
             if best is None or acc > best[1]:
@@ -239,6 +252,13 @@ def build_parser() -> argparse.ArgumentParser:
     course.add_argument("--bpe-vocab", type=int, default=1500, help="BPE vocabulary size, trained on meta-train text")
     course.add_argument("--pretrain-steps", type=int, default=400, help="causal-LM pretraining steps on meta-train text")
     course.add_argument("--meta-iterations", type=int, default=400, help="most ProtoNet meta-training iterations")
+    course.add_argument("--course-metric", default="cosine", choices=transfer.METRICS,
+                        help="ProtoNet metric for meta-training and scoring the course encoder")
+    course.add_argument("--course-way", type=int, default=20,
+                        help="classes per meta-training episode (lowered to the meta-train classes when fewer)")
+    course.add_argument("--course-shot", type=int, default=1, help="support examples per class in a meta-training episode")
+    course.add_argument("--course-batch", type=int, default=1, help="meta-training episodes per step")
+    course.add_argument("--course-lr", type=float, default=1e-3, help="Adam learning rate of meta-training")
     course.add_argument("--val-every", type=int, default=100,
                         help="score the validation episodes every this many iterations and keep the best checkpoint")
     ft = ap.add_argument_group("MiniLM fine-tuning")
@@ -275,13 +295,17 @@ def main(argv=None) -> int:
     if args.key and "," in args.key:
         args.key = [k.strip() for k in args.key.split(",")]
     for flag in ("episodes", "val_episodes", "n_query", "pretrain_steps", "meta_iterations", "val_every",
-                 "finetune_episodes", "finetune_val_episodes", "finetune_steps", "bpe_vocab"):
+                 "finetune_episodes", "finetune_val_episodes", "finetune_steps", "bpe_vocab", "course_shot", "course_batch"):
         if getattr(args, flag) < 1:
             ap.error(f"--{flag.replace('_', '-')} must be >= 1; got {getattr(args, flag)}")
     if args.max_per_class < 0:
         ap.error(f"--max-per-class must be >= 0 (0 keeps every example); got {args.max_per_class}")
     if args.threads is not None and args.threads < 1:
         ap.error(f"--threads must be >= 1; got {args.threads}")
+    if args.course_way < 2:
+        ap.error(f"--course-way must be >= 2; got {args.course_way}")
+    if not args.course_lr > 0:
+        ap.error(f"--course-lr must be > 0; got {args.course_lr}")
     if not args.anchor >= 0:
         ap.error(f"--anchor must be >= 0; got {args.anchor}")
     if args.quick:
@@ -376,8 +400,8 @@ def main(argv=None) -> int:
     choices["course_protonet"] = chosen
     vec = embed_course(model, tok, set(split.test.inputs) | set(split.val.inputs if split.val is not None else ()))
     for name, _, _ in settings:
-        record("course_protonet", name, [protonet_from_vectors(vec, e) for e in episodes[name]],
-               [protonet_from_vectors(vec, e) for e in val_episodes[name]] if name in val_episodes else None)
+        record("course_protonet", name, [protonet_from_vectors(vec, e, args.course_metric) for e in episodes[name]],
+               [protonet_from_vectors(vec, e, args.course_metric) for e in val_episodes[name]] if name in val_episodes else None)
     timings["course_protonet"] = time.perf_counter() - t
     log("course ProtoNet done")
 

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from metamap_edu import encoders, realdata
@@ -61,6 +62,9 @@ def test_settings_flag_parses_and_refuses_bad_items(bench):
     (["--episodes", "0"], "--episodes must be >= 1"),
     (["--settings", "5w0s"], "--settings"),
     (["--finetune-lrs", "0,1e-5"], "positive numbers"),
+    (["--course-way", "1"], "--course-way must be >= 2"),
+    (["--course-lr", "0"], "--course-lr must be > 0"),
+    (["--course-shot", "0"], "--course-shot must be >= 1"),
 ])
 def test_bad_flags_stop_at_once_with_a_message(bench, data, capsys, flags, needle):
     folder, csv, _ = data
@@ -70,6 +74,15 @@ def test_bad_flags_stop_at_once_with_a_message(bench, data, capsys, flags, needl
         bench.main([str(csv), *flags])
     assert info.value.code == 2
     assert needle in capsys.readouterr().err
+
+
+def test_the_course_rows_compare_by_cosine_or_by_distance_as_asked(bench):
+    from types import SimpleNamespace
+
+    vec = {"a": np.array([1.0, 0.0]), "b": np.array([10.0, 10.0]), "q": np.array([1.2, 1.0])}
+    episode = SimpleNamespace(support=[("a", "A"), ("b", "B")], query=[("q", "B")])
+    assert bench.protonet_from_vectors(vec, episode, "cosine") == 1.0  # q points the way b does
+    assert bench.protonet_from_vectors(vec, episode) == 0.0  # but lies nearer to a
 
 
 def _run(bench, monkeypatch, capsys, argv):
