@@ -29,8 +29,10 @@ validation score is reported beside its test score. For every N-way K-shot setti
                         rows L2-normalised;
 2. ``course_protonet``  the course's TinyTransformer with its own BPE tokenizer, both trained on
                         meta-train utterances only: causal-LM pretraining, then ProtoNet
-                        meta-training on meta-train episodes (by default 20-way 1-shot with the
-                        cosine ProtoNet, ``metamap_edu.transfer.CosineProtoNet``, scored by cosine);
+                        meta-training on meta-train episodes (by default 10-way 5-shot, Euclidean;
+                        ``--course-metric cosine --course-way 20 --course-shot 1 --course-batch 1``
+                        is the recipe of ``bench/real_course_encoder.py``: the cosine ProtoNet,
+                        ``metamap_edu.transfer.CosineProtoNet``, scored by cosine);
 3. ``minilm_protonet``  frozen all-MiniLM-L6-v2 (extra ``pretrained``) + ProtoNet head;
 4. ``minilm_l2sp``      MiniLM fine-tuned on each episode's support set from the ProtoNet start,
                         with the L2-SP anchor at the pretrained weights (fewer episodes: slow).
@@ -252,12 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
     course.add_argument("--bpe-vocab", type=int, default=1500, help="BPE vocabulary size, trained on meta-train text")
     course.add_argument("--pretrain-steps", type=int, default=400, help="causal-LM pretraining steps on meta-train text")
     course.add_argument("--meta-iterations", type=int, default=400, help="most ProtoNet meta-training iterations")
-    course.add_argument("--course-metric", default="cosine", choices=transfer.METRICS,
+    course.add_argument("--course-metric", default="euclidean", choices=transfer.METRICS,
                         help="ProtoNet metric for meta-training and scoring the course encoder")
-    course.add_argument("--course-way", type=int, default=20,
+    course.add_argument("--course-way", type=int, default=10,
                         help="classes per meta-training episode (lowered to the meta-train classes when fewer)")
-    course.add_argument("--course-shot", type=int, default=1, help="support examples per class in a meta-training episode")
-    course.add_argument("--course-batch", type=int, default=1, help="meta-training episodes per step")
+    course.add_argument("--course-shot", type=int, default=5, help="support examples per class in a meta-training episode")
+    course.add_argument("--course-batch", type=int, default=2, help="meta-training episodes per step")
     course.add_argument("--course-lr", type=float, default=1e-3, help="Adam learning rate of meta-training")
     course.add_argument("--val-every", type=int, default=100,
                         help="score the validation episodes every this many iterations and keep the best checkpoint")

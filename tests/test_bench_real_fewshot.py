@@ -201,3 +201,15 @@ def test_course_encoder_bench_refuses_bad_flags_with_a_message(course_bench, key
         course_bench.main([str(keyword_csv), "--fast", *flags])
     assert info.value.code == 2
     assert needle in capsys.readouterr().err
+
+
+def test_the_cosine_recipe_runs_through_the_course_rows(bench, data, tmp_path, monkeypatch, capsys):
+    folder, csv, _ = data
+    out_json = tmp_path / "cosine.json"
+    _run(bench, monkeypatch, capsys, [str(csv), "--split", str(folder / "split.json"), "--settings", "3w1s", "--quick",
+                                      "--course-metric", "cosine", "--course-way", "20", "--course-shot", "1",
+                                      "--course-batch", "1", "--json", str(out_json)])
+    result = json.loads(out_json.read_text())
+    assert result["config"]["course_metric"] == "cosine" and result["config"]["course_way"] == 20
+    row = result["results"]["3-way 1-shot"]["course_protonet"]
+    assert 0 <= row["mean"] <= 1 and row["episodes"] > 0 and row["val_episodes"] > 0
