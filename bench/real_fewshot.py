@@ -9,11 +9,11 @@ The labels are split by class into meta-train, meta-validation and meta-test cla
 three ways:
 
 * ``--split FILE``: a JSON object ``{"train": [...], "val": [...], "test": [...]}`` of labels
-  (a published protocol; ``metamap_edu.tasks.splits.load_class_split``);
+  (a published protocol; ``metamap_edu.tasks.load_class_split``);
 * ``--groups FILE``: a JSON mapping label -> group (or group -> labels); whole groups are held
   out: ``--test-groups``/``--val-groups`` name them, else ``--test-fraction``/``--val-fraction``
-  of the groups are drawn with ``--seed`` (``splits.split_by_groups``);
-* neither: ``--val-fraction``/``--test-fraction`` of the classes at random (``splits.split_classes``).
+  of the groups are drawn with ``--seed`` (``metamap_edu.tasks.split_by_groups``);
+* neither: ``--val-fraction``/``--test-fraction`` of the classes at random (``metamap_edu.tasks.split_classes``).
 
 Every reported test episode draws its N classes from the meta-test classes only. The validation
 classes choose what the methods would otherwise guess: the course encoder's meta-training length
@@ -24,12 +24,15 @@ validation score is reported beside its test score. For every N-way K-shot setti
 (``metamap_edu.noise.mean_interval``) for:
 
 1. ``tfidf``            TF-IDF nearest centroid (numpy), IDF fitted on meta-train utterances with
-                        scikit-learn's rule (``realdata.TFIDF_RULE``): smooth IDF
+                        scikit-learn's rule (``tfidf_baseline.TFIDF_RULE``): smooth IDF
                         ln((1 + n)/(1 + df)) + 1, words outside the meta-train vocabulary ignored,
                         rows L2-normalised;
 2. ``course_protonet``  the course's TinyTransformer with its own BPE tokenizer, both trained on
                         meta-train utterances only: causal-LM pretraining, then ProtoNet
-                        meta-training on meta-train episodes;
+                        meta-training on meta-train episodes (by default 10-way 5-shot, Euclidean;
+                        ``--course-metric cosine --course-way 20 --course-shot 1 --course-batch 1``
+                        is the recipe of ``bench/real_course_encoder.py``: the cosine ProtoNet,
+                        ``metamap_edu.experiments.transfer.CosineProtoNet``, scored by cosine);
 3. ``minilm_protonet``  frozen all-MiniLM-L6-v2 (extra ``pretrained``) + ProtoNet head;
 4. ``minilm_l2sp``      MiniLM fine-tuned on each episode's support set from the ProtoNet start,
                         with the L2-SP anchor at the pretrained weights (fewer episodes: slow).
@@ -57,11 +60,12 @@ import numpy as np
 import torch
 
 import metamap_edu as mm
-from metamap_edu.tasks import splits
 from metamap_edu import noise
 from metamap_edu.real import minilm as encoders
-from metamap_edu.real import realdata
-from metamap_edu._progress import progress_bar
+from metamap_edu.real import minilm_fewshot, realdata
+from metamap_edu.real import tfidf as tfidf_baseline
+from metamap_edu.tasks import splits
+from metamap_edu.experiments import transfer
 from metamap_edu.learn import ProtoNet, meta_train
 from metamap_edu.learn import pretrain
 from metamap_edu.reproducibility import report_threads
@@ -129,10 +133,17 @@ def class_split(task, args) -> splits.MetaSplit:
     return splits.split_task_by_class(task, classes=classes)
 
 
-def protonet_from_vectors(vec_of, episode) -> float:
+def protonet_from_vectors(vec_of, episode, metric: str = "euclidean") -> float:
+    """Query accuracy of the nearest prototype (squared Euclidean distance, or cosine similarity)."""
     s_x, s_y = zip(*episode.support)
     q_x, q_y = zip(*episode.query)
-    pred = encoders.protonet_predict(np.stack([vec_of[x] for x in s_x]), s_y, np.stack([vec_of[x] for x in q_x]))
+    support, query = np.stack([vec_of[x] for x in s_x]), np.stack([vec_of[x] for x in q_x])
+    if metric == "cosine":
+        classes, protos = minilm_fewshot.prototypes(support, s_y)
+        unit = lambda a: a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)  # noqa: E731
+        pred = [classes[i] for i in (unit(query) @ unit(protos).T).argmax(1)]
+    else:
+        pred = minilm_fewshot.protonet_predict(support, s_y, query)
     return float(np.mean([p == y for p, y in zip(pred, q_y)]))
 
 
@@ -164,8 +175,12 @@ def course_encoder(split, val_episodes, args, log):
     t1 = time.perf_counter()
     trim = dict(zip(train_texts, short))
     train_task = MappingTask("meta-train", "classification", [(trim[x], y) for x, y in split.train.examples])
-    stream = _Stream(splits.episode_sampler(train_task, min(10, len(train_task.labels)), 5, 5, seed=args.seed))
-    proto = ProtoNet(model, outer_lr=1e-3)
+    stream = _Stream(splits.episode_sampler(train_task, min(args.course_way, len(train_task.labels)), args.course_shot, 5,
+                                              seed=args.seed))
+    if args.course_metric == "cosine":
+        proto = transfer.CosineProtoNet(model, outer_lr=args.course_lr, prefix=None, layers=None, seed=args.seed)
+    else:
+        proto = ProtoNet(model, outer_lr=args.course_lr)
     curve = []  # (iterations, validation accuracy)
     best = None
     done = 0
@@ -173,12 +188,13 @@ def course_encoder(split, val_episodes, args, log):
     if not checkpoints or checkpoints[-1] != args.meta_iterations:
         checkpoints.append(args.meta_iterations)
     for i, stop in enumerate(checkpoints):
-        meta_train(proto, stream, meta_batch_size=2, iterations=stop - done, seed=args.seed + i, progress=True)
+        meta_train(proto, stream, meta_batch_size=args.course_batch, iterations=stop - done, seed=args.seed + i,
+                   progress=True)
         done = stop
         if val_episodes:
             model.eval()
             vec = embed_course(model, tok, {x for e in val_episodes for x, _ in list(e.support) + list(e.query)})
-            acc = float(np.mean([protonet_from_vectors(vec, e) for e in val_episodes]))
+            acc = float(np.mean([protonet_from_vectors(vec, e, args.course_metric) for e in val_episodes]))
             model.train()
             curve.append((stop, round(acc, 4)))
             if best is None or acc > best[1]:
@@ -242,6 +258,13 @@ def build_parser() -> argparse.ArgumentParser:
     course.add_argument("--bpe-vocab", type=int, default=1500, help="BPE vocabulary size, trained on meta-train text")
     course.add_argument("--pretrain-steps", type=int, default=400, help="causal-LM pretraining steps on meta-train text")
     course.add_argument("--meta-iterations", type=int, default=400, help="most ProtoNet meta-training iterations")
+    course.add_argument("--course-metric", default="euclidean", choices=transfer.METRICS,
+                        help="ProtoNet metric for meta-training and scoring the course encoder")
+    course.add_argument("--course-way", type=int, default=10,
+                        help="classes per meta-training episode (lowered to the meta-train classes when fewer)")
+    course.add_argument("--course-shot", type=int, default=5, help="support examples per class in a meta-training episode")
+    course.add_argument("--course-batch", type=int, default=2, help="meta-training episodes per step")
+    course.add_argument("--course-lr", type=float, default=1e-3, help="Adam learning rate of meta-training")
     course.add_argument("--val-every", type=int, default=100,
                         help="score the validation episodes every this many iterations and keep the best checkpoint")
     ft = ap.add_argument_group("MiniLM fine-tuning")
@@ -278,13 +301,17 @@ def main(argv=None) -> int:
     if args.key and "," in args.key:
         args.key = [k.strip() for k in args.key.split(",")]
     for flag in ("episodes", "val_episodes", "n_query", "pretrain_steps", "meta_iterations", "val_every",
-                 "finetune_episodes", "finetune_val_episodes", "finetune_steps", "bpe_vocab"):
+                 "finetune_episodes", "finetune_val_episodes", "finetune_steps", "bpe_vocab", "course_shot", "course_batch"):
         if getattr(args, flag) < 1:
             ap.error(f"--{flag.replace('_', '-')} must be >= 1; got {getattr(args, flag)}")
     if args.max_per_class < 0:
         ap.error(f"--max-per-class must be >= 0 (0 keeps every example); got {args.max_per_class}")
     if args.threads is not None and args.threads < 1:
         ap.error(f"--threads must be >= 1; got {args.threads}")
+    if args.course_way < 2:
+        ap.error(f"--course-way must be >= 2; got {args.course_way}")
+    if not args.course_lr > 0:
+        ap.error(f"--course-lr must be > 0; got {args.course_lr}")
     if not args.anchor >= 0:
         ap.error(f"--anchor must be >= 0; got {args.anchor}")
     if args.quick:
@@ -339,7 +366,7 @@ def main(argv=None) -> int:
                 "val_classes": list(split.classes.val),
                 "results": results,
                 "chosen_on_validation": choices,
-                "tfidf_rule": realdata.TFIDF_RULE,
+                "tfidf_rule": tfidf_baseline.TFIDF_RULE,
                 "timings_s": {k: round(v, 1) for k, v in timings.items()},
                 "total_s": None if total is None else round(total, 1),
                 "config": {k: v for k, v in vars(args).items() if k not in ("paths", "json_path")},
@@ -365,12 +392,12 @@ def main(argv=None) -> int:
 
     # 1. TF-IDF nearest centroid
     t = time.perf_counter()
-    tfidf = realdata.TfidfCentroid(split.train.inputs)
+    tfidf = tfidf_baseline.TfidfCentroid(split.train.inputs)
     for name, _, _ in settings:
-        record("tfidf", name, realdata.episode_scores(tfidf.accuracy, episodes[name]),
-               realdata.episode_scores(tfidf.accuracy, val_episodes[name]) if name in val_episodes else None)
+        record("tfidf", name, tfidf_baseline.episode_scores(tfidf.accuracy, episodes[name]),
+               tfidf_baseline.episode_scores(tfidf.accuracy, val_episodes[name]) if name in val_episodes else None)
     timings["tfidf"] = time.perf_counter() - t
-    log(f"tfidf done ({realdata.TFIDF_RULE})")
+    log(f"tfidf done ({tfidf_baseline.TFIDF_RULE})")
 
     # 2. the course's own encoder, meta-trained on the meta-train classes; length chosen on validation
     t = time.perf_counter()
@@ -379,8 +406,8 @@ def main(argv=None) -> int:
     choices["course_protonet"] = chosen
     vec = embed_course(model, tok, set(split.test.inputs) | set(split.val.inputs if split.val is not None else ()))
     for name, _, _ in settings:
-        record("course_protonet", name, [protonet_from_vectors(vec, e) for e in episodes[name]],
-               [protonet_from_vectors(vec, e) for e in val_episodes[name]] if name in val_episodes else None)
+        record("course_protonet", name, [protonet_from_vectors(vec, e, args.course_metric) for e in episodes[name]],
+               [protonet_from_vectors(vec, e, args.course_metric) for e in val_episodes[name]] if name in val_episodes else None)
     timings["course_protonet"] = time.perf_counter() - t
     log("course ProtoNet done")
 
@@ -413,7 +440,7 @@ def main(argv=None) -> int:
                 if name in val_episodes:
                     by_lr = {}
                     for cand in args.finetune_lrs:
-                        runs = encoders.finetune_episodes(minilm, val_episodes[name][: args.finetune_val_episodes],
+                        runs = minilm_fewshot.finetune_episodes(minilm, val_episodes[name][: args.finetune_val_episodes],
                                                           desc=f"{method} {name} validation lr={cand:g}", lr=cand, **common)
                         by_lr[cand] = [r["accuracy"] for r in runs]
                     lr = max(args.finetune_lrs, key=lambda c: (np.mean(by_lr[c]), -c))  # ties: the smaller lr
@@ -421,7 +448,7 @@ def main(argv=None) -> int:
                     choices[method][name] = {"lr": lr, "validation_by_lr": {f"{c:g}": round(float(np.mean(v)), 4)
                                                                             for c, v in by_lr.items()}}
                     log(f"{method} {name}: validation accuracy by lr {choices[method][name]['validation_by_lr']}: lr={lr:g}")
-                runs = encoders.finetune_episodes(minilm, episodes[name][: args.finetune_episodes],
+                runs = minilm_fewshot.finetune_episodes(minilm, episodes[name][: args.finetune_episodes],
                                                   desc=f"{method} {name} test", lr=lr, **common)
                 scores, start = [r["accuracy"] for r in runs], [r["accuracy_before"] for r in runs]
                 record(method, name, scores, val_scores)

@@ -28,7 +28,7 @@ on the episode; a *fine-tuned* method trains a copy on the episode's support set
 ``tfidf``                  TF-IDF nearest centroid over words and bigrams, fitted on ``corpus``
 ``tfidf_words``            the same over words only
 ``finetune``               Adam on the support set from the pretrained weights, with a head that
-                           starts as the prototype classifier (:func:`metamap_edu.experiments.transfer.finetune_scores`)
+                           starts as the prototype classifier (:func:`metamap_edu.experiments.finetune_scores`)
 ``finetune_scratch``       the same from the fresh weights
 ``finetune_l2``            ``finetune`` plus the article's formula 2, :math:`\lambda\lVert\theta-\theta_0\rVert^2`
                            toward the starting point, with the λ that SGD + the pull would equal
@@ -52,6 +52,7 @@ from ..noise import PairedDifference, mean_interval, paired_difference
 from ..learn import pull_as_l2
 from ..tasks import MetaSplit
 from . import transfer
+from .finetune import finetune_scores
 
 __all__ = ["METHODS", "PROBE_METHODS", "FINETUNE_METHODS", "DEFAULT_METHODS", "SCRATCH_SEED_OFFSET",
            "FewShotComparison", "compare_few_shot"]
@@ -237,13 +238,13 @@ def compare_few_shot(model, split, *, seeds: Sequence[int] = (0, 1, 2), episodes
                 elif m in tfidf:
                     acc = [float(tfidf[m].accuracy(e)) for e in eps]
                 elif m == "finetune":
-                    acc = transfer.finetune_scores(model, ft_eps, **run)
+                    acc = finetune_scores(model, ft_eps, **run)
                 elif m == "finetune_scratch":
-                    acc = transfer.finetune_scores(encoders["scratch"], ft_eps, **run)
+                    acc = finetune_scores(encoders["scratch"], ft_eps, **run)
                 elif m == "finetune_l2":
-                    acc = transfer.finetune_scores(model, ft_eps, regularizer="l2", strength=lam, **run)
+                    acc = finetune_scores(model, ft_eps, regularizer="l2", strength=lam, **run)
                 else:  # finetune_pull
-                    acc = transfer.finetune_scores(model, ft_eps, regularizer="pull", strength=pull_beta, **run)
+                    acc = finetune_scores(model, ft_eps, regularizer="pull", strength=pull_beta, **run)
                 scores[(m, k)] += acc
                 units[(m, k)] += [(s, i) for i in range(len(acc))]
     return FewShotComparison(

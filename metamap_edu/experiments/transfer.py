@@ -3,7 +3,7 @@ r"""Measuring transfer to held-out classes: frozen probes, meta-training, fine-t
 Taught in ``notebooks/06_pretraining_on_unlabeled_text`` (section 7, the frozen probe and TF-IDF)
 and ``notebooks/05b_few_shot_text`` (meta-training, fine-tuning with the article's step 3);
 :func:`metamap_edu.experiments.few_shot.compare_few_shot` and ``bench/world_effects.py`` run every measurement here on the intent world
-(:mod:`metamap_edu.tasks.intents`), and ``tests/course/test_nb05b_intent_world.py`` asserts what it finds.
+(:mod:`metamap_edu.tasks.intents`), and ``tests/test_claims_intents.py`` asserts what it finds.
 
 Every method gets the same N-way K-shot episodes of held-out classes and is scored by its query
 accuracy on each episode, so two methods can be compared episode by episode with the course's
@@ -14,8 +14,16 @@ noise rule (:func:`metamap_edu.noise.paired_difference`).
   :math:`\hat y = \arg\min_k \lVert f_\theta(x) - c_k\rVert^2`. Nothing is trained: the score says
   what the encoder :math:`f_\theta` already knows.
 * **Meta-training** (:func:`meta_train_protonet`): ProtoNet episodes on the meta-train classes
-  update θ so that the prototypes of *new* classes separate better.
-* **Fine-tuning** (:func:`finetune_scores`): a linear head initialised as the ProtoNet classifier,
+  update θ so that the prototypes of *new* classes separate better. With ``metric="cosine"`` the
+  logits are a learned temperature times the cosine similarity,
+  :math:`\text{logit}_k(x) = \tau \cos(f_\theta(x), c_k)` with :math:`\tau = e^s` and :math:`s` trained
+  with θ (:class:`CosineProtoNet`); ``word_dropout`` deletes each word of a training text with
+  that probability (a cheap augmentation).
+* **Hybrid** (:func:`metamap_edu.experiments.hybrid_scores`): a query's class maximises
+  :math:`w \cos(f_\theta(x), c_k) + (1 - w) \cos(\mathrm{tfidf}(x), \bar t_k)`, the encoder's and
+  the TF-IDF centroid's similarities mixed with a weight :math:`w` chosen on meta-validation
+  classes (:func:`metamap_edu.experiments.choose_hybrid_weight`). It is reported as a hybrid, beside the pure encoder.
+* **Fine-tuning** (:func:`metamap_edu.experiments.finetune_scores`): a linear head initialised as the ProtoNet classifier,
   :math:`W_k = 2c_k,\ b_k = -\lVert c_k\rVert^2` (notebook 05b), then every parameter trained with
   Adam on the support set (optionally with the article's step 3: ``L2ToPrevious`` or
   ``ArticlePull`` toward the starting point).
@@ -26,27 +34,32 @@ noise rule (:func:`metamap_edu.noise.paired_difference`).
 from __future__ import annotations
 
 import copy
+import math
+import random
 from collections.abc import Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .._checks import check_float, check_int, check_nonempty, check_seed, check_sequence, check_type
-from ..models import CourseModel, TinyTransformer
-from ..real import TfidfCentroid
-from ..tasks.splits import episode_sampler
+from .._checks import (check_choice, check_float, check_int, check_nonempty, check_probability, check_seed,
+                      check_sequence, check_type)
+from ..learn import ProtoNet, meta_train, new_pretraining_model, pretrain
+from ..models import TinyTransformer
+from ..real import TfidfCentroid, trim_to_context
+from ..tasks import episode_sampler
 
 __all__ = [
     "PROBE_LAYERS",
+    "METRICS",
     "held_out_episodes",
     "VocabularyTfidf",
     "tfidf_scores",
     "protonet_scores",
     "scratch_copy",
     "meta_train_protonet",
-    "PrototypeClassifier",
-    "finetune_scores",
+    "CosineProtoNet",
+    "drop_words",
     "pretrain_encoder",
     "fit_to_context",
     "truncate_episode",
@@ -57,6 +70,9 @@ __all__ = [
 #: A causal language model's last block specialises in predicting the next word; what words
 #: *mean* sits lower down (``bench/world_effects.py`` prints the last block's probe alongside).
 PROBE_LAYERS = 1
+
+#: How a query is compared with a prototype: squared Euclidean distance or cosine similarity.
+METRICS = ("euclidean", "cosine")
 
 
 def held_out_episodes(task, n_way: int, k_shot: int, n_query: int, n: int, seed: int = 0) -> list:
@@ -81,6 +97,7 @@ def _support_query(episode):
 
 def _check_encoder(name: str, model) -> None:
     """Refuse anything that is not a TinyTransformer (the encoders these probes read)."""
+
     check_type(name, model, TinyTransformer)
 
 
@@ -111,14 +128,23 @@ def _embed(model, texts: list[str], layers: int | None, chunk: int = 256) -> tor
     return torch.cat([model.embed(texts[i : i + chunk], layers=layers) for i in range(0, len(texts), chunk)])  # (N, C)
 
 
-def _prototype_predict(zs: torch.Tensor, ys: list, zq: torch.Tensor) -> list:
+def _prototype_similarity(zs: torch.Tensor, ys: list, zq: torch.Tensor, metric: str = "euclidean"):
+    """(similarity (Q, N) of every query to every class prototype, sorted class list)."""
     classes = sorted(set(ys))
     idx = torch.tensor([classes.index(y) for y in ys])
     protos = torch.stack([zs[idx == k].mean(0) for k in range(len(classes))])  # (N, C)
-    return [classes[i] for i in torch.cdist(zq, protos).argmin(1).tolist()]
+    if metric == "cosine":
+        return F.normalize(zq, dim=1) @ F.normalize(protos, dim=1).T, classes  # (Q, N)
+    return -torch.cdist(zq, protos).pow(2), classes  # (Q, N)
 
 
-def protonet_scores(model, episodes: Sequence, prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS) -> list[float]:
+def _prototype_predict(zs: torch.Tensor, ys: list, zq: torch.Tensor, metric: str = "euclidean") -> list:
+    sim, classes = _prototype_similarity(zs, ys, zq, metric)
+    return [classes[i] for i in sim.argmax(1).tolist()]
+
+
+def protonet_scores(model, episodes: Sequence, prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS,
+                    metric: str = "euclidean") -> list[float]:
     """Query accuracy of nearest-prototype classification on ``model``'s frozen pooled features.
 
     ``model`` is any encoder with ``embed(texts) -> (N, C)`` (a
@@ -126,8 +152,11 @@ def protonet_scores(model, episodes: Sequence, prefix: str | None = "<lm>", laye
     Every text is read after the token ``prefix`` (default ``<lm>``: what a language model read
     during pretraining; ``None`` reads the text as it is). The features are the hidden states
     after ``layers`` blocks, averaged over the tokens (:meth:`~metamap_edu.models.transformer.TinyTransformer.embed`).
+    ``metric`` (one of :data:`METRICS`) picks the nearest prototype by squared Euclidean distance
+    or by cosine similarity (for an encoder meta-trained with ``metric="cosine"``).
     """
     _check_encoder("model", model)
+    metric = check_choice("metric", metric, METRICS)
     episodes = check_nonempty("episodes", check_sequence("episodes", episodes), "at least one episode")
     was = model.training
     model.eval()
@@ -136,7 +165,7 @@ def protonet_scores(model, episodes: Sequence, prefix: str | None = "<lm>", laye
         for e in episodes:
             support, query = _support_query(e)
             z = _embed(model, _with_prefix([x for x, _ in support] + [x for x, _ in query], prefix), layers)
-            pred = _prototype_predict(z[: len(support)], [y for _, y in support], z[len(support) :])
+            pred = _prototype_predict(z[: len(support)], [y for _, y in support], z[len(support) :], metric)
             out.append(sum(p == y for p, (_, y) in zip(pred, query)) / len(query))
     finally:
         model.train(was)
@@ -160,25 +189,103 @@ def scratch_copy(model, seed: int = 0):
 # ------------------------------------------------------------------------------------------------
 # Meta-training on the meta-train classes
 # ------------------------------------------------------------------------------------------------
+def drop_words(text: str, p: float, rng: random.Random) -> str:
+    """``text`` with each whitespace-separated word deleted with probability ``p`` (one word always stays)."""
+    p = check_probability("p", p)
+    words = str(text).split()
+    if p == 0 or not words:
+        return str(text)
+    kept = [w for w in words if rng.random() >= p]
+    return " ".join(kept) if kept else rng.choice(words)
+
+
+class CosineProtoNet:
+    r"""ProtoNet whose logits are a learned temperature times the cosine similarity to each prototype.
+
+    .. math:: p(y = k \mid x) = \operatorname{softmax}_k\big(\tau \cos(f_\theta(x), c_k)\big),
+              \qquad c_k = \tfrac{1}{|S_k|}\textstyle\sum_{x' \in S_k} f_\theta(x'),\quad \tau = e^s
+
+    (the "cosine classifier" of Chen et al., 2019, on prototypes). Comparing directions instead of
+    squared distances keeps the loss from pushing the feature norms around; :math:`s` (started at
+    :math:`\ln` ``temperature``) is trained with θ by Adam at ``outer_lr``. ``word_dropout``
+    deletes each word of every training text with that probability (:func:`drop_words`).
+    ``step(episodes)`` follows the contract of :func:`metamap_edu.learn.meta_train`; the plain
+    ProtoNet is :class:`metamap_edu.learn.ProtoNet` (notebook 05b).
+    """
+
+    name = "ProtoNet (cosine)"
+
+    def __init__(self, encoder, outer_lr: float = 5e-4, temperature: float = 10.0, word_dropout: float = 0.0,
+                 prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS, seed: int = 0):
+        _check_encoder("encoder", encoder)
+        self.encoder = self.model = encoder
+        self.outer_lr = check_float("outer_lr", outer_lr, min=0.0, min_inclusive=False)
+        temperature = check_float("temperature", temperature, min=0.0, min_inclusive=False)
+        self.word_dropout = check_probability("word_dropout", word_dropout)
+        if self.word_dropout >= 1.0:
+            raise ValueError(f"word_dropout must be < 1 (some words must stay); got {word_dropout!r}")
+        self.prefix, self.layers = prefix, layers
+        self.log_temperature = nn.Parameter(torch.tensor(math.log(temperature)))
+        self.optimizer = torch.optim.Adam([p for p in encoder.parameters() if p.requires_grad] + [self.log_temperature],
+                                          lr=self.outer_lr)
+        self.rng = random.Random(check_seed("seed", seed))
+
+    @property
+    def temperature(self) -> float:
+        return float(self.log_temperature.detach().exp())
+
+    def episode_loss(self, episode) -> torch.Tensor:
+        support, query = _support_query(episode)
+        texts = [drop_words(x, self.word_dropout, self.rng) for x, _ in support + query]
+        z = self.encoder.embed(_with_prefix(texts, self.prefix), layers=self.layers)  # (S + Q, C)
+        sim, classes = _prototype_similarity(z[: len(support)], [y for _, y in support], z[len(support) :], "cosine")
+        missing = sorted({y for _, y in query} - set(classes))
+        if missing:
+            raise ValueError(f"query labels {missing} have no support examples (support classes: {classes})")
+        target = torch.tensor([classes.index(y) for _, y in query])
+        return F.cross_entropy(self.log_temperature.exp() * sim, target)
+
+    def step(self, episodes: Sequence) -> float:
+        episodes = check_nonempty("episodes", list(episodes), "at least one episode")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = torch.stack([self.episode_loss(e) for e in episodes]).mean()
+        loss.backward()
+        self.optimizer.step()
+        return float(loss.detach())
+
+
 def meta_train_protonet(model, train_task, n_way: int = 5, k_shot: int = 5, n_query: int = 5,
                         iterations: int = 200, meta_batch_size: int = 2, lr: float = 5e-4, seed: int = 0,
-                        progress: bool = False, prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS):
+                        progress: bool = False, prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS,
+                        metric: str = "euclidean", temperature: float = 10.0, word_dropout: float = 0.0):
     """A copy of ``model`` meta-trained with ProtoNet episodes of ``train_task``'s classes.
 
     ``iterations`` Adam steps at ``lr`` (cosine-annealed), each on the mean query cross-entropy
     of ``meta_batch_size`` N-way K-shot episodes (:func:`metamap_edu.learn.meta_train`). The
     original ``model`` is left unchanged. Texts are read after ``prefix`` (see :func:`protonet_scores`).
+    ``metric="euclidean"`` is the ProtoNet of notebook 05b (:class:`metamap_edu.learn.ProtoNet`);
+    ``metric="cosine"`` is :class:`CosineProtoNet` (learned temperature starting at
+    ``temperature``); ``word_dropout`` (cosine only) deletes words of the training texts. An
+    ``n_way`` larger than the classes of ``train_task`` is lowered to their number.
     """
-    from ..learn import ProtoNet, meta_train
 
     _check_encoder("model", model)
     iterations = check_int("iterations", iterations, min=1)
     seed = check_seed("seed", seed)
+    metric = check_choice("metric", metric, METRICS)
+    lr = check_float("lr", lr, min=0.0, min_inclusive=False)
+    if metric == "euclidean" and word_dropout:
+        raise ValueError(f"word_dropout is only used with metric='cosine'; got word_dropout={word_dropout!r} "
+                         f"with metric='euclidean'")
+    n_way = min(check_int("n_way", n_way, min=2), len(train_task.labels))
     learner = copy.deepcopy(model)
     learner.train()
     torch.manual_seed(seed)
-    proto = ProtoNet(learner, outer_lr=check_float("lr", lr, min=0.0, min_inclusive=False),
-                     embed=lambda enc, xs: enc.embed(_with_prefix(xs, prefix), layers=layers))
+    if metric == "cosine":
+        proto = CosineProtoNet(learner, outer_lr=lr, temperature=temperature, word_dropout=word_dropout,
+                               prefix=prefix, layers=layers, seed=seed)
+    else:
+        proto = ProtoNet(learner, outer_lr=lr, embed=lambda enc, xs: enc.embed(_with_prefix(xs, prefix), layers=layers))
     sampler = episode_sampler(train_task, n_way, k_shot, n_query, seed=seed)
     meta_train(proto, sampler, meta_batch_size=meta_batch_size, iterations=iterations, seed=seed,
                progress=progress, lr_schedule="cosine")
@@ -187,111 +294,7 @@ def meta_train_protonet(model, train_task, n_way: int = 5, k_shot: int = 5, n_qu
 
 
 # ------------------------------------------------------------------------------------------------
-# Fine-tuning on the support set
-# ------------------------------------------------------------------------------------------------
-class PrototypeClassifier(CourseModel):
-    r"""An encoder's pooled features with a linear head that starts as the ProtoNet classifier.
-
-    :math:`\text{logits}_k(x) = 2c_k^\top f_\theta(x) - \lVert c_k\rVert^2` equals
-    :math:`-\lVert f_\theta(x) - c_k\rVert^2` up to a term that is the same for every class, so at
-    step 0 it predicts exactly what the frozen ProtoNet probe predicts. Follows the model contract
-    for ``"classification"``: ``collate`` gives the encoder's prompt ids and mask and the class
-    indices, ``loss(batch)`` is their cross-entropy (what :func:`metamap_edu.learn.training_step`
-    calls), ``predict`` returns class names.
-    """
-
-    kinds = ("classification",)
-
-    def __init__(self, encoder, support: Sequence[tuple[str, str]], prefix: str | None = "<lm>",
-                 layers: int | None = PROBE_LAYERS):
-        super().__init__()
-        _check_encoder("encoder", encoder)
-        support = check_nonempty("support", check_sequence("support", support), "at least one (text, label) pair")
-        self.encoder = encoder
-        self.prefix = prefix
-        self.layers = layers
-        self.classes = sorted({y for _, y in support})
-        with torch.no_grad():
-            z = encoder.embed(_with_prefix([x for x, _ in support], prefix), layers=layers)  # (S, C)
-            idx = torch.tensor([self.classes.index(y) for _, y in support])
-            protos = torch.stack([z[idx == k].mean(0) for k in range(len(self.classes))])  # (N, C)
-        self.head = nn.Linear(protos.shape[1], len(self.classes))
-        with torch.no_grad():
-            self.head.weight.copy_(2 * protos)
-            self.head.bias.copy_(-(protos**2).sum(1))
-
-    def collate(self, examples: Sequence[tuple[str, str]], kind: str = "classification") -> dict[str, torch.Tensor]:
-        self.check_kind(kind)
-        examples = check_nonempty("examples", list(examples), "at least one (text, label) pair")
-        unknown = sorted({y for _, y in examples if y not in self.classes})
-        if unknown:
-            raise ValueError(f"examples have labels {unknown[:5]} outside this classifier's classes {self.classes[:10]}")
-        batch = self.encoder.prompt_batch(_with_prefix([x for x, _ in examples], self.prefix), kind)  # ids, input_mask (B, T)
-        return {**batch, "y": torch.tensor([self.classes.index(y) for _, y in examples])}
-
-    def batch(self, examples: Sequence[tuple[str, str]]) -> dict[str, torch.Tensor]:
-        """The :meth:`collate` batch of ``examples`` (what :func:`finetune_scores` trains on)."""
-        return self.collate(examples)
-
-    def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        logits = self.head(self.encoder.pooled(batch, self.layers))  # (B, N)
-        return F.cross_entropy(logits, batch["y"])
-
-    @torch.no_grad()
-    def predict(self, inputs: Sequence[str], kind: str = "classification") -> list[str]:
-        self.check_kind(kind)
-        inputs = list(inputs)
-        if not inputs:
-            return []
-        logits = self.head(self.encoder.embed(_with_prefix(inputs, self.prefix), layers=self.layers))  # (B, N)
-        return [self.classes[i] for i in logits.argmax(1).tolist()]
-
-
-def finetune_scores(model, episodes: Sequence, steps: int = 30, lr: float = 1e-3, batch_size: int = 32,
-                    regularizer: str | None = None, strength: float | None = None, seed: int = 0,
-                    prefix: str | None = "<lm>", layers: int | None = PROBE_LAYERS) -> list[float]:
-    """Query accuracy after fine-tuning a copy of ``model`` on each episode's support set.
-
-    A :class:`PrototypeClassifier` on a copy of ``model`` takes ``steps`` Adam steps at ``lr`` on
-    seeded minibatches of ``batch_size`` support examples (:func:`metamap_edu.learn.training_step`).
-    ``regularizer`` adds the article's step 3 toward the starting point θ₀ (the pretrained
-    weights and the prototype head): ``"l2"`` is ``L2ToPrevious(strength)`` (formula 2),
-    ``"pull"`` is ``ArticlePull(strength)`` (θ ← θ − β(θ − θ₀) after each step).
-    """
-    import random
-
-    from ..learn import make_regularizer, training_step
-
-    _check_encoder("model", model)
-    steps = check_int("steps", steps, min=0)
-    lr = check_float("lr", lr, min=0.0, min_inclusive=False)
-    batch_size = check_int("batch_size", batch_size, min=1)
-    seed = check_seed("seed", seed)
-    if regularizer is not None and regularizer not in ("l2", "pull"):
-        raise ValueError(f"regularizer must be None, 'l2' or 'pull'; got {regularizer!r}")
-    episodes = check_nonempty("episodes", check_sequence("episodes", episodes), "at least one episode")
-    out = []
-    for i, e in enumerate(episodes):
-        support, query = _support_query(e)
-        torch.manual_seed(seed + i)
-        clf = PrototypeClassifier(copy.deepcopy(model), support, prefix, layers)
-        clf.train()
-        reg = make_regularizer(regularizer, strength) if regularizer is not None else None
-        if reg is not None:
-            reg.start_task(clf, 1)  # anchor θ₀ = the starting point
-        optimizer = torch.optim.Adam([p for p in clf.parameters() if p.requires_grad], lr=lr)
-        rng = random.Random(seed + i)
-        for _ in range(steps):
-            chosen = support if len(support) <= batch_size else rng.sample(support, batch_size)
-            training_step(clf, clf.batch(chosen), optimizer, reg)
-        clf.eval()
-        pred = clf.predict([x for x, _ in query])
-        out.append(sum(p == y for p, (_, y) in zip(pred, query)) / len(query))
-    return out
-
-
-# ------------------------------------------------------------------------------------------------
-# Real data: the course's encoder pretrained on unlabeled utterances
+# The encoder and TF-IDF together
 # ------------------------------------------------------------------------------------------------
 def pretrain_encoder(texts: Sequence[str], steps: int = 2000, vocab_size: int = 2000, seed: int = 0,
                      lr: float = 3e-3, batch_size: int = 32, progress: bool = False):
@@ -300,7 +303,6 @@ def pretrain_encoder(texts: Sequence[str], steps: int = 2000, vocab_size: int = 
 
     ``texts`` are unlabeled: for a real data set, the utterances of the meta-train classes only.
     """
-    from ..learn import new_pretraining_model, pretrain
 
     texts = check_nonempty("texts", [str(t) for t in check_sequence("texts", texts, "a list of str")], "at least one text")
     model = new_pretraining_model(texts, vocab_size=check_int("vocab_size", vocab_size, min=300), seed=check_seed("seed", seed))
@@ -313,7 +315,6 @@ def fit_to_context(texts: Sequence[str], model, reserve: int = 3) -> list[str]:
     """``texts`` with every text cut to fit ``model``'s context, ``reserve`` tokens left for the
     prefix and ``<sep>`` (:func:`metamap_edu.real.realdata.trim_to_context`, which warns with the count).
     Real utterances can be longer than a tiny model reads."""
-    from ..real.realdata import trim_to_context
 
     _check_encoder("model", model)
     limit = model.config.context - check_int("reserve", reserve, min=0, max=model.config.context - 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from metamap_edu import experiments
 from metamap_edu.tasks import intents
 from metamap_edu.experiments import checkpoints as pretrained
 from metamap_edu.experiments import transfer
@@ -89,8 +90,8 @@ def test_finetuning_from_the_pretrained_checkpoint_beats_scratch_by_15_points_at
     pre, scratch = [], []
     for s in SEEDS:
         eps = _episodes(world, 5, 2, s)
-        pre += transfer.finetune_scores(model, eps, steps=STEPS, seed=s)
-        scratch += transfer.finetune_scores(transfer.scratch_copy(model, seed=1000 + s), eps, steps=STEPS, seed=s)
+        pre += experiments.finetune_scores(model, eps, steps=STEPS, seed=s)
+        scratch += experiments.finetune_scores(transfer.scratch_copy(model, seed=1000 + s), eps, steps=STEPS, seed=s)
     d = paired_difference(pre, scratch)
     print(f"K=5 fine-tuned pretrained - scratch: {d}")
     assert d.low >= 0.15
@@ -102,7 +103,7 @@ def test_the_finetuning_budget_learns_the_task_from_scratch_given_50_shots(model
     scores = []
     for s in SEEDS:
         eps = _episodes(world, 50, 1, s, n_query=10)
-        scores += transfer.finetune_scores(transfer.scratch_copy(model, seed=1000 + s), eps, steps=STEPS, seed=s)
+        scores += experiments.finetune_scores(transfer.scratch_copy(model, seed=1000 + s), eps, steps=STEPS, seed=s)
     print(f"K=50 from scratch: {scores}")
     assert sum(scores) / len(scores) >= 0.9
 

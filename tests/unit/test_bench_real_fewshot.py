@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from metamap_edu.real import minilm as encoders
@@ -63,6 +64,9 @@ def test_settings_flag_parses_and_refuses_bad_items(bench):
     (["--episodes", "0"], "--episodes must be >= 1"),
     (["--settings", "5w0s"], "--settings"),
     (["--finetune-lrs", "0,1e-5"], "positive numbers"),
+    (["--course-way", "1"], "--course-way must be >= 2"),
+    (["--course-lr", "0"], "--course-lr must be > 0"),
+    (["--course-shot", "0"], "--course-shot must be >= 1"),
 ])
 def test_bad_flags_stop_at_once_with_a_message(bench, data, capsys, flags, needle):
     folder, csv, _ = data
@@ -72,6 +76,15 @@ def test_bad_flags_stop_at_once_with_a_message(bench, data, capsys, flags, needl
         bench.main([str(csv), *flags])
     assert info.value.code == 2
     assert needle in capsys.readouterr().err
+
+
+def test_the_course_rows_compare_by_cosine_or_by_distance_as_asked(bench):
+    from types import SimpleNamespace
+
+    vec = {"a": np.array([1.0, 0.0]), "b": np.array([10.0, 10.0]), "q": np.array([1.2, 1.0])}
+    episode = SimpleNamespace(support=[("a", "A"), ("b", "B")], query=[("q", "B")])
+    assert bench.protonet_from_vectors(vec, episode, "cosine") == 1.0  # q points the way b does
+    assert bench.protonet_from_vectors(vec, episode) == 0.0  # but lies nearer to a
 
 
 def _run(bench, monkeypatch, capsys, argv):
@@ -118,3 +131,87 @@ def test_settings_larger_than_the_test_classes_are_skipped_with_a_note(bench, da
     out = _run(bench, monkeypatch, capsys, [str(csv), "--groups", str(folder / "groups.json"), "--test-groups", "travel",
                                             "--settings", "5w1s,15w1s", "--quick"])
     assert "setting 15-way 1-shot skipped: only 5 meta-test classes" in out
+
+
+# ------------------------------------------------------------------------------------------------
+# bench/real_course_encoder.py: the course's own encoder against TF-IDF, with --fast on a generated file
+# ------------------------------------------------------------------------------------------------
+COURSE_BENCH = BENCH.parent / "real_course_encoder.py"
+
+
+@pytest.fixture(scope="module")
+def course_bench():
+    spec = importlib.util.spec_from_file_location("real_course_encoder_bench", COURSE_BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def keyword_csv(tmp_path_factory):
+    """30 classes, each told apart by two of its own four keywords among shared filler words."""
+    import csv
+    import random
+
+    rng = random.Random(0)
+    filler = "i want to please can you my the a help with how do".split()
+    path = tmp_path_factory.mktemp("course") / "keywords.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "category"])
+        for c in range(30):
+            own = [f"k{c}x{j}" for j in range(4)]
+            for _ in range(24):
+                writer.writerow([" ".join(rng.sample(filler, 3) + rng.sample(own, 2)), f"class_{c:02d}"])
+    return path
+
+
+def test_course_encoder_bench_fast_reports_every_method_and_ends_with_the_paired_headline(
+        course_bench, keyword_csv, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    out_json = tmp_path / "course.json"
+    figures = course_bench.main([str(keyword_csv), "--fast", "--shots", "1,2", "--json", str(out_json)])
+    lines = capsys.readouterr().out.strip().splitlines()
+    saved = json.loads(out_json.read_text())
+    assert saved["fast"] is True and saved["meta_training"]["metric"] == "cosine"
+    assert saved["meta_training"]["n_way"] == 20  # asked for; the 18 meta-train classes bound it inside
+    for tag in ("1shot", "2shot"):
+        for method in course_bench.METHODS:
+            row = saved[tag][method]
+            assert 0 <= row["low"] <= row["mean"] <= row["high"] <= 1
+            assert row["n"] == 3 * course_bench.FAST["episodes"]  # 3 seeds x the --fast episodes, paired
+        assert all(0 <= w["weight"] <= 1 for w in saved[tag]["hybrid_weights"])
+        diff = saved[tag]["pretrained+meta_vs_tfidf"]
+        assert diff["mean"] == pytest.approx(saved[tag]["pretrained+meta"]["mean"] - saved[tag]["tfidf"]["mean"])
+    assert any(line.startswith("hybrid:") and "not a pure encoder" in line for line in lines)
+    m = re.fullmatch(r"course_encoder_vs_tfidf_1shot: ([+-]\d\.\d{3})", lines[-1])
+    assert m and float(m.group(1)) == pytest.approx(saved["1shot"]["pretrained+meta_vs_tfidf"]["mean"], abs=5e-4)
+    assert figures["course_encoder_vs_tfidf_1shot"] == saved["course_encoder_vs_tfidf_1shot"]
+
+
+@pytest.mark.parametrize("flags,needle", [
+    (["--shots", "5,1"], "--shots must be"),
+    (["--shots", "one"], "--shots must be"),
+    (["--meta-way", "1"], "--meta-way must be >= 2"),
+    (["--episodes", "0"], "--episodes must be >= 1"),
+    (["--word-dropout", "1"], "--word-dropout must be in [0, 1)"),
+    (["--metric", "euclidean", "--word-dropout", "0.1"], "--word-dropout needs --metric cosine"),
+    (["--meta-lr", "0"], "--meta-lr must be > 0"),
+])
+def test_course_encoder_bench_refuses_bad_flags_with_a_message(course_bench, keyword_csv, capsys, flags, needle):
+    with pytest.raises(SystemExit) as info:
+        course_bench.main([str(keyword_csv), "--fast", *flags])
+    assert info.value.code == 2
+    assert needle in capsys.readouterr().err
+
+
+def test_the_cosine_recipe_runs_through_the_course_rows(bench, data, tmp_path, monkeypatch, capsys):
+    folder, csv, _ = data
+    out_json = tmp_path / "cosine.json"
+    _run(bench, monkeypatch, capsys, [str(csv), "--split", str(folder / "split.json"), "--settings", "3w1s", "--quick",
+                                      "--course-metric", "cosine", "--course-way", "20", "--course-shot", "1",
+                                      "--course-batch", "1", "--json", str(out_json)])
+    result = json.loads(out_json.read_text())
+    assert result["config"]["course_metric"] == "cosine" and result["config"]["course_way"] == 20
+    row = result["results"]["3-way 1-shot"]["course_protonet"]
+    assert 0 <= row["mean"] <= 1 and row["episodes"] > 0 and row["val_episodes"] > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from metamap_edu import experiments
 from metamap_edu.experiments import few_shot
 from metamap_edu.tasks import intents
 from metamap_edu.experiments import checkpoints as pretrained
@@ -53,7 +54,7 @@ def test_each_method_scores_the_same_episodes_as_the_transfer_functions_it_wraps
         assert list(small.accuracies("scratch", 2)[rows]) == transfer.protonet_scores(twin, eps)
         assert list(small.accuracies("tfidf", 2)[rows]) == transfer.tfidf_scores(corpus, eps)
         assert list(small.accuracies("meta", 2)[rows]) == transfer.protonet_scores(small.models[("meta", s)], eps)
-        tuned = transfer.finetune_scores(model, eps[:2], steps=2, seed=s, regularizer="pull", strength=0.01)
+        tuned = experiments.finetune_scores(model, eps[:2], steps=2, seed=s, regularizer="pull", strength=0.01)
         assert list(small.accuracies("finetune_pull", 2)[(0 if s == 0 else 2):(2 if s == 0 else 4)]) == tuned
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 import pytest
 import torch
 
+from metamap_edu import experiments
 from metamap_edu.tasks import intents as I
 from metamap_edu.experiments import transfer
 from metamap_edu.tasks.splits import ClassSplit
@@ -170,8 +171,8 @@ def test_prototype_head_starts_as_the_protonet_classifier():
     world = I.intent_split(I.intent_task(n_per_class=12, seed=1))
     episodes = transfer.held_out_episodes(world.test, 5, 2, 4, 6, seed=0)
     frozen = transfer.protonet_scores(model, episodes)
-    assert transfer.finetune_scores(model, episodes, steps=0) == frozen
-    tuned = transfer.finetune_scores(model, episodes[:2], steps=3)
+    assert experiments.finetune_scores(model, episodes, steps=0) == frozen
+    tuned = experiments.finetune_scores(model, episodes[:2], steps=3)
     assert all(0.0 <= a <= 1.0 for a in tuned)
 
 
@@ -180,13 +181,13 @@ def test_finetuning_leaves_the_model_unchanged_and_checks_its_arguments():
     before = {k: v.clone() for k, v in model.state_dict().items()}
     world = I.intent_split(I.intent_task(n_per_class=12, seed=1))
     episodes = transfer.held_out_episodes(world.test, 3, 1, 2, 2, seed=0)
-    transfer.finetune_scores(model, episodes, steps=2, regularizer="pull", strength=0.01)
-    transfer.finetune_scores(model, episodes, steps=2, regularizer="l2", strength=0.1)
+    experiments.finetune_scores(model, episodes, steps=2, regularizer="pull", strength=0.01)
+    experiments.finetune_scores(model, episodes, steps=2, regularizer="l2", strength=0.1)
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     with pytest.raises(ValueError, match="regularizer"):
-        transfer.finetune_scores(model, episodes, regularizer="ewc-ish", strength=1.0)
+        experiments.finetune_scores(model, episodes, regularizer="ewc-ish", strength=1.0)
     with pytest.raises(ValueError, match="steps"):
-        transfer.finetune_scores(model, episodes, steps=-1)
+        experiments.finetune_scores(model, episodes, steps=-1)
 
 
 def test_scratch_copy_shares_tokenizer_and_config_but_not_weights():
