@@ -51,6 +51,23 @@ def _one_torch_thread():
     torch.set_num_threads(before)
 
 
+# ---- the intent world (notebook 05b), shared by its claim tests and the few-shot unit tests ----
+@pytest.fixture(scope="session")
+def intent_world_80():
+    """Notebook 05b's intent world: ``intent_split(intent_task(n_per_class=80, seed=1))``."""
+    from metamap_edu.tasks import intents  # imports torch: only the tests that ask for it pay
+
+    return intents.intent_split(intents.intent_task(n_per_class=80, seed=1))
+
+
+@pytest.fixture(scope="session")
+def pretrained_intents():
+    """The shipped ``intents`` checkpoint (pretrained on unlabeled documents only)."""
+    from metamap_edu.experiments import checkpoints  # imports torch: only the tests that ask for it pay
+
+    return checkpoints.load_pretrained("intents")
+
+
 NBVAL_RUN_TIMEOUT = float(os.environ.get("METAMAP_NBVAL_RUN_TIMEOUT", "900"))
 
 

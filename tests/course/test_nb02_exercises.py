@@ -7,16 +7,10 @@ import torch
 from metamap_edu import course
 
 
-def _said(capsys, text):
-    out = capsys.readouterr().out
-    assert text in out, out
-    return out
-
-
 # ---- notebook 02 -----------------------------------------------------------------------------
-def test_sgd_step_right(capsys):
+def test_sgd_step_right(capsys, said):
     assert course.check_sgd_step(lambda theta, grad, lr: theta - lr * grad) is True
-    _said(capsys, "Correct!")
+    said("Correct!")
 
 
 @pytest.mark.parametrize(
@@ -31,30 +25,30 @@ def test_sgd_step_right(capsys):
         ("theta - lr * grad", "expected a function"),
     ],
 )
-def test_sgd_step_wrong(capsys, fn, message):
+def test_sgd_step_wrong(capsys, fn, message, said):
     assert course.check_sgd_step(fn) is False
-    _said(capsys, message)
+    said(message)
 
 
-def test_sgd_step_stub_and_crash(capsys):
+def test_sgd_step_stub_and_crash(capsys, said):
     def stub(theta, grad, lr):
         raise NotImplementedError
 
     assert course.check_sgd_step(stub) is False
-    _said(capsys, "NotImplementedError")
+    said("NotImplementedError")
     assert course.check_sgd_step(lambda theta, grad, lr: theta @ torch.ones(7)) is False
-    _said(capsys, "raised RuntimeError")
+    said("raised RuntimeError")
 
 
-def test_max_stable_lr(capsys):
+def test_max_stable_lr(capsys, said):
     X = np.c_[np.linspace(-2, 2, 21), np.ones(21)]
     top = np.linalg.eigvalsh(X.T @ X / 21).max()
     assert course.check_max_stable_lr(1 / top, X) is True
     assert course.check_max_stable_lr(2 / top, X) is False
-    _said(capsys, "twice the answer")
+    said("twice the answer")
     assert course.check_max_stable_lr(0.5 / top, X) is False
-    _said(capsys, "converges above it")
+    said("converges above it")
     assert course.check_max_stable_lr(None, X) is False
-    _said(capsys, "still empty")
+    said("still empty")
     assert course.check_max_stable_lr("0.3", X) is False
-    _said(capsys, "single number")
+    said("single number")

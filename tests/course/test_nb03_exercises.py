@@ -6,12 +6,6 @@ import pytest
 from metamap_edu import course
 
 
-def _said(capsys, text):
-    out = capsys.readouterr().out
-    assert text in out, out
-    return out
-
-
 # ---- notebook 03 -----------------------------------------------------------------------------
 R = np.array([[0.50, 0.48, 0.52],
               [0.90, 0.60, 0.40],
@@ -28,30 +22,30 @@ BWT = ((0.60 - 0.90) + (0.70 - 0.95)) / 2
 FWT = ((0.60 - 0.48) + (0.55 - 0.52)) / 2
 
 
-def test_acc(capsys):
+def test_acc(capsys, said):
     assert course.check_acc(ACC, R) is True
     assert course.check_acc(round(ACC, 3), R[1:]) is True
     assert course.check_acc((0.9 + 0.95 + 0.9) / 3, R) is False
-    _said(capsys, "diagonal")
+    said("diagonal")
 
 
-def test_bwt(capsys):
+def test_bwt(capsys, said):
     assert course.check_bwt(BWT, R) is True
     assert course.check_bwt(np.float64(BWT), R) is True
     assert course.check_bwt(-BWT, R) is False
-    _said(capsys, "sign is flipped")
+    said("sign is flipped")
     assert course.check_bwt(BWT * 2 / 3, R) is False
-    _said(capsys, "divided by T")
+    said("divided by T")
     assert course.check_bwt(0.3, R) is False
-    _said(capsys, "is not BWT")
+    said("is not BWT")
 
 
-def test_fwt(capsys):
+def test_fwt(capsys, said):
     assert course.check_fwt(FWT, R) is True
     assert course.check_fwt(-FWT, R) is False
-    _said(capsys, "sign is flipped")
+    said("sign is flipped")
     assert course.check_fwt(((0.95 - 0.48) + (0.90 - 0.52)) / 2, R) is False
-    _said(capsys, "diagonal")
+    said("diagonal")
     with pytest.raises(ValueError, match="before-training row"):
         course.check_fwt(FWT, R[1:])
 

@@ -5,13 +5,7 @@ import torch
 from metamap_edu import course
 
 
-def _said(capsys, text):
-    out = capsys.readouterr().out
-    assert text in out, out
-    return out
-
-
-def test_ridge_toward(capsys):
+def test_ridge_toward(capsys, said):
     def right(X, y, theta_prev, lam):
         n, d = X.shape
         return torch.linalg.solve(X.T @ X / n + lam * torch.eye(d, dtype=X.dtype), X.T @ y / n + lam * theta_prev)
@@ -26,11 +20,11 @@ def test_ridge_toward(capsys):
 
     assert course.check_ridge_toward(right) is True
     assert course.check_ridge_toward(no_n) is False
-    _said(capsys, "1/n is missing")
+    said("1/n is missing")
     assert course.check_ridge_toward(toward_zero) is False
-    _said(capsys, "ridge toward 0")
+    said("ridge toward 0")
     assert course.check_ridge_toward(lambda X, y, p, lam: p) is False
-    _said(capsys, "wrong for lam")
+    said("wrong for lam")
 
 
 def test_ridge_toward_agrees_with_the_library():

@@ -5,34 +5,28 @@ import pytest
 from metamap_edu import course
 
 
-def _said(capsys, text):
-    out = capsys.readouterr().out
-    assert text in out, out
-    return out
-
-
 # ---- notebook 04 -----------------------------------------------------------------------------
-def test_lambda_mapping_number_and_function(capsys):
+def test_lambda_mapping_number_and_function(capsys, said):
     assert course.check_lambda_mapping(0.01 / (2 * 0.01 * 0.99), alpha=0.01, beta=0.01) is True
     assert course.check_lambda_mapping(lambda beta, alpha: beta / (2 * alpha * (1 - beta))) is True
     assert course.check_lambda_mapping(lambda beta, alpha: beta / (alpha * (1 - beta))) is False
-    _said(capsys, "factor 2")
+    said("factor 2")
     assert course.check_lambda_mapping(lambda beta, alpha: beta / (2 * alpha)) is False
-    _said(capsys, "(1 - beta) is missing")
+    said("(1 - beta) is missing")
     assert course.check_lambda_mapping(0.5, alpha=0.01, beta=0.01) is False
-    _said(capsys, "(1 - beta) is missing")
+    said("(1 - beta) is missing")
     assert course.check_lambda_mapping(7.0) is False
-    _said(capsys, "not the mapping")
+    said("not the mapping")
     with pytest.raises(ValueError, match="beta"):
         course.check_lambda_mapping(1.0, beta=1.0)
 
 
-def test_effective_lr(capsys):
+def test_effective_lr(capsys, said):
     assert course.check_effective_lr(0.01 * 0.99) is True
     assert course.check_effective_lr(0.01) is False
-    _said(capsys, "original rate")
+    said("original rate")
     assert course.check_effective_lr(0.0001) is False
-    _said(capsys, "(1 - beta) of the move")
+    said("(1 - beta) of the move")
 
 
 def test_lambda_mapping_agrees_with_the_library():

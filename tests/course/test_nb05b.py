@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import pytest
-import torch
 
 from metamap_edu.tasks import intents
 from metamap_edu.experiments import checkpoints as pretrained
@@ -52,27 +51,16 @@ def test_the_notebook_runs_the_settings_these_tests_use():
 
 
 @pytest.fixture(scope="module")
-def world():
-    torch.set_num_threads(1)
-    return intents.intent_split(intents.intent_task(n_per_class=80, seed=1))
-
-
-@pytest.fixture(scope="module")
-def encoder():
-    return pretrained.load_pretrained("intents")
-
-
-@pytest.fixture(scope="module")
-def probes(encoder, world):
+def probes(pretrained_intents, intent_world_80):
     corpus = pretrained.pretraining_corpus(pretrained.RECIPES["intents"])[:5000]
-    return compare_few_shot(encoder, world, seeds=SEEDS, episodes=_setting("EPISODES"), k_shots=(1, 5),
+    return compare_few_shot(pretrained_intents, intent_world_80, seeds=SEEDS, episodes=_setting("EPISODES"), k_shots=(1, 5),
                             methods=PROBES, corpus=corpus, meta_iterations=_setting("META_ITERATIONS"),
                             progress=False)
 
 
 @pytest.fixture(scope="module")
-def tuned(encoder, world):
-    return compare_few_shot(encoder, world, seeds=SEEDS, episodes=_setting("FT_EPISODES"), k_shots=(5,),
+def tuned(pretrained_intents, intent_world_80):
+    return compare_few_shot(pretrained_intents, intent_world_80, seeds=SEEDS, episodes=_setting("FT_EPISODES"), k_shots=(5,),
                             methods=TUNED, finetune_steps=_setting("FT_STEPS"), finetune_lr=1e-3,
                             pull_beta=0.01, progress=False)
 
@@ -81,11 +69,11 @@ def _better_tfidf(cmp, k):
     return max(("tfidf", "tfidf_words"), key=lambda m: cmp.mean(m, k))
 
 
-def test_most_queries_share_no_content_word_with_their_class_support_request(world):
+def test_most_queries_share_no_content_word_with_their_class_support_request(intent_world_80):
     """Section 1: two requests of the same intent, most of the time, share no content word."""
     none = []
     for s in SEEDS:
-        for e in transfer.held_out_episodes(world.test, 5, 1, 15, _setting("EPISODES"), seed=s):
+        for e in transfer.held_out_episodes(intent_world_80.test, 5, 1, 15, _setting("EPISODES"), seed=s):
             support = {y: set(x.split()) for x, y in e.support.examples}
             for x, y in e.query.examples:
                 content = set(intents.INTENTS[y].action_words) | set(intents.INTENTS[y].object_words)

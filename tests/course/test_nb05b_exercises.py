@@ -6,13 +6,6 @@ import torch
 from metamap_edu import course
 
 
-def _said(capsys, text):
-    """``text`` was printed (feedback is wrapped at word boundaries, so compare words, not line breaks)."""
-    out = capsys.readouterr().out
-    assert " ".join(text.split()) in " ".join(out.split()), out
-    return out
-
-
 def _stub(*args):
     raise NotImplementedError
 
@@ -42,9 +35,9 @@ def _indices(zs, ys, zq):
     return torch.cdist(zq, protos).argmin(1).tolist()
 
 
-def test_prototype_predict_right(capsys):
+def test_prototype_predict_right(capsys, said_words):
     assert course.check_prototype_predict(prototype_predict) is True
-    _said(capsys, "Correct!")
+    said_words("Correct!")
 
 
 @pytest.mark.parametrize("fn, said", [
@@ -53,6 +46,6 @@ def test_prototype_predict_right(capsys):
     (_indices, "you returned class indices"),
     (_stub, "Not attempted yet"),
 ])
-def test_prototype_predict_explains_a_wrong_answer(capsys, fn, said):
+def test_prototype_predict_explains_a_wrong_answer(capsys, fn, said, said_words):
     assert course.check_prototype_predict(fn) is False
-    _said(capsys, said)
+    said_words(said)

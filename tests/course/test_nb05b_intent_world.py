@@ -9,7 +9,6 @@ comparisons with more episodes). Each test runs in seconds to a few tens of seco
 from __future__ import annotations
 
 import pytest
-import torch
 
 from metamap_edu import experiments
 from metamap_edu.tasks import intents
@@ -23,43 +22,32 @@ STEPS = 60  # the fine-tuning budget (bench/world_effects.py's default), proved 
 
 
 @pytest.fixture(scope="module")
-def world():
-    torch.set_num_threads(1)
-    return intents.intent_split(intents.intent_task(n_per_class=80, seed=1))
-
-
-@pytest.fixture(scope="module")
-def model():
-    return pretrained.load_pretrained("intents")
-
-
-@pytest.fixture(scope="module")
-def metas(model, world):
+def metas(pretrained_intents, intent_world_80):
     """One short ProtoNet meta-training run on the meta-train classes per seed."""
-    return {s: transfer.meta_train_protonet(model, world.train, iterations=40, seed=s) for s in SEEDS}
+    return {s: transfer.meta_train_protonet(pretrained_intents, intent_world_80.train, iterations=40, seed=s) for s in SEEDS}
 
 
 def _episodes(world, k, n, seed, n_query=15):
     return transfer.held_out_episodes(world.test, 5, k, n_query, n, seed=seed)
 
 
-def test_nearest_words_of_held_out_objects_are_their_synonyms(model):
+def test_nearest_words_of_held_out_objects_are_their_synonyms(pretrained_intents):
     """Notebook 06, section 7: the 7 nearest words of a held-out object word are its 7 synonyms."""
     for word in ("bursary", "gig", "handset"):
-        near = [w for w, _ in nearest_tokens(model, word, k=7)]
+        near = [w for w, _ in nearest_tokens(pretrained_intents, word, k=7)]
         assert set(near) == set(intents.synonyms_of(word)) - {word}, (word, near)
 
 
 @pytest.mark.parametrize("k", [1, 5])
-def test_pretrained_encoder_beats_the_same_encoder_from_scratch_by_20_points(model, world, k):
+def test_pretrained_encoder_beats_the_same_encoder_from_scratch_by_20_points(pretrained_intents, intent_world_80, k):
     """Unlabeled documents place words never seen with a label: ProtoNet on frozen features beats
     the untrained twin (near chance) by >= 20 points, and TF-IDF too (notebook 06, section 7)."""
     corpus = pretrained.pretraining_corpus(pretrained.RECIPES["intents"])[:5000]
     pre, scratch, tfidf = [], [], []
     for s in SEEDS:
-        eps = _episodes(world, k, 40, s)
-        pre += transfer.protonet_scores(model, eps)
-        scratch += transfer.protonet_scores(transfer.scratch_copy(model, seed=1000 + s), eps)
+        eps = _episodes(intent_world_80, k, 40, s)
+        pre += transfer.protonet_scores(pretrained_intents, eps)
+        scratch += transfer.protonet_scores(transfer.scratch_copy(pretrained_intents, seed=1000 + s), eps)
         tfidf += transfer.tfidf_scores(corpus, eps)
     d = paired_difference(pre, scratch)
     print(f"{k}-shot pretrained - scratch: {d}; pretrained - TF-IDF: {paired_difference(pre, tfidf)}")
@@ -69,16 +57,16 @@ def test_pretrained_encoder_beats_the_same_encoder_from_scratch_by_20_points(mod
 
 
 @pytest.mark.parametrize("k", [1, 5])
-def test_meta_training_on_top_of_pretraining_helps_and_beats_tfidf(model, world, metas, k):
+def test_meta_training_on_top_of_pretraining_helps_and_beats_tfidf(pretrained_intents, intent_world_80, metas, k):
     """ProtoNet episodes on meta-train classes add >= 5 points on held-out classes, and the
     meta-trained encoder beats the TF-IDF centroid by >= 10 points."""
     corpus = pretrained.pretraining_corpus(pretrained.RECIPES["intents"])[:5000]
     baselines = [transfer.VocabularyTfidf(corpus, bigrams=b) for b in (True, False)]
     meta, pre, tfidf = [], [], []
     for s in SEEDS:
-        eps = _episodes(world, k, 40, s)
+        eps = _episodes(intent_world_80, k, 40, s)
         meta += transfer.protonet_scores(metas[s], eps)
-        pre += transfer.protonet_scores(model, eps)
+        pre += transfer.protonet_scores(pretrained_intents, eps)
         tfidf += [max(b.accuracy(e) for b in baselines) for e in eps]  # the better TF-IDF on each episode
     gain, over_tfidf = paired_difference(meta, pre), paired_difference(meta, tfidf)
     print(f"{k}-shot meta - pretrained: {gain}; meta - best TF-IDF per episode: {over_tfidf}")
@@ -86,24 +74,24 @@ def test_meta_training_on_top_of_pretraining_helps_and_beats_tfidf(model, world,
     assert over_tfidf.low >= 0.10
 
 
-def test_finetuning_from_the_pretrained_checkpoint_beats_scratch_by_15_points_at_k5(model, world):
+def test_finetuning_from_the_pretrained_checkpoint_beats_scratch_by_15_points_at_k5(pretrained_intents, intent_world_80):
     pre, scratch = [], []
     for s in SEEDS:
-        eps = _episodes(world, 5, 2, s)
-        pre += experiments.finetune_scores(model, eps, steps=STEPS, seed=s)
-        scratch += experiments.finetune_scores(transfer.scratch_copy(model, seed=1000 + s), eps, steps=STEPS, seed=s)
+        eps = _episodes(intent_world_80, 5, 2, s)
+        pre += experiments.finetune_scores(pretrained_intents, eps, steps=STEPS, seed=s)
+        scratch += experiments.finetune_scores(transfer.scratch_copy(pretrained_intents, seed=1000 + s), eps, steps=STEPS, seed=s)
     d = paired_difference(pre, scratch)
     print(f"K=5 fine-tuned pretrained - scratch: {d}")
     assert d.low >= 0.15
 
 
-def test_the_finetuning_budget_learns_the_task_from_scratch_given_50_shots(model, world):
+def test_the_finetuning_budget_learns_the_task_from_scratch_given_50_shots(pretrained_intents, intent_world_80):
     """Positive control: the same step budget reaches 0.9 of the ceiling (1.0) with K = 50, so a
     small K = 5 score from scratch is a lack of data, not of steps."""
     scores = []
     for s in SEEDS:
-        eps = _episodes(world, 50, 1, s, n_query=10)
-        scores += experiments.finetune_scores(transfer.scratch_copy(model, seed=1000 + s), eps, steps=STEPS, seed=s)
+        eps = _episodes(intent_world_80, 50, 1, s, n_query=10)
+        scores += experiments.finetune_scores(transfer.scratch_copy(pretrained_intents, seed=1000 + s), eps, steps=STEPS, seed=s)
     print(f"K=50 from scratch: {scores}")
     assert sum(scores) / len(scores) >= 0.9
 

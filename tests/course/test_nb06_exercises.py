@@ -8,13 +8,6 @@ from metamap_edu import course
 from metamap_edu.models import pretokenize
 
 
-def _said(capsys, text):
-    """``text`` was printed (feedback is wrapped at word boundaries, so compare words, not line breaks)."""
-    out = capsys.readouterr().out
-    assert " ".join(text.split()) in " ".join(out.split()), out
-    return out
-
-
 def _stub(*args):
     raise NotImplementedError
 
@@ -36,10 +29,10 @@ def n_predictions(n_tokens, objective, n_masked=0):
     return n_tokens + 1 if objective == "causal" else n_masked + 1
 
 
-def test_prediction_count_right(capsys, small_model):
+def test_prediction_count_right(capsys, small_model, said_words):
     model, sentences = small_model
     assert course.check_prediction_count(n_predictions, model, sentences) is True
-    _said(capsys, "causal LM predicts")
+    said_words("causal LM predicts")
 
 
 @pytest.mark.parametrize("fn, message", [
@@ -50,10 +43,10 @@ def test_prediction_count_right(capsys, small_model):
     (lambda n, objective, n_masked=0: "n + 1", "single number"),
     (_stub, "NotImplementedError"),
 ])
-def test_prediction_count_wrong(capsys, small_model, fn, message):
+def test_prediction_count_wrong(capsys, small_model, fn, message, said_words):
     model, sentences = small_model
     assert course.check_prediction_count(fn, model, sentences) is False
-    _said(capsys, message)
+    said_words(message)
 
 
 def test_prediction_count_refuses_bad_references(small_model):
@@ -74,9 +67,9 @@ def first_merge(texts):
     return min(counts, key=lambda pair: (-counts[pair], pair))
 
 
-def test_bpe_first_merge_right(capsys):
+def test_bpe_first_merge_right(capsys, said_words):
     assert course.check_bpe_first_merge(first_merge) is True
-    _said(capsys, "you match train_bpe")
+    said_words("you match train_bpe")
     assert course.check_bpe_first_merge(lambda texts: list(first_merge(texts))) is True  # a list is fine
 
 
@@ -98,6 +91,6 @@ def _across_chunks(texts):
     (lambda texts: "lo", "tuple of two strings"),
     (_stub, "NotImplementedError"),
 ])
-def test_bpe_first_merge_wrong(capsys, fn, message):
+def test_bpe_first_merge_wrong(capsys, fn, message, said_words):
     assert course.check_bpe_first_merge(fn) is False
-    _said(capsys, message)
+    said_words(message)

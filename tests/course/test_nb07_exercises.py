@@ -6,13 +6,6 @@ import torch
 from metamap_edu import course
 
 
-def _said(capsys, text):
-    """``text`` was printed (feedback is wrapped at word boundaries, so compare words, not line breaks)."""
-    out = capsys.readouterr().out
-    assert " ".join(text.split()) in " ".join(out.split()), out
-    return out
-
-
 def _stub(*args):
     raise NotImplementedError
 
@@ -22,9 +15,9 @@ def seed_differences(table, row, kind):
     return [a - b for a, b in zip(table["full"][kind], table[row][kind])]
 
 
-def test_seed_differences_right(capsys):
+def test_seed_differences_right(capsys, said_words):
     assert course.check_seed_differences(seed_differences) is True
-    _said(capsys, "pairing removes what the seeds share")
+    said_words("pairing removes what the seeds share")
     # a tuple or a tensor of differences is fine too
     assert course.check_seed_differences(lambda t, r, k: tuple(seed_differences(t, r, k))) is True
     assert course.check_seed_differences(lambda t, r, k: torch.tensor(seed_differences(t, r, k), dtype=torch.float64)) is True
@@ -47,6 +40,6 @@ def test_seed_differences_agree_with_the_noise_rule_on_a_real_ablation_layout():
     (lambda t, r, k: "full minus row", "return a list of numbers"),
     (_stub, "Not attempted yet"),
 ])
-def test_seed_differences_wrong(capsys, fn, message):
+def test_seed_differences_wrong(capsys, fn, message, said_words):
     assert course.check_seed_differences(fn) is False
-    _said(capsys, message)
+    said_words(message)

@@ -1,30 +1,12 @@
 """Explorers and figures of notebooks/02_learning_one_mapping (course.nb02): plain functions, tested without a
 front end; each returns a View or a Figure, validates its input, and can be read."""
-import matplotlib
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from metamap_edu import course  # noqa: E402
-from metamap_edu.course import widgets  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def _regression(w=2.0, b=-1.0, n=40, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=n)
-    X = np.c_[x, np.ones(n)]
-    return X, w * x + b + 0.1 * rng.normal(size=n)
+from metamap_edu import course
+from metamap_edu.course import widgets
 
 
 def _gd_path(X, y, lr, steps, start=(-2.0, 2.0)):
@@ -36,8 +18,8 @@ def _gd_path(X, y, lr, steps, start=(-2.0, 2.0)):
     return np.array(path)
 
 
-def test_loss_surface_draws_path_and_minimum():
-    X, y = _regression()
+def test_loss_surface_draws_path_and_minimum(regression):
+    X, y = regression()
     fig = course.plot_loss_surface(X, y, _gd_path(X, y, 0.1, 20), title="gd")
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
@@ -46,8 +28,8 @@ def test_loss_surface_draws_path_and_minimum():
     assert "gradient-descent path" in labels and "minimum $\\theta^*$" in labels
 
 
-def test_loss_surface_survives_a_divergent_path():
-    X, y = _regression()
+def test_loss_surface_survives_a_divergent_path(regression):
+    X, y = regression()
     with np.errstate(over="ignore", invalid="ignore"):
         path = _gd_path(X, y, 5.0, 400)  # explodes to inf / nan
     fig = course.plot_loss_surface(X, y, path)

@@ -1,20 +1,9 @@
 """Explorers and figures of notebooks/03_a_stream_of_tasks (course.nb03): plain functions, tested without a
 front end; each returns a View or a Figure, validates its input, and can be read."""
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from metamap_edu import course  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from metamap_edu import course
 
 
 def test_accuracy_matrix_with_and_without_initial_row():

@@ -1,33 +1,15 @@
 """Explorers and figures of notebooks/04_staying_close_the_l2_bridge (course.nb04): plain functions, tested without a
 front end; each returns a View or a Figure, validates its input, and can be read."""
-import matplotlib
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from metamap_edu import course  # noqa: E402
-from metamap_edu.learn import ridge_toward  # noqa: E402
+from metamap_edu import course
+from metamap_edu.learn import ridge_toward
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def _regression(w=2.0, b=-1.0, n=40, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=n)
-    X = np.c_[x, np.ones(n)]
-    return X, w * x + b + 0.1 * rng.normal(size=n)
-
-
-def test_task_trajectories_one_or_several_runs():
-    X, _ = _regression()
+def test_task_trajectories_one_or_several_runs(regression):
+    X, _ = regression()
     tasks = [(X, X @ np.array(t)) for t in ([2.0, -1.0], [-1.0, 1.0])]
     fig = course.plot_task_trajectories([[0, 0], [2, -1], [-1, 1]], tasks)
     assert isinstance(fig, Figure)
@@ -39,8 +21,8 @@ def test_task_trajectories_one_or_several_runs():
         course.plot_task_trajectories([[0, 0]], [])
 
 
-def test_ridge_path_runs_from_optimum_to_previous():
-    X, y = _regression()
+def test_ridge_path_runs_from_optimum_to_previous(regression):
+    X, y = regression()
     lams = np.r_[0.0, np.geomspace(1e-3, 1e4, 30)]
     fig = course.plot_ridge_path(X, y, [0.0, 0.0], lams, lam=1.0, theta_lam=[1.0, -0.5])
     path = fig.axes[0].get_lines()[0].get_xydata()

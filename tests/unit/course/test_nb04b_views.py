@@ -1,19 +1,8 @@
 """Explorers and figures of notebooks/04b_the_articles_pull_repaired (course.nb04b): plain functions, tested without a
 front end; each returns a View or a Figure, validates its input, and can be read."""
-import matplotlib
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-
-from metamap_edu import course  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from metamap_edu import course
 
 
 def test_coupled_vs_decoupled_panels():

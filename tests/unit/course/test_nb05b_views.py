@@ -1,30 +1,14 @@
 """Explorers and figures of notebooks/05b_few_shot_text (course.nb05b): plain functions, tested without a
 front end; each returns a View or a Figure, validates its input, and can be read."""
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from metamap_edu import course  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from metamap_edu import course
 
 
 # ---- notebooks 05 and 05b ----------------------------------------------------------------------
-def _inside_axes(fig, ax, legend) -> bool:
-    fig.canvas.draw()
-    box, frame = legend.get_window_extent(), ax.get_window_extent()
-    return box.overlaps(frame)
-
-
-def test_few_shot_bars_draw_whiskers_a_chance_line_and_a_legend_beside_the_bars():
+def test_few_shot_bars_draw_whiskers_a_chance_line_and_a_legend_beside_the_bars(inside_axes):
     results = {"scratch": {1: (0.22, 0.2, 0.24), 5: (0.25, 0.23, 0.27)},
                "meta": {1: (0.95, 0.94, 0.96), 5: (0.99, 0.98, 1.0)}}
     fig = course.plot_few_shot_bars(results, chance=0.2)
@@ -33,7 +17,7 @@ def test_few_shot_bars_draw_whiskers_a_chance_line_and_a_legend_beside_the_bars(
     assert len(ax.patches) == 4                                # 2 methods x 2 K
     assert any(list(line.get_ydata()) == [0.2, 0.2] for line in ax.get_lines())
     assert ax.get_ylabel() and ax.get_xlabel() and [t.get_text() for t in ax.get_xticklabels()] == ["scratch", "meta"]
-    assert not _inside_axes(fig, ax, ax.get_legend())
+    assert not inside_axes(fig, ax, ax.get_legend())
     with pytest.raises(ValueError, match="results"):
         course.plot_few_shot_bars({})
     with pytest.raises(TypeError, match="results"):

@@ -1,19 +1,8 @@
 """Explorers and figures of notebooks/07_the_whole_pipeline (course.nb07): plain functions, tested without a
 front end; each returns a View or a Figure, validates its input, and can be read."""
-import matplotlib
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-
-from metamap_edu import course  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from metamap_edu import course
 
 
 def test_ablation_draws_a_chance_line_per_task_and_accepts_one_number():

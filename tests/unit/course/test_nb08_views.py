@@ -1,20 +1,8 @@
 """Explorers and figures of notebooks/08_real_models_and_real_data (course.nb08): plain functions, tested without a
 front end; each returns a View or a Figure, validates its input, and can be read."""
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from metamap_edu import course  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from metamap_edu import course
 
 
 # ---- figures of notebooks 05-09: what a reader must be able to see ----------------------------------------

@@ -19,19 +19,14 @@ def world():
 
 
 @pytest.fixture(scope="module")
-def model():
-    return pretrained.load_pretrained("intents")
-
-
-@pytest.fixture(scope="module")
 def corpus():
     return pretrained.pretraining_corpus(pretrained.RECIPES["intents"])[:500]
 
 
 @pytest.fixture(scope="module")
-def small(model, world, corpus):
+def small(pretrained_intents, world, corpus):
     return few_shot.compare_few_shot(
-        model, world, seeds=(0, 3), episodes=3, k_shots=(1, 2), n_query=4, corpus=corpus,
+        pretrained_intents, world, seeds=(0, 3), episodes=3, k_shots=(1, 2), n_query=4, corpus=corpus,
         methods=("scratch", "pretrained", "meta", "tfidf", "finetune", "finetune_pull"),
         meta_iterations=2, finetune_episodes=2, finetune_steps=2, keep_models=True, progress=False)
 
@@ -45,16 +40,16 @@ def test_scores_are_one_accuracy_per_seed_and_episode_in_seed_major_order(small)
             assert small.units[(m, k)] == ((0, 0), (0, 1), (3, 0), (3, 1))
 
 
-def test_each_method_scores_the_same_episodes_as_the_transfer_functions_it_wraps(small, model, world, corpus):
+def test_each_method_scores_the_same_episodes_as_the_transfer_functions_it_wraps(small, pretrained_intents, world, corpus):
     for s in (0, 3):
         eps = transfer.held_out_episodes(world.test, 5, 2, 4, 3, seed=s)
         rows = slice(0, 3) if s == 0 else slice(3, 6)
-        assert list(small.accuracies("pretrained", 2)[rows]) == transfer.protonet_scores(model, eps)
-        twin = transfer.scratch_copy(model, seed=few_shot.SCRATCH_SEED_OFFSET + s)
+        assert list(small.accuracies("pretrained", 2)[rows]) == transfer.protonet_scores(pretrained_intents, eps)
+        twin = transfer.scratch_copy(pretrained_intents, seed=few_shot.SCRATCH_SEED_OFFSET + s)
         assert list(small.accuracies("scratch", 2)[rows]) == transfer.protonet_scores(twin, eps)
         assert list(small.accuracies("tfidf", 2)[rows]) == transfer.tfidf_scores(corpus, eps)
         assert list(small.accuracies("meta", 2)[rows]) == transfer.protonet_scores(small.models[("meta", s)], eps)
-        tuned = experiments.finetune_scores(model, eps[:2], steps=2, seed=s, regularizer="pull", strength=0.01)
+        tuned = experiments.finetune_scores(pretrained_intents, eps[:2], steps=2, seed=s, regularizer="pull", strength=0.01)
         assert list(small.accuracies("finetune_pull", 2)[(0 if s == 0 else 2):(2 if s == 0 else 4)]) == tuned
 
 
@@ -69,17 +64,17 @@ def test_paired_differences_pair_the_units_both_methods_share(small):
     assert small.mean("tfidf", 1) == pytest.approx(sum(small.accuracies("tfidf", 1)) / 6)
 
 
-def test_a_second_run_gives_the_same_scores(small, model, world, corpus):
+def test_a_second_run_gives_the_same_scores(small, pretrained_intents, world, corpus):
     again = few_shot.compare_few_shot(
-        model, world, seeds=(0, 3), episodes=3, k_shots=(1, 2), n_query=4, corpus=corpus,
+        pretrained_intents, world, seeds=(0, 3), episodes=3, k_shots=(1, 2), n_query=4, corpus=corpus,
         methods=("scratch", "pretrained", "meta", "tfidf", "finetune", "finetune_pull"),
         meta_iterations=2, finetune_episodes=2, finetune_steps=2, progress=False)
     assert again.scores == small.scores and again.models == {}
 
 
-def test_meta_training_changes_the_encoder_and_leaves_the_pretrained_one_alone(small, model):
+def test_meta_training_changes_the_encoder_and_leaves_the_pretrained_one_alone(small, pretrained_intents):
     fresh = pretrained.load_pretrained("intents")
-    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), fresh.state_dict().values()))
+    assert all(torch.equal(a, b) for a, b in zip(pretrained_intents.state_dict().values(), fresh.state_dict().values()))
     moved = small.models[("meta", 0)]
     assert any(not torch.equal(a, b) for a, b in zip(moved.state_dict().values(), fresh.state_dict().values()))
     assert set(small.models) == {("scratch", 0), ("scratch", 3), ("meta", 0), ("meta", 3)}
@@ -114,17 +109,17 @@ BAD = [
 
 
 @pytest.mark.parametrize("kwargs, exc, message", BAD, ids=[str(i) for i in range(len(BAD))])
-def test_bad_arguments_are_refused_with_the_name_and_the_value(model, world, kwargs, exc, message):
+def test_bad_arguments_are_refused_with_the_name_and_the_value(pretrained_intents, world, kwargs, exc, message):
     kwargs = {"methods": ("pretrained",), **kwargs}
     with pytest.raises(exc, match=message):
-        few_shot.compare_few_shot(model, world, **kwargs)
+        few_shot.compare_few_shot(pretrained_intents, world, **kwargs)
 
 
-def test_the_model_and_the_split_must_be_what_the_comparison_reads(model, world):
+def test_the_model_and_the_split_must_be_what_the_comparison_reads(pretrained_intents, world):
     with pytest.raises(TypeError, match=r"model.*TinyTransformer"):
         few_shot.compare_few_shot("gpt2", world)
     with pytest.raises(TypeError, match=r"split.*MetaSplit"):
-        few_shot.compare_few_shot(model, world.test)
+        few_shot.compare_few_shot(pretrained_intents, world.test)
 
 
 def test_every_method_has_a_label_and_belongs_to_one_kind():

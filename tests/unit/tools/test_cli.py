@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -35,89 +34,6 @@ def test_no_command_prints_help(capsys):
 # --------------------------------------------------------------------------------------------
 # build and run on tiny notebooks (each starts a real kernel: a few seconds apiece)
 # --------------------------------------------------------------------------------------------
-TINY = '''\
-# %% [markdown]
-# # A tiny notebook
-
-# %% tags=["parameters"]
-FAST = False
-SEED = 0
-
-# %%
-import os
-print("mode:", "fast" if FAST else "default")
-print("cwd:", os.path.basename(os.getcwd()))
-print("tqdm disabled:", os.environ.get("TQDM_DISABLE"))
-'''
-
-
-HANGS = '''\
-# %% tags=["parameters"]
-FAST = False
-
-# %%
-x = 1
-
-# %%
-while True:
-    pass
-'''
-
-
-FAILS = '''\
-# %% tags=["parameters"]
-FAST = False
-
-# %%
-raise ValueError("this cell is broken")
-'''
-
-
-def _source(tmp_path: Path, name: str, text: str) -> Path:
-    src = tmp_path / "notebooks" / "src" / name
-    src.parent.mkdir(parents=True, exist_ok=True)
-    src.write_text(textwrap.dedent(text))
-    return src
-
-
-def _children() -> dict:
-    """This test process's live descendants, except the cross-CPU check's child test runs
-    (tests/notebooks/test_cross_cpu.py) and their kernels, which run beside the suite on purpose."""
-    psutil = pytest.importorskip("psutil")
-    alive = {}
-    for p in psutil.Process(os.getpid()).children(recursive=True):
-        try:
-            lineage = [p]
-            for q in p.parents():            # from the parent up, stopping at this process
-                if q.pid == os.getpid():
-                    break
-                lineage.append(q)
-            if any("pytest" in q.cmdline() for q in lineage):
-                continue
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                alive[p.pid] = p.cmdline()[:4]
-        except psutil.Error:
-            pass
-    return alive
-
-
-@pytest.fixture
-def no_kernel_left_behind():
-    """Fail when the test leaves a process (a kernel, a papermill child) running."""
-    before = set(_children())
-    yield
-    left = {pid: cmd for pid, cmd in _children().items() if pid not in before}
-    assert not left, f"processes left running: {list(left.values())}"
-
-
-@pytest.fixture(scope="module")
-def tiny_notebook(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("tiny")
-    src = _source(tmp_path, "01_tiny.py", TINY)
-    assert cli.main(["build", str(src)]) == 0
-    return tmp_path / "notebooks" / "01_tiny.ipynb"
-
-
 def test_build_writes_an_executed_clean_notebook(tiny_notebook):
     nb = json.loads(tiny_notebook.read_text())
     assert set(nb["metadata"]) <= {"kernelspec", "language_info", "widgets"}
@@ -130,16 +46,16 @@ def test_build_writes_an_executed_clean_notebook(tiny_notebook):
     assert all("execution" not in c["metadata"] for c in nb["cells"])
 
 
-def test_build_names_the_failing_cell_and_writes_nothing(tmp_path, capsys):
-    src = _source(tmp_path, "02_fails.py", FAILS)
+def test_build_names_the_failing_cell_and_writes_nothing(tmp_path, capsys, write_source):
+    src = write_source("02_fails.py", "fails")
     assert cli.main(["build", str(src)]) == 1
     err = capsys.readouterr().err
     assert "02_fails.py: raised ValueError: this cell is broken in cell 1" in err
     assert not (tmp_path / "notebooks" / "02_fails.ipynb").exists()
 
 
-def test_build_per_cell_timeout_names_the_cell(tmp_path, capsys, no_kernel_left_behind):
-    src = _source(tmp_path, "03_hangs.py", HANGS)
+def test_build_per_cell_timeout_names_the_cell(tmp_path, capsys, no_kernel_left_behind, write_source):
+    src = write_source("03_hangs.py", "hangs")
     assert cli.main(["build", "--timeout-cell", "2", str(src)]) == 1
     err = capsys.readouterr().err
     assert '03_hangs.py: timed out after 2 s (per-cell timeout) in cell 2 ("while True:")' in err

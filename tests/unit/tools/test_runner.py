@@ -1,13 +1,10 @@
 """The notebook runner (metamap_edu.tools.runner): finding sources, cell labels, run_notebook's checks and timeouts."""
 from __future__ import annotations
 
-import os
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from metamap_edu.tools import cli
 from metamap_edu.tools import runner as nr
 
 # --------------------------------------------------------------------------------------------
@@ -38,67 +35,6 @@ def test_run_notebook_validates_arguments(tmp_path):
 # --------------------------------------------------------------------------------------------
 # build and run on tiny notebooks (each starts a real kernel: a few seconds apiece)
 # --------------------------------------------------------------------------------------------
-TINY = '''\
-# %% [markdown]
-# # A tiny notebook
-
-# %% tags=["parameters"]
-FAST = False
-SEED = 0
-
-# %%
-import os
-print("mode:", "fast" if FAST else "default")
-print("cwd:", os.path.basename(os.getcwd()))
-print("tqdm disabled:", os.environ.get("TQDM_DISABLE"))
-'''
-
-
-def _source(tmp_path: Path, name: str, text: str) -> Path:
-    src = tmp_path / "notebooks" / "src" / name
-    src.parent.mkdir(parents=True, exist_ok=True)
-    src.write_text(textwrap.dedent(text))
-    return src
-
-
-def _children() -> dict:
-    """This test process's live descendants, except the cross-CPU check's child test runs
-    (tests/notebooks/test_cross_cpu.py) and their kernels, which run beside the suite on purpose."""
-    psutil = pytest.importorskip("psutil")
-    alive = {}
-    for p in psutil.Process(os.getpid()).children(recursive=True):
-        try:
-            lineage = [p]
-            for q in p.parents():            # from the parent up, stopping at this process
-                if q.pid == os.getpid():
-                    break
-                lineage.append(q)
-            if any("pytest" in q.cmdline() for q in lineage):
-                continue
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                alive[p.pid] = p.cmdline()[:4]
-        except psutil.Error:
-            pass
-    return alive
-
-
-@pytest.fixture
-def no_kernel_left_behind():
-    """Fail when the test leaves a process (a kernel, a papermill child) running."""
-    before = set(_children())
-    yield
-    left = {pid: cmd for pid, cmd in _children().items() if pid not in before}
-    assert not left, f"processes left running: {list(left.values())}"
-
-
-@pytest.fixture(scope="module")
-def tiny_notebook(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("tiny")
-    src = _source(tmp_path, "01_tiny.py", TINY)
-    assert cli.main(["build", str(src)]) == 0
-    return tmp_path / "notebooks" / "01_tiny.ipynb"
-
-
 def test_run_per_cell_timeout_names_the_cell(tiny_notebook, tmp_path, no_kernel_left_behind):
     import nbformat
 

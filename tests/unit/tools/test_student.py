@@ -22,71 +22,42 @@ SOURCES = sorted((REPO / "notebooks" / "src").glob("[0-9][0-9]*_*.py"))
 SOLVED = sorted((REPO / "notebooks" / "solutions").glob("[0-9][0-9]*_*.ipynb"))
 
 
-DEF_SOLUTION = '''\
-import math
-
-SCALE = 2.0
-
-
-@staticmethod
-def area(radius: float,
-         *, exact: bool = True) -> float:
-    """Area of a circle."""
-    value = math.pi * radius ** 2
-    return value if exact else round(value, 1)
-
-
-class Shape:
-    def double(self, x):
-        return SCALE * x
-'''
-
-
-ASSIGN_SOLUTION = '''\
-# Exercise: the learning-rate limit.
-# Hint: look at the largest eigenvalue.
-n = 4
-h_max = 2.5 * n
-max_alpha = 2 / h_max
-'''
-
-
 def _exec(source: str, namespace: dict):
     exec(compile(source, "<cell>", "exec"), namespace)
 
 
-def test_function_stub_keeps_signature_docstring_and_outside_code():
-    stub = student.make_stub(DEF_SOLUTION, "check_area(area)")
+def test_function_stub_keeps_signature_docstring_and_outside_code(def_solution):
+    stub = student.make_stub(def_solution, "check_area(area)")
     assert "def area(radius: float,\n         *, exact: bool = True) -> float:" in stub
     assert '"""Area of a circle."""' in stub
     assert "math.pi" not in stub and "SCALE * x" not in stub
     assert stub.count("raise NotImplementedError") == 2 and "import math" in stub
-    assert student.stub_problems(DEF_SOLUTION, stub, "check_area(area)") == []
+    assert student.stub_problems(def_solution, stub, "check_area(area)") == []
 
 
-def test_assignment_stub_names_only_what_the_check_reads():
+def test_assignment_stub_names_only_what_the_check_reads(assign_solution):
     check = "exercises.check_max_stable_lr(max_alpha, X)"
-    stub = student.make_stub(ASSIGN_SOLUTION, check)
-    assert stub.splitlines()[:2] == ASSIGN_SOLUTION.splitlines()[:2]  # leading comments kept
+    stub = student.make_stub(assign_solution, check)
+    assert stub.splitlines()[:2] == assign_solution.splitlines()[:2]  # leading comments kept
     assert "raise" not in stub  # a stub that raised would stop the notebook at this cell
-    linked = student.make_stub(ASSIGN_SOLUTION, check, solution_link="solutions/02_x.ipynb")
+    linked = student.make_stub(assign_solution, check, solution_link="solutions/02_x.ipynb")
     assert "# A solution: solutions/02_x.ipynb" in linked
-    assert student.stub_problems(ASSIGN_SOLUTION, linked, check) == []
+    assert student.stub_problems(assign_solution, linked, check) == []
     assert stub.splitlines()[-1] == "max_alpha = ..."
     assert "h_max" not in stub and "eigen" not in stub.split("\n", 2)[2]
-    assert student.stub_problems(ASSIGN_SOLUTION, stub, check) == []
+    assert student.stub_problems(assign_solution, stub, check) == []
 
 
-def test_stub_problems_catch_a_changed_signature_or_a_leaked_answer():
-    stub = student.make_stub(DEF_SOLUTION)
-    assert student.stub_problems(DEF_SOLUTION, stub.replace("radius: float", "r: float"))
-    assert student.stub_problems(DEF_SOLUTION, stub.replace("SCALE = 2.0", "SCALE = 3.0"))
+def test_stub_problems_catch_a_changed_signature_or_a_leaked_answer(def_solution, assign_solution):
+    stub = student.make_stub(def_solution)
+    assert student.stub_problems(def_solution, stub.replace("radius: float", "r: float"))
+    assert student.stub_problems(def_solution, stub.replace("SCALE = 2.0", "SCALE = 3.0"))
     leaked = stub.replace("    # your code here\n    ...\n", "    return 1.0\n", 1)
-    assert student.stub_problems(DEF_SOLUTION, leaked)
+    assert student.stub_problems(def_solution, leaked)
     check = "check(max_alpha)"
-    assert student.stub_problems(ASSIGN_SOLUTION, "max_alpha = ...\n", check)  # no raise
+    assert student.stub_problems(assign_solution, "max_alpha = ...\n", check)  # no raise
     assert student.stub_problems(
-        ASSIGN_SOLUTION, "# Exercise: the learning-rate limit.\n# Hint: look at the largest "
+        assign_solution, "# Exercise: the learning-rate limit.\n# Hint: look at the largest "
         "eigenvalue.\nraise NotImplementedError\nmax_alpha = 0.8\n", check)
 
 
@@ -99,20 +70,20 @@ def test_bad_solutions_are_refused_with_a_reason():
         student.make_stub(3)
 
 
-def test_synthetic_solution_passes_its_check_and_the_stub_does_not():
+def test_synthetic_solution_passes_its_check_and_the_stub_does_not(def_solution, assign_solution):
     check = "ok = check_area(area)"
     checks = {"check_area": lambda fn: abs(fn(1.0) - 3.14159) < 1e-3}
     solved = dict(checks)
-    _exec(DEF_SOLUTION, solved)
+    _exec(def_solution, solved)
     _exec(check, solved)
     assert solved["ok"] is True
     stubbed = dict(checks)
-    _exec(student.make_stub(DEF_SOLUTION, check), stubbed)
+    _exec(student.make_stub(def_solution, check), stubbed)
     with pytest.raises(NotImplementedError, match="Exercise: write area"):
         _exec(check, stubbed)
     # an answer stub runs without raising: the notebook goes on, the answer is `...`
     answered: dict = {}
-    _exec(student.make_stub(ASSIGN_SOLUTION, "check(max_alpha)"), answered)
+    _exec(student.make_stub(assign_solution, "check(max_alpha)"), answered)
     assert answered["max_alpha"] is Ellipsis
 
 
@@ -139,20 +110,8 @@ def test_the_course_checks_say_not_attempted_for_an_untouched_stub(capsys):
     assert course.must_pass(True) is True
 
 
-def _synthetic_notebook():
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Title"),
-        nbformat.v4.new_code_cell(ASSIGN_SOLUTION, metadata={"tags": ["solution"]}),
-        nbformat.v4.new_code_cell("exercises.check_max_stable_lr(max_alpha, X)"),
-        nbformat.v4.new_code_cell("print(1)"),
-    ]
-    nb.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="Correct!\n")]
-    return nb
-
-
-def test_student_notebook_stubs_solutions_keeps_checks_clears_outputs(tmp_path):
-    nb = _synthetic_notebook()
+def test_student_notebook_stubs_solutions_keeps_checks_clears_outputs(tmp_path, synthetic_notebook):
+    nb = synthetic_notebook()
     [exercise] = exercise_cells.find_exercises(nb)
     assert (exercise.solution_index, exercise.check_index) == (1, 2)
     assert exercise.answer_names == ["max_alpha"]
@@ -170,11 +129,11 @@ def test_student_notebook_stubs_solutions_keeps_checks_clears_outputs(tmp_path):
         student.write_student_versions(tmp_path / "out", notebooks_dir=tmp_path / "out2")
 
 
-def test_student_command(tmp_path, capsys):
+def test_student_command(tmp_path, capsys, synthetic_notebook):
     from metamap_edu.tools import cli
 
     (tmp_path / "nb").mkdir()
-    nbformat.write(_synthetic_notebook(), tmp_path / "nb" / "07_demo.ipynb")
+    nbformat.write(synthetic_notebook(), tmp_path / "nb" / "07_demo.ipynb")
     code = cli.main(["student", "--out", str(tmp_path / "out"), "--notebooks", str(tmp_path / "nb")])
     assert code == 0
     assert (tmp_path / "out" / "07_demo.ipynb").is_file()
