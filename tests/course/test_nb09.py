@@ -1,6 +1,5 @@
 """Claims of notebook 09 ("where it stands"), asserted on the code the notebook runs, at its
 default parameters and under the course's one noise rule (paired 95% intervals)."""
-import numpy as np
 import pytest
 import torch
 
