@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 
 from .._checks import check_nonempty, check_probability, check_sequence
 from ..real import TfidfCentroid
@@ -21,8 +22,6 @@ __all__ = ["hybrid_scores", "choose_hybrid_weight"]
 
 def _hybrid_similarities(model, baseline: TfidfCentroid, episodes, prefix, layers) -> list:
     """Per episode: (encoder cosine similarities (Q, N), TF-IDF cosine similarities (Q, N), classes, query labels)."""
-    import numpy as np
-
     was = model.training
     model.eval()
     out = []
