@@ -64,10 +64,6 @@ class PrototypeClassifier(CourseModel):
         batch = self.encoder.prompt_batch(_with_prefix([x for x, _ in examples], self.prefix), kind)  # ids, input_mask (B, T)
         return {**batch, "y": torch.tensor([self.classes.index(y) for _, y in examples])}
 
-    def batch(self, examples: Sequence[tuple[str, str]]) -> dict[str, torch.Tensor]:
-        """The :meth:`collate` batch of ``examples`` (what :func:`finetune_scores` trains on)."""
-        return self.collate(examples)
-
     def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         logits = self.head(self.encoder.pooled(batch, self.layers))  # (B, N)
         return F.cross_entropy(logits, batch["y"])
@@ -116,7 +112,7 @@ def finetune_scores(model, episodes: Sequence, steps: int = 30, lr: float = 1e-3
         rng = random.Random(seed + i)
         for _ in range(steps):
             chosen = support if len(support) <= batch_size else rng.sample(support, batch_size)
-            training_step(clf, clf.batch(chosen), optimizer, reg)
+            training_step(clf, clf.collate(chosen), optimizer, reg)
         clf.eval()
         pred = clf.predict([x for x, _ in query])
         out.append(sum(p == y for p, (_, y) in zip(pred, query)) / len(query))

@@ -45,8 +45,7 @@ from .. import tasks
 from ..tasks import derive_seed
 from ..models import TinyTransformer, with_task_prefix
 from ..learn import SCHEDULES, ArticlePull, DivergenceError, accuracy, learning_rate, pretrain, score
-from . import checkpoints as shipped
-from .checkpoints import RECIPES, pretraining_corpus, text2text_splits
+from .checkpoints import RECIPES, fresh_model, load_pretrained, pretraining_corpus, text2text_splits
 
 __all__ = [
     "KINDS",
@@ -174,7 +173,7 @@ def starting_model(pretrained: bool):
     """
 
     check_type("pretrained", pretrained, bool)
-    return shipped.load_pretrained("text2text") if pretrained else shipped.fresh_model()
+    return load_pretrained("text2text") if pretrained else fresh_model()
 
 
 def output_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
